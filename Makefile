@@ -1,0 +1,85 @@
+# Makefile - build, test and install mailswitch.
+#
+#   make            configure (first time) and build
+#   make check      install what the tests need, build, run the test suite
+#   make demo       install what the demo needs, build, run the demo
+#   make install DESTDIR=...
+#   make SANITIZE=1 check   the same suite under ASan and UBSan
+
+NO_CONFIG_GOALS = clean distclean
+ifeq ($(filter $(NO_CONFIG_GOALS),$(MAKECMDGOALS)),)
+include config.mk
+endif
+
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wno-format-nonliteral
+ifeq ($(SANITIZE),1)
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+ALL_CFLAGS = $(CFLAGS) $(WARN) $(SAN) -D_GNU_SOURCE -Ilib \
+	-DMAILSWITCH_VERSION='"$(PACKAGE_VERSION)"' $(PCRE2_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SAN)
+
+LIB_SRCS = $(wildcard lib/*.c)
+LIB_OBJS = $(LIB_SRCS:.c=.o)
+MAPTOOL_OBJS = $(patsubst %.c,%.o,$(wildcard maptool/*.c))
+MILTER_OBJS = $(patsubst %.c,%.o,$(wildcard milter/*.c))
+UNIT_OBJS = $(patsubst %.c,%.o,$(wildcard tests/unit/*.c))
+LIBS = $(DB_LIBS) $(PCRE2_LIBS)
+
+PROGS = maptool/maptool
+ifneq ($(MILTER_OBJS),)
+PROGS += milter/mailswitch-milter
+endif
+ifeq ($(HAVE_CHECK)$(if $(UNIT_OBJS),1),yes1)
+UNIT = tests/unit/unit
+endif
+
+all: $(PROGS) $(UNIT)
+
+config.mk: configure config.mk.in
+	@sh build-aux/install-deps build
+	./configure
+
+%.o: %.c $(wildcard lib/*.h) $(wildcard maptool/*.h) $(wildcard milter/*.h) config.mk
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+lib/libmailswitch.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $(LIB_OBJS)
+
+maptool/maptool: $(MAPTOOL_OBJS) lib/libmailswitch.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAPTOOL_OBJS) lib/libmailswitch.a $(LIBS)
+
+milter/mailswitch-milter: $(MILTER_OBJS) lib/libmailswitch.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MILTER_OBJS) lib/libmailswitch.a $(LIBS) $(MILTER_LIBS)
+
+tests/unit/%.o: ALL_CFLAGS += $(CHECK_CFLAGS)
+tests/unit/unit: $(UNIT_OBJS) lib/libmailswitch.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJS) lib/libmailswitch.a $(LIBS) $(CHECK_LIBS)
+
+check: deps-test all
+	tests/run
+
+deps-test:
+	@sh build-aux/install-deps test
+
+demo: all
+	@sh build-aux/install-deps demo
+	sh examples/demo
+
+install: all
+	mkdir -p $(DESTDIR)$(sbindir) $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(mandir)/man5
+	$(INSTALL) -m 755 $(PROGS) $(DESTDIR)$(sbindir)/
+	$(INSTALL) -m 644 $(wildcard doc/*.8) $(DESTDIR)$(mandir)/man8/
+	$(if $(wildcard doc/*.5),$(INSTALL) -m 644 $(wildcard doc/*.5) $(DESTDIR)$(mandir)/man5/)
+
+clean:
+	rm -f lib/*.o lib/*.a maptool/*.o maptool/maptool milter/*.o \
+		milter/mailswitch-milter tests/unit/*.o tests/unit/unit
+	rm -rf tests/log
+
+distclean: clean
+	rm -f config.mk config.log config.status
+	rm -rf autom4te.cache tests/.cache
+
+.PHONY: all check deps-test demo install clean distclean

@@ -1,0 +1,31 @@
+#ifndef ADDR_H_INCLUDED
+#define ADDR_H_INCLUDED
+
+/*
+ * addr.h - RFC 5321 envelope addresses, as the MTA hands them to us.
+ */
+#include <stddef.h>
+
+#define ADDR_MAX_LOCAL	256		/* octets, without quotes removed */
+#define ADDR_MAX_DOMAIN	255		/* octets, without trailing dot */
+#define ADDR_MAX	(ADDR_MAX_LOCAL + 1 + ADDR_MAX_DOMAIN)
+
+typedef struct ADDR {
+    char    local[ADDR_MAX_LOCAL + 1];	/* as written, quotes kept */
+    char    domain[ADDR_MAX_DOMAIN + 1];	/* "" when there is no @domain */
+} ADDR;
+
+/*
+ * Parse TEXT (optionally in <brackets>) into ADDR. The local part keeps
+ * its case and any quoting; a trailing dot on the domain is dropped.
+ * Returns 0, or -1 with *why set to a static reason.
+ */
+extern int addr_parse(const char *text, ADDR *addr, const char **why);
+
+/* Write "local@domain" (or "local") into BUF of LEN bytes; -1 if too long. */
+extern int addr_format(const ADDR *addr, char *buf, size_t len);
+
+/* ASCII lower-case copy of SRC into DST (which may equal SRC). */
+extern void addr_fold(char *dst, const char *src);
+
+#endif

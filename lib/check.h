@@ -1,0 +1,22 @@
+#ifndef CHECK_H_INCLUDED
+#define CHECK_H_INCLUDED
+
+/*
+ * check.h - static analysis of a virtusertable.
+ */
+#include "table.h"
+
+typedef struct CHECK_STATS {
+    int     loops;			/* entries from which mail loops */
+    int     warnings;
+} CHECK_STATS;
+
+/*
+ * Report, through REPORT, routing loops (each an error), keys that can
+ * never match, and values that point into a domain this table serves
+ * but at no entry there.
+ */
+extern void check_table(TABLE *table, TABLE_REPORT_FN report, void *ctx,
+			        CHECK_STATS *stats);
+
+#endif

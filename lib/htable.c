@@ -1,0 +1,127 @@
+/*
+ * htable.c - open-addressing hash table from strings to pointers.
+ *
+ * Exports htable_create(), htable_insert(), htable_find(),
+ * htable_count(), htable_walk() and htable_free(). Keys belong to the
+ * caller and must outlive the table. Insert returns null on success or
+ * the existing value; on allocation failure the program cannot go on
+ * sensibly, so it aborts with a message (as Postfix's mymalloc does).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "htable.h"
+
+typedef struct SLOT {
+    const char *key;
+    void   *value;
+    uint64_t hash;
+} SLOT;
+
+struct HTABLE {
+    SLOT   *slots;
+    size_t  size;			/* a power of two */
+    size_t  used;
+};
+
+static uint64_t hash_string(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    while (*s)
+	h = (h ^ (unsigned char) *s++) * 1099511628211ULL;
+    return (h);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void   *p = calloc(n, size);
+
+    if (p == 0) {
+	fprintf(stderr, "fatal: out of memory\n");
+	abort();
+    }
+    return (p);
+}
+
+HTABLE *htable_create(size_t expect)
+{
+    HTABLE *t = xcalloc(1, sizeof(*t));
+
+    for (t->size = 16; t->size < expect * 2; t->size <<= 1)
+	 /* void */ ;
+    t->slots = xcalloc(t->size, sizeof(SLOT));
+    return (t);
+}
+
+static SLOT *probe(const HTABLE *t, const char *key, uint64_t hash)
+{
+    size_t  i = hash & (t->size - 1);
+
+    while (t->slots[i].key
+	   && (t->slots[i].hash != hash || strcmp(t->slots[i].key, key) != 0))
+	i = (i + 1) & (t->size - 1);
+    return (&t->slots[i]);
+}
+
+static void grow(HTABLE *t)
+{
+    SLOT   *old = t->slots, *s;
+    size_t  n = t->size, i;
+
+    t->size *= 2;
+    t->slots = xcalloc(t->size, sizeof(SLOT));
+    for (i = 0; i < n; i++)
+	if (old[i].key) {
+	    s = probe(t, old[i].key, old[i].hash);
+	    *s = old[i];
+	}
+    free(old);
+}
+
+void   *htable_insert(HTABLE *t, const char *key, void *value)
+{
+    uint64_t hash = hash_string(key);
+    SLOT   *s = probe(t, key, hash);
+
+    if (s->key)
+	return (s->value);
+    s->key = key;
+    s->value = value;
+    s->hash = hash;
+    if (++t->used * 2 > t->size)
+	grow(t);
+    return (0);
+}
+
+void   *htable_find(const HTABLE *t, const char *key)
+{
+    SLOT   *s = probe(t, key, hash_string(key));
+
+    return (s->key ? s->value : 0);
+}
+
+size_t  htable_count(const HTABLE *t)
+{
+    return (t->used);
+}
+
+void    htable_walk(const HTABLE *t,
+		            void (*fn) (void *ctx, const char *key, void *value),
+		            void *ctx)
+{
+    size_t  i;
+
+    for (i = 0; i < t->size; i++)
+	if (t->slots[i].key)
+	    fn(ctx, t->slots[i].key, t->slots[i].value);
+}
+
+void    htable_free(HTABLE *t)
+{
+    if (t) {
+	free(t->slots);
+	free(t);
+    }
+}

@@ -1,0 +1,439 @@
+/*
+ * map.c - Berkeley DB maps in sendmail's makemap format.
+ *
+ * Exports map_open_readonly(), map_open_cached(), map_lookup(),
+ * map_walk(), map_identity(), map_path(), map_has_nul(), map_close() for
+ * readers, and map_create(), map_put(), map_commit(), map_abort() for
+ * writers. Keys and values are stored without a trailing NUL unless
+ * MAP_FLAG_NUL (makemap -N, postmap); readers detect which. A writer
+ * builds a temporary file beside the target, fsyncs it and renames it
+ * over the target, so a reader sees the old map or the new, never half.
+ */
+#include <db.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "map.h"
+
+#define MAP_DEFAULT_CACHE	(2u << 20)
+#define MAP_WRITE_CACHE		(96u << 20)
+
+struct MAP {
+    DB     *db;
+    char   *path;
+    int     nul;			/* keys end in NUL */
+    struct stat st;			/* the file as opened */
+};
+
+struct MAP_WRITER {
+    DB     *db;
+    char   *path;			/* final name */
+    char   *temp;			/* temporary name beside it */
+    int     fd;				/* the temporary file */
+    int     flags;
+};
+
+/* Berkeley DB reports details through a callback; keep the last one. */
+static __thread char db_message[256];
+
+static void db_errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+    (void) env;
+    (void) pfx;
+    snprintf(db_message, sizeof(db_message), "%s", msg);
+}
+
+static void set_err(char *err, size_t len, const char *path, const char *what,
+		            int code)
+{
+    const char *why = code > 0 ? strerror(code) : db_strerror(code);
+
+    if (db_message[0])
+	why = db_message;
+    snprintf(err, len, "%s: %s: %s", path, what, why);
+    db_message[0] = 0;
+}
+
+static int open_db(DB **dbp, const char *path, DBTYPE type, u_int32_t flags,
+		           size_t cache, char *err, size_t errlen)
+{
+    DB     *db;
+    int     r;
+
+    db_message[0] = 0;
+    if ((r = db_create(&db, 0, 0)) != 0) {
+	set_err(err, errlen, path, "cannot create handle", r);
+	return (-1);
+    }
+    db->set_errcall(db, db_errcall);
+    if ((r = db->set_cachesize(db, 0, cache, 1)) != 0
+	|| (r = db->open(db, 0, path, 0, type, flags, 0)) != 0) {
+	set_err(err, errlen, path, "cannot open map", r);
+	db->close(db, DB_NOSYNC);
+	return (-1);
+    }
+    *dbp = db;
+    return (0);
+}
+
+/* Look at the first entry: stored with a NUL? And can we read at all? */
+static int probe_map(MAP *map, char *err, size_t errlen)
+{
+    DBC    *c;
+    DBT     k, v;
+    u_int32_t pagesize;
+    int     r;
+
+    if (map->db->get_pagesize(map->db, &pagesize) == 0 && pagesize > 0
+	&& map->st.st_size % pagesize != 0) {
+	snprintf(err, errlen, "%s: truncated map (size %lld is not a multiple "
+		 "of the page size %u)", map->path, (long long) map->st.st_size,
+		 pagesize);
+	return (-1);
+    }
+    if ((r = map->db->cursor(map->db, 0, &c, 0)) != 0) {
+	set_err(err, errlen, map->path, "cannot read map", r);
+	return (-1);
+    }
+    memset(&k, 0, sizeof(k));
+    memset(&v, 0, sizeof(v));
+    r = c->get(c, &k, &v, DB_NEXT);
+    if (r == 0)
+	map->nul = (k.size > 0 && ((char *) k.data)[k.size - 1] == 0);
+    c->close(c);
+    if (r != 0 && r != DB_NOTFOUND) {
+	set_err(err, errlen, map->path, "corrupt map", r);
+	return (-1);
+    }
+    return (0);
+}
+
+MAP    *map_open_cached(const char *path, size_t cache, char *err, size_t errlen)
+{
+    MAP    *map;
+    int     fd;
+
+    if ((map = calloc(1, sizeof(*map))) == 0 || (map->path = strdup(path)) == 0) {
+	free(map);
+	snprintf(err, errlen, "%s: out of memory", path);
+	return (0);
+    }
+    /* Open it ourselves first: plain errors read better than DB's. */
+    if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &map->st) < 0) {
+	if (errno == EACCES && stat(path, &map->st) == 0)
+	    snprintf(err, errlen, "%s: permission denied (owner uid %ld, "
+		     "mode %04o; we run as uid %ld)", path,
+		     (long) map->st.st_uid, (unsigned) map->st.st_mode & 07777,
+		     (long) geteuid());
+	else
+	    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (fd >= 0)
+	    close(fd);
+	map_close(map);
+	return (0);
+    }
+    close(fd);
+    if (!S_ISREG(map->st.st_mode) || map->st.st_size == 0) {
+	snprintf(err, errlen, "%s: not a map file (%s)", path,
+		 S_ISREG(map->st.st_mode) ? "empty" : "not a regular file");
+	map_close(map);
+	return (0);
+    }
+    if (open_db(&map->db, path, DB_UNKNOWN, DB_RDONLY | DB_THREAD,
+		cache ? cache : MAP_DEFAULT_CACHE, err, errlen) < 0
+	|| probe_map(map, err, errlen) < 0) {
+	map_close(map);
+	return (0);
+    }
+    return (map);
+}
+
+MAP    *map_open_readonly(const char *path, char *err, size_t errlen)
+{
+    return (map_open_cached(path, 0, err, errlen));
+}
+
+int     map_lookup(void *ctx, const char *key, char **value)
+{
+    MAP    *map = ctx;
+    DBT     k, v;
+    int     r;
+
+    memset(&k, 0, sizeof(k));
+    memset(&v, 0, sizeof(v));
+    k.data = (void *) key;
+    k.size = strlen(key) + map->nul;
+    v.flags = DB_DBT_MALLOC;
+    if ((r = map->db->get(map->db, 0, &k, &v, 0)) == DB_NOTFOUND)
+	return (0);
+    if (r != 0) {
+	char    err[512];
+
+	set_err(err, sizeof(err), map->path, "lookup failed", r);
+	*value = strdup(err);
+	return (-1);
+    }
+    if ((*value = malloc(v.size + 1)) == 0) {
+	free(v.data);
+	return (-1);
+    }
+    memcpy(*value, v.data, v.size);
+    if (map->nul && v.size > 0 && (*value)[v.size - 1] == 0)
+	v.size--;
+    (*value)[v.size] = 0;
+    free(v.data);
+    return (1);
+}
+
+int     map_walk(MAP *map, MAP_WALK_FN fn, void *ctx)
+{
+    DBC    *c;
+    DBT     k, v;
+    char   *key = 0, *val = 0;
+    int     r, ret = 0;
+
+    if ((r = map->db->cursor(map->db, 0, &c, 0)) != 0)
+	return (-1);
+    memset(&k, 0, sizeof(k));
+    memset(&v, 0, sizeof(v));
+    while (ret == 0 && (r = c->get(c, &k, &v, DB_NEXT)) == 0) {
+	char   *nk = realloc(key, k.size + 1), *nv;
+
+	if (nk == 0 || (key = nk, (nv = realloc(val, v.size + 1)) == 0)) {
+	    ret = -1;
+	    break;
+	}
+	val = nv;
+	memcpy(key, k.data, k.size);
+	key[k.size] = 0;			/* a stored NUL ends it earlier */
+	memcpy(val, v.data, v.size);
+	val[v.size] = 0;
+	ret = fn(ctx, key, val);
+    }
+    c->close(c);
+    free(key);
+    free(val);
+    if (ret == 0 && r != DB_NOTFOUND)
+	ret = -1;
+    return (ret);
+}
+
+void    map_identity(const MAP *map, dev_t *dev, ino_t *ino, struct timespec *mtime)
+{
+    *dev = map->st.st_dev;
+    *ino = map->st.st_ino;
+    *mtime = map->st.st_mtim;
+}
+
+const char *map_path(const MAP *map)
+{
+    return (map->path);
+}
+
+int     map_has_nul(const MAP *map)
+{
+    return (map->nul);
+}
+
+void    map_close(MAP *map)
+{
+    if (map == 0)
+	return;
+    if (map->db)
+	map->db->close(map->db, DB_NOSYNC);
+    free(map->path);
+    free(map);
+}
+
+/* Writers. */
+
+static char *temp_name(const char *path)
+{
+    char   *copy = strdup(path), *dir, *base, *temp;
+    size_t  len;
+
+    if (copy == 0)
+	return (0);
+    base = strrchr(copy, '/');
+    if (base) {
+	*base++ = 0;
+	dir = *copy ? copy : "/";
+    } else {
+	base = copy;
+	dir = ".";
+    }
+    len = strlen(dir) + strlen(base) + 16;
+    if ((temp = malloc(len)) != 0)
+	snprintf(temp, len, "%s/.%s.XXXXXX", dir, base);
+    free(copy);
+    return (temp);
+}
+
+MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
+		               char *err, size_t errlen)
+{
+    MAP_WRITER *w;
+    DB     *db;
+    int     r;
+
+    if ((w = calloc(1, sizeof(*w))) != 0)
+	w->fd = -1;
+    if (w == 0 || (w->path = strdup(path)) == 0
+	|| (w->temp = temp_name(path)) == 0) {
+	snprintf(err, errlen, "%s: out of memory", path);
+	goto fail;
+    }
+    w->flags = flags;
+    w->fd = -1;
+    if ((w->fd = mkstemp(w->temp)) < 0) {
+	snprintf(err, errlen, "%s: cannot create temporary file: %s",
+		 w->temp, strerror(errno));
+	free(w->temp);
+	w->temp = 0;
+	goto fail;
+    }
+    db_message[0] = 0;
+    if ((r = db_create(&db, 0, 0)) != 0) {
+	set_err(err, errlen, path, "cannot create handle", r);
+	goto fail;
+    }
+    w->db = db;
+    db->set_errcall(db, db_errcall);
+    if (type == MAP_TYPE_HASH && nelem > 0 && (r = db->set_h_nelem(db, nelem)) != 0)
+	goto db_fail;
+    if ((r = db->set_cachesize(db, 0, MAP_WRITE_CACHE, 1)) != 0
+	|| (r = db->open(db, 0, w->temp, 0,
+			 type == MAP_TYPE_BTREE ? DB_BTREE : DB_HASH,
+			 DB_CREATE, 0)) != 0)
+	goto db_fail;
+    return (w);
+
+db_fail:
+    set_err(err, errlen, w->temp, "cannot create map", r);
+fail:
+    map_abort(w);
+    return (0);
+}
+
+int     map_put(MAP_WRITER *w, const char *key, const char *value,
+		        char *err, size_t errlen)
+{
+    DBT     k, v;
+    int     r, nul = (w->flags & MAP_FLAG_NUL) ? 1 : 0;
+
+    memset(&k, 0, sizeof(k));
+    memset(&v, 0, sizeof(v));
+    k.data = (void *) key;
+    k.size = strlen(key) + nul;
+    v.data = (void *) value;
+    v.size = strlen(value) + nul;
+    if ((r = w->db->put(w->db, 0, &k, &v, 0)) != 0) {
+	set_err(err, errlen, w->temp, "write failed", r);
+	return (-1);
+    }
+    return (0);
+}
+
+/* Give the new file the old one's owner and mode, or a plain file's. */
+static int copy_attributes(MAP_WRITER *w, char *err, size_t errlen)
+{
+    struct stat st;
+    mode_t  mask;
+
+    if (stat(w->path, &st) == 0) {
+	if (fchown(w->fd, st.st_uid, st.st_gid) < 0 && geteuid() == 0) {
+	    snprintf(err, errlen, "%s: cannot keep owner: %s", w->temp,
+		     strerror(errno));
+	    return (-1);
+	}
+	if (fchmod(w->fd, st.st_mode & 07777) < 0) {
+	    snprintf(err, errlen, "%s: cannot keep mode: %s", w->temp,
+		     strerror(errno));
+	    return (-1);
+	}
+	return (0);
+    }
+    mask = umask(0);
+    umask(mask);
+    if (fchmod(w->fd, 0666 & ~mask) < 0) {
+	snprintf(err, errlen, "%s: cannot set mode: %s", w->temp, strerror(errno));
+	return (-1);
+    }
+    return (0);
+}
+
+static int sync_dir(const char *path)
+{
+    char   *copy = strdup(path), *slash;
+    int     fd, r = -1;
+
+    if (copy == 0)
+	return (-1);
+    slash = strrchr(copy, '/');
+    if (slash == copy)
+	slash[1] = 0;
+    else if (slash)
+	*slash = 0;
+    if ((fd = open(slash ? copy : ".", O_RDONLY | O_DIRECTORY)) >= 0) {
+	r = fsync(fd);
+	close(fd);
+    }
+    free(copy);
+    return (r);
+}
+
+int     map_commit(MAP_WRITER *w, char *err, size_t errlen)
+{
+    int     r;
+
+    r = w->db->close(w->db, 0);
+    w->db = 0;
+    if (r != 0) {
+	set_err(err, errlen, w->temp, "cannot finish map", r);
+	goto fail;
+    }
+    if (fsync(w->fd) < 0) {
+	snprintf(err, errlen, "%s: fsync: %s", w->temp, strerror(errno));
+	goto fail;
+    }
+    if (copy_attributes(w, err, errlen) < 0)
+	goto fail;
+    if (rename(w->temp, w->path) < 0) {
+	snprintf(err, errlen, "cannot rename %s to %s: %s", w->temp, w->path,
+		 strerror(errno));
+	goto fail;
+    }
+    free(w->temp);
+    w->temp = 0;
+    if (sync_dir(w->path) < 0) {
+	snprintf(err, errlen, "%s: cannot sync directory: %s", w->path,
+		 strerror(errno));
+	goto fail;
+    }
+    map_abort(w);
+    return (0);
+
+fail:
+    map_abort(w);
+    return (-1);
+}
+
+void    map_abort(MAP_WRITER *w)
+{
+    if (w == 0)
+	return;
+    if (w->db)
+	w->db->close(w->db, DB_NOSYNC);
+    if (w->temp)
+	unlink(w->temp);
+    if (w->fd >= 0)
+	close(w->fd);
+    free(w->temp);
+    free(w->path);
+    free(w);
+}

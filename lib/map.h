@@ -1,0 +1,53 @@
+#ifndef MAP_H_INCLUDED
+#define MAP_H_INCLUDED
+
+/*
+ * map.h - Berkeley DB maps in the format sendmail's makemap writes.
+ */
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct MAP MAP;
+
+/*
+ * Open PATH read-only. Keys stored with a trailing NUL (makemap -N,
+ * postmap) are detected and looked up the same way. Returns null with a
+ * reason in ERR on failure (missing, unreadable, corrupt, not a map).
+ */
+extern MAP *map_open_readonly(const char *path, char *err, size_t errlen);
+
+/* The same with a Berkeley DB cache of CACHE bytes (0: the default). */
+extern MAP *map_open_cached(const char *path, size_t cache, char *err,
+			            size_t errlen);
+
+/* True when keys are stored with a trailing NUL. */
+extern int map_has_nul(const MAP *map);
+
+/* VUT_SOURCE lookup: 1 found (*value malloc()ed), 0 absent, -1 error. */
+extern int map_lookup(void *map, const char *key, char **value);
+
+/* Call FN for every entry; stops and returns FN's value if non-zero. */
+typedef int (*MAP_WALK_FN) (void *ctx, const char *key, const char *value);
+extern int map_walk(MAP *map, MAP_WALK_FN fn, void *ctx);
+
+/* Identity of the file opened, to notice a replacement on disk. */
+extern void map_identity(const MAP *map, dev_t *dev, ino_t *ino,
+			             struct timespec *mtime);
+extern const char *map_path(const MAP *map);
+extern void map_close(MAP *map);
+
+/* Writing: a new map appears atomically at PATH only on map_commit(). */
+typedef struct MAP_WRITER MAP_WRITER;
+
+#define MAP_TYPE_HASH	0
+#define MAP_TYPE_BTREE	1
+#define MAP_FLAG_NUL	(1<<0)		/* store keys and values with NUL */
+
+extern MAP_WRITER *map_create(const char *path, int type, int flags,
+			              size_t nelem, char *err, size_t errlen);
+extern int map_put(MAP_WRITER *w, const char *key, const char *value,
+		           char *err, size_t errlen);
+extern int map_commit(MAP_WRITER *w, char *err, size_t errlen);
+extern void map_abort(MAP_WRITER *w);
+
+#endif

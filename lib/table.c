@@ -1,0 +1,299 @@
+/*
+ * table.c - read a virtusertable source table and check every line.
+ *
+ * Exports table_load(), table_lookup() and table_free(). The rules are
+ * makemap's: one entry a line, the key up to the first blank, then
+ * blanks, then the value; "#" lines and empty lines are skipped; a line
+ * that opens with a blank, a key without value and a duplicate key are
+ * errors. On top of that every key and value must be one that routes
+ * (vut_check_key, vut_check_value), and CR, NUL and over-long lines are
+ * refused. All problems are reported, not just the first.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "addr.h"
+#include "map.h"
+#include "table.h"
+#include "vut.h"
+
+static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
+{
+    int     fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY);
+    size_t  cap = 1 << 16, n = 0;
+    char   *buf = 0, *grown;
+    ssize_t r;
+
+    if (fd < 0) {
+	snprintf(err, errlen, "%s", strerror(errno));
+	return (0);
+    }
+    for (;;) {
+	if (buf == 0 || n + 1 >= cap) {
+	    if (buf)
+		cap *= 2;
+	    if ((grown = realloc(buf, cap)) == 0) {
+		snprintf(err, errlen, "out of memory");
+		break;
+	    }
+	    buf = grown;
+	}
+	if ((r = read(fd, buf + n, cap - n - 1)) < 0) {
+	    if (errno == EINTR)
+		continue;
+	    snprintf(err, errlen, "%s", strerror(errno));
+	    break;
+	}
+	if (r == 0) {
+	    if (fd != 0)
+		close(fd);
+	    buf[n] = 0;
+	    *len = n;
+	    return (buf);
+	}
+	n += r;
+    }
+    if (fd > 0)
+	close(fd);
+    free(buf);
+    return (0);
+}
+
+typedef struct LOADER {
+    TABLE  *table;
+    TABLE_REPORT_FN report;
+    void   *ctx;
+    size_t  cap;
+} LOADER;
+
+static void complain(LOADER *ld, unsigned line, const char *fmt,...)
+{
+    char    why[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    ld->table->errors++;
+    ld->report(ld->ctx, ld->table->name, line, 1, why);
+}
+
+static void warn(LOADER *ld, unsigned line, const char *why)
+{
+    ld->table->warnings++;
+    ld->report(ld->ctx, ld->table->name, line, 0, why);
+}
+
+/* Checks that need the raw bytes of the line. */
+static const char *raw_line_problem(const char *line, size_t len)
+{
+    if (memchr(line, 0, len))
+	return ("NUL byte in line");
+    if (len > TABLE_MAX_LINE)
+	return ("line too long (1023 bytes at most)");
+    if (memchr(line, '\r', len))
+	return ("carriage return in line (DOS line ending?)");
+    if (line[0] == ' ' || line[0] == '\t')
+	return ("line starts with white space (makemap has no continuation lines)");
+    return (0);
+}
+
+static int add_entry(LOADER *ld, const char *key, const char *value, unsigned line)
+{
+    TABLE  *t = ld->table;
+    TABLE_ENTRY *e, *grown, *dup;
+
+    if (t->count == ld->cap) {
+	ld->cap = ld->cap ? ld->cap * 2 : 1024;
+	if ((grown = realloc(t->entries, ld->cap * sizeof(*grown))) == 0) {
+	    complain(ld, line, "out of memory");
+	    return (-1);
+	}
+	t->entries = grown;
+    }
+    e = t->entries + t->count;
+    e->key = key;
+    e->value = value;
+    e->line = line;
+    /* Index by position: entries may still move as the array grows. */
+    dup = htable_insert(t->index, key, (void *) (t->count + 1));
+    if (dup) {
+	complain(ld, line, "duplicate key %s (first at line %u)", key,
+		 t->entries[(size_t) dup - 1].line);
+	return (0);
+    }
+    t->count++;
+    return (0);
+}
+
+/* Split one line (NUL-terminated, in place) into key and value. */
+static void parse_line(LOADER *ld, char *line, size_t len, unsigned lineno,
+		               int flags)
+{
+    const char *problem, *warning;
+    char   *value;
+
+    if (len == 0 || line[0] == '#')
+	return;
+    if ((problem = raw_line_problem(line, len)) != 0) {
+	complain(ld, lineno, "%s", problem);
+	return;
+    }
+    value = line + strcspn(line, " \t");
+    if (*value)
+	*value++ = 0;
+    value += strspn(value, " \t");
+    if (*value == 0) {
+	complain(ld, lineno, "key %s has no value", line);
+	return;
+    }
+    if (!(flags & TABLE_KEEP_CASE))
+	addr_fold(line, line);
+    if ((problem = vut_check_key(line)) != 0) {
+	complain(ld, lineno, "key %s: %s", line, problem);
+	return;
+    }
+    if ((problem = vut_check_value(value, &warning)) != 0) {
+	complain(ld, lineno, "value for %s: %s", line, problem);
+	return;
+    }
+    if (warning)
+	warn(ld, lineno, warning);
+    add_entry(ld, line, value, lineno);
+}
+
+TABLE  *table_load(const char *path, int flags, TABLE_REPORT_FN report, void *ctx)
+{
+    LOADER  ld;
+    TABLE  *t;
+    char    err[256], *line, *end, *nl;
+    size_t  len;
+    unsigned lineno = 0;
+
+    if ((t = calloc(1, sizeof(*t))) == 0
+	|| (t->name = strdup(strcmp(path, "-") ? path : "(stdin)")) == 0) {
+	free(t);
+	report(ctx, path, 0, 1, "out of memory");
+	return (0);
+    }
+    if ((t->text = read_all(path, &len, err, sizeof(err))) == 0) {
+	report(ctx, t->name, 0, 1, err);
+	table_free(t);
+	return (0);
+    }
+    memset(&ld, 0, sizeof(ld));
+    ld.table = t;
+    ld.report = report;
+    ld.ctx = ctx;
+    t->index = htable_create(len / 40 + 16);
+    for (line = t->text, end = t->text + len; line < end; line = nl + 1) {
+	lineno++;
+	if ((nl = memchr(line, '\n', end - line)) == 0)
+	    nl = end;
+	*nl = 0;
+	parse_line(&ld, line, nl - line, lineno, flags);
+    }
+    return (t);
+}
+
+/* Map entries, gathered into one buffer as "key\0value\0" pairs. */
+typedef struct GATHER {
+    char   *buf;
+    size_t  len, cap;
+    size_t  count;
+} GATHER;
+
+static int gather_entry(void *ctx, const char *key, const char *value)
+{
+    GATHER *g = ctx;
+    size_t  need = strlen(key) + strlen(value) + 2;
+    char   *grown;
+
+    while (g->len + need > g->cap) {
+	g->cap = g->cap ? g->cap * 2 : 1 << 16;
+	if ((grown = realloc(g->buf, g->cap)) == 0)
+	    return (-1);
+	g->buf = grown;
+    }
+    memcpy(g->buf + g->len, key, strlen(key) + 1);
+    g->len += strlen(key) + 1;
+    memcpy(g->buf + g->len, value, strlen(value) + 1);
+    g->len += strlen(value) + 1;
+    g->count++;
+    return (0);
+}
+
+/* Check a map entry as a table line would be; report with its key. */
+static void check_map_entry(LOADER *ld, const char *key, const char *value)
+{
+    const char *problem, *warning = 0;
+
+    if ((problem = vut_check_key(key)) != 0
+	|| (problem = vut_check_value(value, &warning)) != 0) {
+	complain(ld, 0, "key %s: %s", key, problem);
+    } else if (warning) {
+	char    why[512];
+
+	snprintf(why, sizeof(why), "key %s: %s", key, warning);
+	warn(ld, 0, why);
+    }
+}
+
+TABLE  *table_from_map(MAP *map, TABLE_REPORT_FN report, void *ctx)
+{
+    GATHER  g;
+    LOADER  ld;
+    TABLE  *t;
+    char   *p;
+    size_t  i;
+
+    memset(&g, 0, sizeof(g));
+    if ((t = calloc(1, sizeof(*t))) == 0 || (t->name = strdup(map_path(map))) == 0
+	|| map_walk(map, gather_entry, &g) != 0) {
+	report(ctx, map_path(map), 0, 1, "cannot read the whole map");
+	free(g.buf);
+	table_free(t);
+	return (0);
+    }
+    memset(&ld, 0, sizeof(ld));
+    ld.table = t;
+    ld.report = report;
+    ld.ctx = ctx;
+    t->text = g.buf;
+    t->index = htable_create(g.count + 16);
+    for (p = g.buf, i = 0; i < g.count; i++) {
+	const char *key = p, *value = p + strlen(p) + 1;
+
+	p = (char *) value + strlen(value) + 1;
+	check_map_entry(&ld, key, value);
+	add_entry(&ld, key, value, 0);
+    }
+    return (t);
+}
+
+int     table_lookup(void *ctx, const char *key, char **value)
+{
+    TABLE  *t = ctx;
+    size_t  pos = (size_t) htable_find(t->index, key);
+
+    if (pos == 0)
+	return (0);
+    if ((*value = strdup(t->entries[pos - 1].value)) == 0)
+	return (-1);
+    return (1);
+}
+
+void    table_free(TABLE *t)
+{
+    if (t == 0)
+	return;
+    htable_free(t->index);
+    free(t->entries);
+    free(t->text);
+    free(t->name);
+    free(t);
+}

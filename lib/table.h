@@ -1,0 +1,51 @@
+#ifndef TABLE_H_INCLUDED
+#define TABLE_H_INCLUDED
+
+/*
+ * table.h - virtusertable source text, read and checked in memory.
+ */
+#include <stddef.h>
+#include "htable.h"
+
+#define TABLE_MAX_LINE	1023		/* makemap's limit, newline excluded */
+
+typedef struct TABLE_ENTRY {
+    const char *key;			/* folded unless TABLE_KEEP_CASE */
+    const char *value;			/* as written */
+    unsigned line;
+} TABLE_ENTRY;
+
+typedef struct TABLE {
+    char   *name;			/* for messages; "-" is stdin */
+    char   *text;			/* the whole file, split in place */
+    TABLE_ENTRY *entries;
+    size_t  count;
+    HTABLE *index;			/* key -> TABLE_ENTRY * */
+    int     errors;			/* lines refused */
+    int     warnings;
+} TABLE;
+
+#define TABLE_KEEP_CASE	(1<<0)		/* makemap -f */
+
+/* Called for each problem; LINE is 0 for the file as a whole. */
+typedef void (*TABLE_REPORT_FN) (void *ctx, const char *file, unsigned line,
+				         int is_error, const char *why);
+
+/*
+ * Read and check PATH ("-": standard input). Every bad line is reported
+ * and counted in errors; the table holds the good entries. Returns null
+ * only when the file cannot be read at all (reported).
+ */
+extern TABLE *table_load(const char *path, int flags, TABLE_REPORT_FN report,
+			         void *ctx);
+
+/* The entries of MAP as a table, each checked like a table line. */
+struct MAP;
+extern TABLE *table_from_map(struct MAP *map, TABLE_REPORT_FN report,
+			             void *ctx);
+
+/* VUT_SOURCE lookup over a loaded table. */
+extern int table_lookup(void *table, const char *key, char **value);
+extern void table_free(TABLE *table);
+
+#endif

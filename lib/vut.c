@@ -1,0 +1,499 @@
+/*
+ * vut.c - resolve a recipient the way sendmail's virtusertable does.
+ *
+ * Exports vut_init(), vut_resolve() and vut_result_free(). For one
+ * address the keys of table steps[] are tried in order, each in every
+ * source in turn; the first key found wins. Its value, after %n
+ * substitution, is an error: reply, a local name, or one or more
+ * addresses, each resolved again until no key applies, the result equals
+ * its input, a loop shows, or the hop limit is reached.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "addr.h"
+#include "vut.h"
+
+/* The seven lookup steps; see doc/maptool.8 or the spec. */
+typedef enum { KEY_NONE, KEY_LOCAL, KEY_USER } KEY_USER_PART;
+typedef enum { WHEN_ALWAYS, WHEN_PLUS, WHEN_DETAIL } STEP_WHEN;
+
+typedef struct STEP {
+    KEY_USER_PART user;			/* what precedes the suffix */
+    const char *suffix;			/* "++", "+*" or "" */
+    STEP_WHEN when;			/* when the step is tried */
+    int     whole;			/* %1 is the whole local part */
+} STEP;
+
+static const STEP steps[] = {
+    {KEY_LOCAL, "", WHEN_ALWAYS, 1},	/* local@domain */
+    {KEY_USER, "++", WHEN_DETAIL, 0},	/* user++@domain */
+    {KEY_USER, "+*", WHEN_PLUS, 0},	/* user+*@domain */
+    {KEY_USER, "", WHEN_PLUS, 0},	/* user@domain */
+    {KEY_NONE, "++", WHEN_DETAIL, 0},	/* ++@domain */
+    {KEY_NONE, "+*", WHEN_PLUS, 0},	/* +*@domain */
+    {KEY_NONE, "", WHEN_ALWAYS, 0},	/* @domain */
+};
+
+#define NSTEPS	(sizeof(steps) / sizeof(steps[0]))
+#define NBIND	10			/* %0 .. %9 */
+#define VALUE_MAX	4096
+
+/* An address split for lookup. */
+typedef struct PARTS {
+    ADDR    addr;
+    char    user[ADDR_MAX_LOCAL + 1];	/* local part up to the first + */
+    char    detail[ADDR_MAX_LOCAL + 1];	/* after the first + */
+    char    plus_detail[ADDR_MAX_LOCAL + 2];	/* "+detail" */
+    int     has_plus;
+} PARTS;
+
+/* One resolution in progress. */
+typedef struct STATE {
+    const VUT *vut;
+    VUT_RESULT *res;
+    char  **chain;			/* folded addresses, outermost first */
+    int     depth;
+    int     matched;			/* entries that applied */
+    int     rejected;			/* a member ended in error: */
+    REPLY   first_reject;
+} STATE;
+
+static void trace(const STATE *st, const char *fmt,...)
+{
+    char    buf[VALUE_MAX + 256];
+    va_list ap;
+
+    if (st->vut->trace == 0)
+	return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    st->vut->trace(st->vut->trace_ctx, buf);
+}
+
+void    vut_init(VUT *vut, const VUT_SOURCE *sources, size_t nsources)
+{
+    memset(vut, 0, sizeof(*vut));
+    vut->sources = sources;
+    vut->nsources = nsources;
+    vut->max_hops = VUT_MAX_HOPS;
+    vut->max_rcpt = VUT_MAX_RCPT;
+}
+
+void    vut_result_free(VUT_RESULT *res)
+{
+    size_t  i;
+
+    for (i = 0; i < res->nrcpt; i++)
+	free(res->rcpt[i]);
+    free(res->rcpt);
+    res->rcpt = 0;
+    res->nrcpt = 0;
+}
+
+static VUT_STATUS set_reject(STATE *st, const REPLY *reply)
+{
+    vut_result_free(st->res);
+    st->res->status = VUT_REJECT;
+    st->res->reply = *reply;
+    return (VUT_REJECT);
+}
+
+static VUT_STATUS set_error(STATE *st, const char *why)
+{
+    vut_result_free(st->res);
+    st->res->status = VUT_ERROR;
+    snprintf(st->res->why, sizeof(st->res->why), "%s", why);
+    reply_set(&st->res->reply, "451", "4.3.0",
+	      "Temporary lookup failure, try again later");
+    return (VUT_ERROR);
+}
+
+/* Split the local part at its first +, unless it opens with + or quotes. */
+static void split_local(PARTS *p)
+{
+    const char *local = p->addr.local;
+    const char *plus = strchr(local, '+');
+
+    p->has_plus = (plus != 0 && plus != local && local[0] != '"');
+    if (p->has_plus) {
+	memcpy(p->user, local, plus - local);
+	p->user[plus - local] = 0;
+	strcpy(p->detail, plus + 1);
+	strcpy(p->plus_detail, plus);
+    } else {
+	strcpy(p->user, local);
+	p->detail[0] = p->plus_detail[0] = 0;
+    }
+}
+
+static int step_applies(const STEP *step, const PARTS *p)
+{
+    switch (step->when) {
+    case WHEN_ALWAYS:
+	return (1);
+    case WHEN_PLUS:
+	return (p->has_plus);
+    case WHEN_DETAIL:
+	return (p->detail[0] != 0);
+    }
+    return (0);
+}
+
+/* The lookup key of STEP for P, folded to lower case. */
+static void step_key(const STEP *step, const PARTS *p, char *key, size_t len)
+{
+    const char *user = step->user == KEY_LOCAL ? p->addr.local :
+    step->user == KEY_USER ? p->user : "";
+
+    snprintf(key, len, "%s%s@%s", user, step->suffix, p->addr.domain);
+    addr_fold(key, key);
+}
+
+/* Try KEY in every source; 1 found, 0 absent, -1 error (reason in VALUE). */
+static int lookup_key(const STATE *st, const char *key, char **value)
+{
+    size_t  i;
+    int     r;
+
+    for (i = 0; i < st->vut->nsources; i++) {
+	*value = 0;
+	if ((r = st->vut->sources[i].lookup(st->vut->sources[i].ctx, key, value)) != 0) {
+	    trace(st, "  key %s: %s in %s", key, r > 0 ? *value : "ERROR",
+		  st->vut->sources[i].name);
+	    return (r);
+	}
+    }
+    trace(st, "  key %s: not found", key);
+    return (0);
+}
+
+/* Expand %0-%9 and %% in VALUE; -1 when the result is too long. */
+static int substitute(const char *value, const char *const bind[NBIND],
+		              char *out, size_t len)
+{
+    size_t  n = 0, l;
+    const char *s, *v;
+
+    for (s = value; *s; s++) {
+	if (s[0] == '%' && s[1] >= '0' && s[1] <= '9') {
+	    v = bind[s[1] - '0'];
+	    s++;
+	} else if (s[0] == '%' && s[1] == '%') {
+	    v = "%";
+	    s++;
+	} else {
+	    if (n + 1 >= len)
+		return (-1);
+	    out[n++] = *s;
+	    continue;
+	}
+	if ((l = strlen(v)) + n >= len)
+	    return (-1);
+	memcpy(out + n, v, l);
+	n += l;
+    }
+    out[n] = 0;
+    return (0);
+}
+
+/*
+ * Find the first step whose key exists; substitute into OUT. Returns 1
+ * found, 0 nothing applies, -1 source error (set in the result).
+ */
+static int find_entry(STATE *st, const PARTS *p, char *out, size_t len)
+{
+    char    key[ADDR_MAX + 8];
+    const char *bind[NBIND];
+    const STEP *step;
+    char   *value;
+    int     r, i;
+
+    for (step = steps; step < steps + NSTEPS; step++) {
+	if (!step_applies(step, p))
+	    continue;
+	step_key(step, p, key, sizeof(key));
+	if ((r = lookup_key(st, key, &value)) == 0)
+	    continue;
+	if (r < 0) {
+	    set_error(st, value ? value : "map lookup failed");
+	    free(value);
+	    return (-1);
+	}
+	for (i = 0; i < NBIND; i++)
+	    bind[i] = "";
+	bind[0] = key;
+	bind[1] = step->whole ? p->addr.local : p->user;
+	if (!step->whole) {
+	    bind[2] = p->detail;
+	    bind[3] = p->plus_detail;
+	}
+	trace(st, "  match %s (%%1=%s %%2=%s %%3=%s)", key, bind[1], bind[2], bind[3]);
+	st->matched++;
+	r = substitute(value, bind, out, len);
+	free(value);
+	if (r < 0) {
+	    set_error(st, "value too long after substitution");
+	    return (-1);
+	}
+	return (1);
+    }
+    return (0);
+}
+
+/* Table checks. */
+
+static const char *check_domain_part(const char *domain)
+{
+    ADDR    addr;
+    char    probe[ADDR_MAX + 4];
+    const char *why;
+    size_t  len = strlen(domain);
+
+    if (len == 0)
+	return ("empty domain");
+    if (domain[len - 1] == '.')
+	return ("trailing dot on the domain (lookups drop it: never matches)");
+    snprintf(probe, sizeof(probe), "x@%s", domain);
+    return (addr_parse(probe, &addr, &why) < 0 ? why : 0);
+}
+
+static int ends_with(const char *s, size_t len, const char *suffix)
+{
+    size_t  n = strlen(suffix);
+
+    return (len >= n && memcmp(s + len - n, suffix, n) == 0);
+}
+
+const char *vut_check_key(const char *key)
+{
+    const char *at = strrchr(key, '@'), *why;
+    size_t  local_len;
+    ADDR    addr;
+    char    probe[ADDR_MAX + 4];
+
+    if (at == 0)
+	return ("no @ (keys are user@domain, @domain, user+*@domain, "
+		"user++@domain, +*@domain or ++@domain)");
+    if ((why = check_domain_part(at + 1)) != 0)
+	return (why);
+    local_len = at - key;
+    if (local_len == 0 || (local_len == 2 && (ends_with(key, 2, "++")
+					       || ends_with(key, 2, "+*"))))
+	return (0);
+    if (ends_with(key, local_len, "++") || ends_with(key, local_len, "+*")) {
+	if (memchr(key, '+', local_len - 2))
+	    return ("user part of a +* or ++ key has a + (never matches)");
+	snprintf(probe, sizeof(probe), "%.*s@%s", (int) local_len - 2, key, at + 1);
+    } else {
+	snprintf(probe, sizeof(probe), "%s", key);
+    }
+    return (addr_parse(probe, &addr, &why) < 0 ? why : 0);
+}
+
+const char *vut_check_value(const char *value, const char **warn)
+{
+    REPLY   reply;
+    char    probe[VALUE_MAX], *member, *next, *end;
+    const char *bind[NBIND], *why;
+    ADDR    addr;
+    size_t  i;
+
+    *warn = 0;
+    if (reply_is_error(value)) {
+	if (reply_parse(value, &reply, warn) < 0) {
+	    why = *warn;
+	    *warn = 0;
+	    return (why);
+	}
+	return (0);
+    }
+    for (i = 0; value[i]; i++)
+	if (value[i] == '%' && value[++i] != '%' && (value[i] < '1' || value[i] > '3'))
+	    return ("only %1, %2, %3 and %% may follow %");
+    for (i = 0; i < NBIND; i++)
+	bind[i] = "x";
+    if (substitute(value, bind, probe, sizeof(probe)) < 0)
+	return ("value too long");
+    for (member = probe; member; member = next) {
+	if ((next = strchr(member, ',')) != 0)
+	    *next++ = 0;
+	member += strspn(member, " \t");
+	for (end = member + strlen(member); end > member && (end[-1] == ' ' || end[-1] == '\t');)
+	    *--end = 0;
+	if (*member == 0)
+	    return ("empty address in value");
+	if (addr_parse(member, &addr, &why) < 0)
+	    return (why);
+    }
+    return (0);
+}
+
+/* Add ADDRESS to the result once (case-insensitively). */
+static VUT_STATUS add_rcpt(STATE *st, const char *address)
+{
+    VUT_RESULT *res = st->res;
+    char  **grown;
+    size_t  i;
+    REPLY   reply;
+
+    for (i = 0; i < res->nrcpt; i++)
+	if (strcasecmp(res->rcpt[i], address) == 0)
+	    return (VUT_FORWARD);
+    if (res->nrcpt >= st->vut->max_rcpt) {
+	reply_set(&reply, "451", "4.5.3",
+		  "Expansion exceeds %zu recipients", st->vut->max_rcpt);
+	return (set_reject(st, &reply));
+    }
+    if ((grown = realloc(res->rcpt, (res->nrcpt + 1) * sizeof(*grown))) == 0
+	|| (grown[res->nrcpt] = strdup(address)) == 0) {
+	if (grown)
+	    res->rcpt = grown;
+	return (set_error(st, "out of memory"));
+    }
+    res->rcpt = grown;
+    res->nrcpt++;
+    trace(st, "  result %s", address);
+    return (VUT_FORWARD);
+}
+
+/* Reject with a 451 4.4.6 naming the chain, ending in NEXT. */
+static VUT_STATUS loop_reject(STATE *st, const char *why, const char *next)
+{
+    REPLY   reply;
+    char    chain[REPLY_TEXT_MAX];
+    size_t  n = 0;
+    int     i;
+
+    chain[0] = 0;
+    for (i = 0; i <= st->depth && n < sizeof(chain); i++)
+	n += snprintf(chain + n, sizeof(chain) - n, "%s -> ", st->chain[i]);
+    if (n < sizeof(chain))
+	snprintf(chain + n, sizeof(chain) - n, "%s", next);
+    reply_set(&reply, "451", "4.4.6", "Mail routing loop: %s: %s", why, chain);
+    trace(st, "  loop: %s", reply.text);
+    return (set_reject(st, &reply));
+}
+
+static VUT_STATUS resolve_address(STATE *st, const char *address);
+
+/* Record an error: member; it rejects only if nothing else results. */
+static VUT_STATUS member_rejects(STATE *st, const char *value)
+{
+    REPLY   reply;
+    const char *warn;
+
+    if (reply_parse(value, &reply, &warn) < 0)
+	reply_set(&reply, "553", "5.3.0", "%s", value + strlen("error:"));
+    trace(st, "  reject %s %s %s", reply.code, reply.enhanced, reply.text);
+    if (st->rejected++ == 0)
+	st->first_reject = reply;
+    return (VUT_FORWARD);
+}
+
+static int in_chain(const STATE *st, const char *folded)
+{
+    int     i;
+
+    for (i = 0; i <= st->depth; i++)
+	if (strcmp(st->chain[i], folded) == 0)
+	    return (1);
+    return (0);
+}
+
+/* Resolve one member found at depth st->depth + 1. */
+static VUT_STATUS resolve_next(STATE *st, const char *current, const char *member)
+{
+    char    folded[ADDR_MAX + 1];
+    VUT_STATUS s;
+
+    snprintf(folded, sizeof(folded), "%s", member);
+    addr_fold(folded, folded);
+    if (strcmp(folded, current) == 0)
+	return (add_rcpt(st, member));
+    if (in_chain(st, folded))
+	return (loop_reject(st, "cycle", member));
+    if (st->depth + 1 >= st->vut->max_hops)
+	return (loop_reject(st, "too many hops", member));
+    st->chain[++st->depth] = folded;
+    s = resolve_address(st, member);
+    st->depth--;
+    return (s);
+}
+
+static VUT_STATUS resolve_address(STATE *st, const char *address)
+{
+    PARTS   p;
+    char    value[VALUE_MAX], formatted[ADDR_MAX + 1];
+    char   *current = st->chain[st->depth];
+    const char *why;
+    char   *member, *next;
+    VUT_STATUS s = VUT_FORWARD;
+    REPLY   reply;
+    int     r;
+
+    if (addr_parse(address, &p.addr, &why) < 0) {
+	trace(st, "  %s: %s", address, why);
+	reply_set(&reply, "553", "5.1.3", "Invalid route address");
+	return (set_reject(st, &reply));
+    }
+    addr_format(&p.addr, formatted, sizeof(formatted));
+    trace(st, "hop %d: %s", st->depth, formatted);
+    if (p.addr.domain[0] == 0)
+	return (add_rcpt(st, formatted));
+    split_local(&p);
+    if ((r = find_entry(st, &p, value, sizeof(value))) < 0)
+	return (VUT_ERROR);
+    if (r == 0)
+	return (add_rcpt(st, formatted));
+    if (reply_is_error(value))
+	return (member_rejects(st, value));
+    for (member = value; member && s == VUT_FORWARD; member = next) {
+	if ((next = strchr(member, ',')) != 0)
+	    *next++ = 0;
+	member += strspn(member, " \t");
+	member[strcspn(member, " \t")] = 0;
+	if (*member)
+	    s = resolve_next(st, current, member);
+    }
+    return (s);
+}
+
+VUT_STATUS vut_resolve(const VUT *vut, const char *address, VUT_RESULT *res)
+{
+    STATE   st;
+    ADDR    addr;
+    const char *why;
+    char    folded[ADDR_MAX + 1];
+    VUT_STATUS s;
+
+    memset(res, 0, sizeof(*res));
+    memset(&st, 0, sizeof(st));
+    st.vut = vut;
+    st.res = res;
+    if (addr_parse(address, &addr, &why) < 0) {
+	reply_set(&res->reply, "501", "5.1.3", "Bad recipient address syntax: %s", why);
+	res->status = VUT_REJECT;
+	return (VUT_REJECT);
+    }
+    if ((st.chain = calloc(vut->max_hops + 1, sizeof(*st.chain))) == 0)
+	return (set_error(&st, "out of memory"));
+    addr_format(&addr, folded, sizeof(folded));
+    addr_fold(folded, folded);
+    st.chain[0] = folded;
+    s = resolve_address(&st, address);
+    free(st.chain);
+    if (s != VUT_FORWARD)
+	return (s);
+    if (st.matched == 0) {
+	vut_result_free(res);
+	return (res->status = VUT_NONE);
+    }
+    if (res->nrcpt == 0)
+	return (set_reject(&st, &st.first_reject));
+    res->dropped = st.rejected;
+    return (res->status = VUT_FORWARD);
+}

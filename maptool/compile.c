@@ -1,0 +1,124 @@
+/*
+ * compile.c - maptool compile: a checked table into a Berkeley DB map.
+ *
+ * Exports cmd_compile(). Every line is checked before anything is
+ * written; on any error the old map stays exactly as it was. A good
+ * table is written to a temporary file beside the target and renamed
+ * over it (see map_commit()).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+#include "map.h"
+#include "table.h"
+#include "maptool.h"
+
+typedef struct COMPILE_OPTS {
+    int     type;			/* MAP_TYPE_HASH or MAP_TYPE_BTREE */
+    int     map_flags;			/* MAP_FLAG_NUL */
+    int     table_flags;		/* TABLE_KEEP_CASE */
+    const char *output;
+    const char *input;
+} COMPILE_OPTS;
+
+static int parse_opts(int argc, char **argv, COMPILE_OPTS *o)
+{
+    int     ch;
+
+    memset(o, 0, sizeof(*o));
+    optind = 1;
+    while ((ch = getopt(argc, argv, "t:Nfo:")) != -1) {
+	switch (ch) {
+	case 't':
+	    if (strcmp(optarg, "hash") == 0)
+		o->type = MAP_TYPE_HASH;
+	    else if (strcmp(optarg, "btree") == 0)
+		o->type = MAP_TYPE_BTREE;
+	    else {
+		usage_error("compile: -t takes hash or btree, not %s", optarg);
+		return (-1);
+	    }
+	    break;
+	case 'N':
+	    o->map_flags |= MAP_FLAG_NUL;
+	    break;
+	case 'f':
+	    o->table_flags |= TABLE_KEEP_CASE;
+	    break;
+	case 'o':
+	    o->output = optarg;
+	    break;
+	default:
+	    usage_error("compile: bad option");
+	    return (-1);
+	}
+    }
+    if (optind != argc - 1) {
+	usage_error("compile: name one TABLE (or - for standard input)");
+	return (-1);
+    }
+    o->input = argv[optind];
+    if (strcmp(o->input, "-") == 0 && o->output == 0) {
+	usage_error("compile: reading standard input needs -o OUT.db");
+	return (-1);
+    }
+    return (0);
+}
+
+static int write_map(const TABLE *t, const COMPILE_OPTS *o, const char *out)
+{
+    MAP_WRITER *w;
+    char    err[512];
+    size_t  i;
+
+    if ((w = map_create(out, o->type, o->map_flags, t->count, err, sizeof(err))) == 0) {
+	fprintf(stderr, "%s: %s\n", progname, err);
+	return (EX_CANTCREAT);
+    }
+    for (i = 0; i < t->count; i++) {
+	if (map_put(w, t->entries[i].key, t->entries[i].value, err, sizeof(err)) < 0) {
+	    fprintf(stderr, "%s: %s\n", progname, err);
+	    map_abort(w);
+	    return (EX_IOERR);
+	}
+    }
+    if (map_commit(w, err, sizeof(err)) < 0) {
+	fprintf(stderr, "%s: %s\n", progname, err);
+	return (EX_IOERR);
+    }
+    return (0);
+}
+
+int     cmd_compile(int argc, char **argv)
+{
+    COMPILE_OPTS o;
+    TABLE  *t;
+    char   *out;
+    int     status;
+
+    if (parse_opts(argc, argv, &o) < 0)
+	return (EX_USAGE);
+    if ((t = table_load(o.input, o.table_flags, report_line, 0)) == 0)
+	return (EX_NOINPUT);
+    if (t->errors) {
+	fprintf(stderr, "%s: %s: %d error%s, nothing written\n", progname,
+		t->name, t->errors, t->errors == 1 ? "" : "s");
+	table_free(t);
+	return (EX_DATAERR);
+    }
+    if (t->count == 0)
+	report_line(0, t->name, 0, 0, "no entries: the map will be empty");
+    if (o.output) {
+	status = write_map(t, &o, o.output);
+    } else if ((out = malloc(strlen(o.input) + 4)) != 0) {
+	sprintf(out, "%s.db", o.input);
+	status = write_map(t, &o, out);
+	free(out);
+    } else {
+	status = EX_OSERR;
+    }
+    table_free(t);
+    return (status);
+}

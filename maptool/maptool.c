@@ -1,0 +1,85 @@
+/*
+ * maptool.c - command dispatch for maptool(8).
+ *
+ * maptool compiles virtusertable tables into Berkeley DB maps that
+ * sendmail reads too, dumps and queries them, and checks them for loops
+ * and mistakes. Each command lives in its own file; all routing rules
+ * live in lib/.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include "maptool.h"
+
+const char *progname = "maptool";
+
+typedef struct COMMAND {
+    const char *name;
+    int     (*run) (int argc, char **argv);
+    const char *synopsis;
+} COMMAND;
+
+static const COMMAND commands[] = {
+    {"compile", cmd_compile, "compile [-t hash|btree] [-N] [-f] [-o OUT.db] TABLE|-"},
+    {"dump", cmd_dump, "dump DB"},
+    {"query", cmd_query, "query [--trace] [-H hops] DB ADDRESS...|-"},
+    {"check", cmd_check, "check [-f] TABLE|DB"},
+    {0, 0, 0},
+};
+
+static void usage(FILE *fp)
+{
+    const COMMAND *c;
+
+    fprintf(fp, "usage:\n");
+    for (c = commands; c->name; c++)
+	fprintf(fp, "  %s %s\n", progname, c->synopsis);
+    fprintf(fp, "  %s --help | --version\nSee maptool(8).\n", progname);
+}
+
+void    usage_error(const char *fmt,...)
+{
+    va_list ap;
+
+    fprintf(stderr, "%s: ", progname);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    usage(stderr);
+}
+
+/* Print a table problem as FILE:LINE: why, the form editors jump to. */
+void    report_line(void *ctx, const char *file, unsigned line, int is_error,
+		            const char *why)
+{
+    (void) ctx;
+    if (line)
+	fprintf(stderr, "%s:%u: %s%s\n", file, line, is_error ? "" : "warning: ", why);
+    else
+	fprintf(stderr, "%s: %s%s\n", file, is_error ? "" : "warning: ", why);
+}
+
+int     main(int argc, char **argv)
+{
+    const COMMAND *c;
+
+    if (argc < 2) {
+	usage(stderr);
+	return (EX_USAGE);
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+	usage(stdout);
+	return (0);
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+	printf("maptool (mailswitch) %s\n", MAILSWITCH_VERSION);
+	return (0);
+    }
+    for (c = commands; c->name; c++)
+	if (strcmp(argv[1], c->name) == 0)
+	    return (c->run(argc - 1, argv + 1));
+    usage_error("unknown command: %s", argv[1]);
+    return (EX_USAGE);
+}

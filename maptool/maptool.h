@@ -1,0 +1,19 @@
+#ifndef MAPTOOL_H_INCLUDED
+#define MAPTOOL_H_INCLUDED
+
+/*
+ * maptool.h - the maptool commands; each takes main()'s arguments after
+ * the command name and returns an exit status (sysexits.h).
+ */
+extern int cmd_compile(int argc, char **argv);
+extern int cmd_dump(int argc, char **argv);
+extern int cmd_query(int argc, char **argv);
+extern int cmd_check(int argc, char **argv);
+
+/* Shared by the commands. */
+extern const char *progname;
+extern void usage_error(const char *fmt,...);
+extern void report_line(void *ctx, const char *file, unsigned line,
+			        int is_error, const char *why);
+
+#endif
