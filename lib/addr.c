@@ -6,11 +6,38 @@
  * strict where a mistake could route mail wrongly (two @ signs, control
  * characters, empty labels, over-long parts).
  */
+#include <pthread.h>
 #include <string.h>
 #include "addr.h"
 
-/* Characters that may not stand unquoted in a local part. */
-static const char local_specials[] = "<>()[]\\,;:@\" ";
+/* Character classes, one table lookup per byte. */
+#define C_LOCAL		(1<<0)		/* may stand unquoted in a local part */
+#define C_LABEL		(1<<1)		/* may stand in a domain label */
+
+static unsigned char char_class[256];
+
+static void init_classes(void)
+{
+    static const char local_specials[] = "<>()[]\\,;:@\" ";
+    int     c;
+
+    for (c = 0x21; c < 256; c++) {
+	if (c == 0x7f)
+	    continue;
+	if (strchr(local_specials, c) == 0)
+	    char_class[c] |= C_LOCAL;
+	if (c >= 0x80 || c == '-' || c == '_' || (c >= '0' && c <= '9')
+	    || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+	    char_class[c] |= C_LABEL;
+    }
+}
+
+static void classes_ready(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+    pthread_once(&once, init_classes);
+}
 
 static int is_ctl(unsigned char c)
 {
@@ -42,6 +69,7 @@ static int split_at(const char *s, size_t len, size_t *at)
 static const char *check_local(const char *s, size_t len)
 {
     size_t  i;
+    const unsigned char *u = (const unsigned char *) s;
 
     if (len == 0)
 	return ("empty local part");
@@ -50,7 +78,7 @@ static const char *check_local(const char *s, size_t len)
     if (s[0] == '"')
 	return (0);
     for (i = 0; i < len; i++)
-	if (strchr(local_specials, s[i]))
+	if (!(char_class[u[i]] & C_LOCAL))
 	    return ("bad character in local part (quote it)");
     return (0);
 }
@@ -73,8 +101,7 @@ static const char *check_domain(const char *s, size_t len)
 	    if (label == 0)
 		return ("empty label in domain");
 	    label = 0;
-	} else if (c >= 0x80 || c == '-' || c == '_'
-		   || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+	} else if (char_class[c] & C_LABEL) {
 	    if (++label > 63)
 		return ("domain label too long");
 	} else {
@@ -97,12 +124,25 @@ static const char *skip_route(const char *s, size_t *len)
     return (colon + 1);
 }
 
+const char *addr_check_domain(const char *domain, size_t len)
+{
+    classes_ready();
+    return (check_domain(domain, len));
+}
+
+const char *addr_check_local(const char *local, size_t len)
+{
+    classes_ready();
+    return (check_local(local, len));
+}
+
 int     addr_parse(const char *text, ADDR *addr, const char **why)
 {
     size_t  len = strlen(text), at, i;
     const char *s = text;
     const char *bad;
 
+    classes_ready();
     for (i = 0; i < len; i++) {
 	if (is_ctl((unsigned char) s[i])) {
 	    *why = (s[i] == '\r' || s[i] == '\n') ?

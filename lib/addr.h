@@ -22,6 +22,10 @@ typedef struct ADDR {
  */
 extern int addr_parse(const char *text, ADDR *addr, const char **why);
 
+/* Check one part on its own: null if good, else a static reason. */
+extern const char *addr_check_local(const char *local, size_t len);
+extern const char *addr_check_domain(const char *domain, size_t len);
+
 /* Write "local@domain" (or "local") into BUF of LEN bytes; -1 if too long. */
 extern int addr_format(const ADDR *addr, char *buf, size_t len);
 

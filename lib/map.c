@@ -21,7 +21,10 @@
 #include "map.h"
 
 #define MAP_DEFAULT_CACHE	(2u << 20)
-#define MAP_WRITE_CACHE		(96u << 20)
+#define MAP_WRITE_CACHE		(8u << 20)
+#define MAP_PAGE_SIZE		8192
+#define MAP_WRITEBACK_EVERY	65536
+#define MAP_PAIR_OVERHEAD	12	/* index entries and item headers */
 
 struct MAP {
     DB     *db;
@@ -36,6 +39,7 @@ struct MAP_WRITER {
     char   *temp;			/* temporary name beside it */
     int     fd;				/* the temporary file */
     int     flags;
+    size_t  puts;
 };
 
 /* Berkeley DB reports details through a callback; keep the last one. */
@@ -252,6 +256,24 @@ void    map_close(MAP *map)
 
 /* Writers. */
 
+/*
+ * Berkeley DB's default hash (FNV-1 from 0) picks the bucket from the low
+ * bits of the hash; ranking by the bit-reversed hash groups every bucket
+ * together for any number of buckets.
+ */
+uint32_t map_hash_rank(const char *key, int flags)
+{
+    const unsigned char *k = (const unsigned char *) key;
+    size_t  len = strlen(key) + ((flags & MAP_FLAG_NUL) ? 1 : 0), i;
+    uint32_t h = 0, r = 0;
+
+    for (i = 0; i < len; i++)
+	h = (h * 16777619u) ^ k[i];
+    for (i = 0; i < 32; i++, h >>= 1)
+	r = (r << 1) | (h & 1);
+    return (r);
+}
+
 static char *temp_name(const char *path)
 {
     char   *copy = strdup(path), *dir, *base, *temp;
@@ -274,8 +296,16 @@ static char *temp_name(const char *path)
     return (temp);
 }
 
+/* Pairs per bucket so that a bucket fills about 3/4 of a page. */
+static u_int32_t fill_factor(size_t pair_size)
+{
+    size_t  per_page = (MAP_PAGE_SIZE * 4 / 4) / (pair_size + MAP_PAIR_OVERHEAD);
+
+    return (per_page < 1 ? 1 : per_page);
+}
+
 MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
-		               char *err, size_t errlen)
+		               size_t pair_size, char *err, size_t errlen)
 {
     MAP_WRITER *w;
     DB     *db;
@@ -304,7 +334,10 @@ MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
     }
     w->db = db;
     db->set_errcall(db, db_errcall);
-    if (type == MAP_TYPE_HASH && nelem > 0 && (r = db->set_h_nelem(db, nelem)) != 0)
+    if (type == MAP_TYPE_HASH && nelem > 0 && pair_size > 0
+	&& ((r = db->set_pagesize(db, MAP_PAGE_SIZE)) != 0
+	    || (r = db->set_h_ffactor(db, fill_factor(pair_size))) != 0
+	    || (r = db->set_h_nelem(db, nelem)) != 0))
 	goto db_fail;
     if ((r = db->set_cachesize(db, 0, MAP_WRITE_CACHE, 1)) != 0
 	|| (r = db->open(db, 0, w->temp, 0,
@@ -336,6 +369,9 @@ int     map_put(MAP_WRITER *w, const char *key, const char *value,
 	set_err(err, errlen, w->temp, "write failed", r);
 	return (-1);
     }
+    /* Start writing back what the cache has let go, so the final fsync is short. */
+    if (++w->puts % MAP_WRITEBACK_EVERY == 0)
+	(void) sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     return (0);
 }
 

@@ -5,6 +5,7 @@
  * map.h - Berkeley DB maps in the format sendmail's makemap writes.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 typedef struct MAP MAP;
@@ -43,8 +44,16 @@ typedef struct MAP_WRITER MAP_WRITER;
 #define MAP_TYPE_BTREE	1
 #define MAP_FLAG_NUL	(1<<0)		/* store keys and values with NUL */
 
+/*
+ * Where KEY lands in a hash map: writing keys in ascending rank fills the
+ * file bucket by bucket, whatever its size, so a small cache suffices.
+ */
+extern uint32_t map_hash_rank(const char *key, int flags);
+
+/* NELEM entries of PAIR_SIZE bytes (key + value) on average presize it. */
 extern MAP_WRITER *map_create(const char *path, int type, int flags,
-			              size_t nelem, char *err, size_t errlen);
+			              size_t nelem, size_t pair_size, char *err,
+			              size_t errlen);
 extern int map_put(MAP_WRITER *w, const char *key, const char *value,
 		           char *err, size_t errlen);
 extern int map_commit(MAP_WRITER *w, char *err, size_t errlen);

@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "addr.h"
+#include "bigmem.h"
 #include "map.h"
 #include "table.h"
 #include "vut.h"
@@ -27,11 +29,20 @@ static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
     size_t  cap = 1 << 16, n = 0;
     char   *buf = 0, *grown;
     ssize_t r;
+    struct stat st;
 
-    if (fd < 0) {
+    if (fd < 0 || fstat(fd, &st) < 0) {
 	snprintf(err, errlen, "%s", strerror(errno));
 	return (0);
     }
+    if (S_ISDIR(st.st_mode)) {
+	snprintf(err, errlen, "is a directory");
+	close(fd);
+	return (0);
+    }
+    /* A regular file is read into a buffer of its size, plus one. */
+    if (S_ISREG(st.st_mode))
+	cap = st.st_size + 2;
     for (;;) {
 	if (buf == 0 || n + 1 >= cap) {
 	    if (buf)
@@ -40,6 +51,8 @@ static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		break;
 	    }
+	    if (buf == 0)
+		bigmem_advise(grown, cap);
 	    buf = grown;
 	}
 	if ((r = read(fd, buf + n, cap - n - 1)) < 0) {
@@ -63,11 +76,81 @@ static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
     return (0);
 }
 
+/* The index: entry number + 1 (0: free) and a hash of its key. */
+typedef struct TABLE_SLOT {
+    uint32_t entry;
+    uint32_t hash;
+} TABLE_SLOT;
+
+static uint32_t key_hash(const char *key)
+{
+    uint32_t h = 2166136261u;
+
+    while (*key)
+	h = (h ^ (unsigned char) *key++) * 16777619u;
+    return (h);
+}
+
+/* The slot holding KEY, or the free slot where it would go. */
+static TABLE_SLOT *find_slot(const TABLE *t, const char *key, uint32_t hash)
+{
+    size_t  i = hash & t->index_mask;
+    TABLE_SLOT *s;
+
+    for (s = t->index + i; s->entry; s = t->index + (i = (i + 1) & t->index_mask))
+	if (s->hash == hash && strcmp(t->entries[s->entry - 1].key, key) == 0)
+	    break;
+    return (s);
+}
+
+/* Room for at most N entries. */
+static int table_alloc(TABLE *t, size_t n)
+{
+    if ((t->entries = malloc((n ? n : 1) * sizeof(TABLE_ENTRY))) == 0)
+	return (-1);
+    bigmem_advise(t->entries, n * sizeof(TABLE_ENTRY));
+    return (0);
+}
+
+/* The lookup index, built on first use: compile never needs it. */
+static int build_index(TABLE *t)
+{
+    size_t  size = 16, i;
+    TABLE_SLOT *slot;
+    uint32_t hash;
+
+    while (size < 2 * t->count)
+	size <<= 1;
+    t->index_mask = size - 1;
+    if ((t->index = calloc(size, sizeof(TABLE_SLOT))) == 0)
+	return (-1);
+    for (i = 0; i < t->count; i++) {
+	hash = key_hash(t->entries[i].key);
+	slot = find_slot(t, t->entries[i].key, hash);
+	if (slot->entry == 0) {			/* the first of duplicates wins */
+	    slot->entry = i + 1;
+	    slot->hash = hash;
+	}
+    }
+    return (0);
+}
+
+static size_t count_lines(const char *text, size_t len)
+{
+    size_t  n = 1;
+    const char *p = text, *end = text + len;
+
+    while ((p = memchr(p, '\n', end - p)) != 0) {
+	n++;
+	p++;
+    }
+    return (n);
+}
+
 typedef struct LOADER {
     TABLE  *table;
     TABLE_REPORT_FN report;
     void   *ctx;
-    size_t  cap;
 } LOADER;
 
 static void complain(LOADER *ld, unsigned line, const char *fmt,...)
@@ -102,31 +185,50 @@ static const char *raw_line_problem(const char *line, size_t len)
     return (0);
 }
 
-static int add_entry(LOADER *ld, const char *key, const char *value, unsigned line)
+/* Entries go into room sized in advance by table_alloc(). */
+static void add_entry(LOADER *ld, const char *key, const char *value, unsigned line)
 {
-    TABLE  *t = ld->table;
-    TABLE_ENTRY *e, *grown, *dup;
+    TABLE_ENTRY *e = ld->table->entries + ld->table->count++;
 
-    if (t->count == ld->cap) {
-	ld->cap = ld->cap ? ld->cap * 2 : 1024;
-	if ((grown = realloc(t->entries, ld->cap * sizeof(*grown))) == 0) {
-	    complain(ld, line, "out of memory");
-	    return (-1);
-	}
-	t->entries = grown;
-    }
-    e = t->entries + t->count;
     e->key = key;
     e->value = value;
     e->line = line;
-    /* Index by position: entries may still move as the array grows. */
-    dup = htable_insert(t->index, key, (void *) (t->count + 1));
-    if (dup) {
-	complain(ld, line, "duplicate key %s (first at line %u)", key,
-		 t->entries[(size_t) dup - 1].line);
-	return (0);
+}
+
+/*
+ * Sort the entries by map rank, which also brings equal keys together:
+ * each key after the first of its rank run that equals an earlier one
+ * is a duplicate.
+ */
+static int find_duplicates(LOADER *ld)
+{
+    TABLE  *t = ld->table;
+    size_t  i, j, k;
+
+    if ((t->order = malloc((t->count ? t->count : 1) * sizeof(RANKED))) == 0)
+	return (-1);
+    bigmem_advise(t->order, t->count * sizeof(RANKED));
+    for (i = 0; i < t->count; i++) {
+	t->order[i].entry = i;
+	t->order[i].rank = map_hash_rank(t->entries[i].key, 0);
     }
-    t->count++;
+    if (rank_sort(t->order, t->count) < 0)
+	return (-1);
+    for (i = 0; i < t->count; i = j) {
+	for (j = i + 1; j < t->count && t->order[j].rank == t->order[i].rank; j++) {
+	    const TABLE_ENTRY *e = t->entries + t->order[j].entry;
+
+	    for (k = i; k < j; k++) {
+		const TABLE_ENTRY *first = t->entries + t->order[k].entry;
+
+		if (strcmp(first->key, e->key) == 0) {
+		    complain(ld, e->line, "duplicate key %s (first at line %u)",
+			     e->key, first->line);
+		    break;
+		}
+	    }
+	}
+    }
     return (0);
 }
 
@@ -189,7 +291,12 @@ TABLE  *table_load(const char *path, int flags, TABLE_REPORT_FN report, void *ct
     ld.table = t;
     ld.report = report;
     ld.ctx = ctx;
-    t->index = htable_create(len / 40 + 16);
+    t->text_size = len;
+    if (table_alloc(t, count_lines(t->text, len)) < 0) {
+	report(ctx, t->name, 0, 1, "out of memory");
+	table_free(t);
+	return (0);
+    }
     for (line = t->text, end = t->text + len; line < end; line = nl + 1) {
 	lineno++;
 	if ((nl = memchr(line, '\n', end - line)) == 0)
@@ -197,6 +304,8 @@ TABLE  *table_load(const char *path, int flags, TABLE_REPORT_FN report, void *ct
 	*nl = 0;
 	parse_line(&ld, line, nl - line, lineno, flags);
     }
+    if (find_duplicates(&ld) < 0)
+	complain(&ld, 0, "out of memory");
     return (t);
 }
 
@@ -264,7 +373,12 @@ TABLE  *table_from_map(MAP *map, TABLE_REPORT_FN report, void *ctx)
     ld.report = report;
     ld.ctx = ctx;
     t->text = g.buf;
-    t->index = htable_create(g.count + 16);
+    t->text_size = g.len;
+    if (table_alloc(t, g.count) < 0) {
+	report(ctx, t->name, 0, 1, "out of memory");
+	table_free(t);
+	return (0);
+    }
     for (p = g.buf, i = 0; i < g.count; i++) {
 	const char *key = p, *value = p + strlen(p) + 1;
 
@@ -278,11 +392,15 @@ TABLE  *table_from_map(MAP *map, TABLE_REPORT_FN report, void *ctx)
 int     table_lookup(void *ctx, const char *key, char **value)
 {
     TABLE  *t = ctx;
-    size_t  pos = (size_t) htable_find(t->index, key);
+    TABLE_SLOT *slot;
 
-    if (pos == 0)
+    if (t->index == 0 && build_index(t) < 0)
+	return (-1);
+    slot = find_slot(t, key, key_hash(key));
+
+    if (slot->entry == 0)
 	return (0);
-    if ((*value = strdup(t->entries[pos - 1].value)) == 0)
+    if ((*value = strdup(t->entries[slot->entry - 1].value)) == 0)
 	return (-1);
     return (1);
 }
@@ -291,7 +409,8 @@ void    table_free(TABLE *t)
 {
     if (t == 0)
 	return;
-    htable_free(t->index);
+    free(t->index);
+    free(t->order);
     free(t->entries);
     free(t->text);
     free(t->name);

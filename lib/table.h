@@ -5,7 +5,8 @@
  * table.h - virtusertable source text, read and checked in memory.
  */
 #include <stddef.h>
-#include "htable.h"
+#include <stdint.h>
+#include "rank.h"
 
 #define TABLE_MAX_LINE	1023		/* makemap's limit, newline excluded */
 
@@ -18,9 +19,12 @@ typedef struct TABLE_ENTRY {
 typedef struct TABLE {
     char   *name;			/* for messages; "-" is stdin */
     char   *text;			/* the whole file, split in place */
+    size_t  text_size;
     TABLE_ENTRY *entries;
     size_t  count;
-    HTABLE *index;			/* key -> TABLE_ENTRY * */
+    RANKED *order;			/* entries by map_hash_rank() */
+    struct TABLE_SLOT *index;		/* built by the first lookup */
+    size_t  index_mask;
     int     errors;			/* lines refused */
     int     warnings;
 } TABLE;

@@ -248,17 +248,13 @@ static int find_entry(STATE *st, const PARTS *p, char *out, size_t len)
 
 static const char *check_domain_part(const char *domain)
 {
-    ADDR    addr;
-    char    probe[ADDR_MAX + 4];
-    const char *why;
     size_t  len = strlen(domain);
 
     if (len == 0)
 	return ("empty domain");
     if (domain[len - 1] == '.')
 	return ("trailing dot on the domain (lookups drop it: never matches)");
-    snprintf(probe, sizeof(probe), "x@%s", domain);
-    return (addr_parse(probe, &addr, &why) < 0 ? why : 0);
+    return (addr_check_domain(domain, len));
 }
 
 static int ends_with(const char *s, size_t len, const char *suffix)
@@ -272,8 +268,6 @@ const char *vut_check_key(const char *key)
 {
     const char *at = strrchr(key, '@'), *why;
     size_t  local_len;
-    ADDR    addr;
-    char    probe[ADDR_MAX + 4];
 
     if (at == 0)
 	return ("no @ (keys are user@domain, @domain, user+*@domain, "
@@ -287,11 +281,9 @@ const char *vut_check_key(const char *key)
     if (ends_with(key, local_len, "++") || ends_with(key, local_len, "+*")) {
 	if (memchr(key, '+', local_len - 2))
 	    return ("user part of a +* or ++ key has a + (never matches)");
-	snprintf(probe, sizeof(probe), "%.*s@%s", (int) local_len - 2, key, at + 1);
-    } else {
-	snprintf(probe, sizeof(probe), "%s", key);
+	local_len -= 2;
     }
-    return (addr_parse(probe, &addr, &why) < 0 ? why : 0);
+    return (addr_check_local(key, local_len));
 }
 
 const char *vut_check_value(const char *value, const char **warn)
@@ -314,6 +306,8 @@ const char *vut_check_value(const char *value, const char **warn)
     for (i = 0; value[i]; i++)
 	if (value[i] == '%' && value[++i] != '%' && (value[i] < '1' || value[i] > '3'))
 	    return ("only %1, %2, %3 and %% may follow %");
+    if (strpbrk(value, "%, \t") == 0)
+	return (addr_parse(value, &addr, &why) < 0 ? why : 0);
     for (i = 0; i < NBIND; i++)
 	bind[i] = "x";
     if (substitute(value, bind, probe, sizeof(probe)) < 0)

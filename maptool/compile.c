@@ -6,12 +6,14 @@
  * table is written to a temporary file beside the target and renamed
  * over it (see map_commit()).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 #include "map.h"
+#include "rank.h"
 #include "table.h"
 #include "maptool.h"
 
@@ -67,23 +69,75 @@ static int parse_opts(int argc, char **argv, COMPILE_OPTS *o)
     return (0);
 }
 
+static const TABLE *sort_table;
+
+static int by_key(const void *a, const void *b)
+{
+    return (strcmp(sort_table->entries[((const RANKED *) a)->entry].key,
+		   sort_table->entries[((const RANKED *) b)->entry].key));
+}
+
+/* The order to write entries in: by bucket for hash, by key for btree. */
+static RANKED *write_order(const TABLE *t, const COMPILE_OPTS *o)
+{
+    RANKED *order;
+    size_t  i;
+
+    if (o->type == MAP_TYPE_HASH && o->map_flags == 0) {
+	order = t->order;			/* the table's own */
+	((TABLE *) t)->order = 0;
+	return (order);
+    }
+    if ((order = malloc((t->count ? t->count : 1) * sizeof(*order))) == 0)
+	return (0);
+    for (i = 0; i < t->count; i++) {
+	order[i].entry = i;
+	order[i].rank = map_hash_rank(t->entries[i].key, o->map_flags);
+    }
+    if (o->type == MAP_TYPE_BTREE) {
+	sort_table = t;
+	qsort(order, t->count, sizeof(*order), by_key);
+    } else if (rank_sort(order, t->count) < 0) {
+	free(order);
+	return (0);
+    }
+    return (order);
+}
+
 static int write_map(const TABLE *t, const COMPILE_OPTS *o, const char *out)
 {
     MAP_WRITER *w;
+    RANKED *order;
+    const TABLE_ENTRY *e;
     char    err[512];
     size_t  i;
 
-    if ((w = map_create(out, o->type, o->map_flags, t->count, err, sizeof(err))) == 0) {
+    if ((order = write_order(t, o)) == 0) {
+	fprintf(stderr, "%s: out of memory\n", progname);
+	return (EX_OSERR);
+    }
+
+    if ((w = map_create(out, o->type, o->map_flags, t->count,
+			t->count ? t->text_size / t->count : 0, err, sizeof(err))) == 0) {
 	fprintf(stderr, "%s: %s\n", progname, err);
+	free(order);
 	return (EX_CANTCREAT);
     }
     for (i = 0; i < t->count; i++) {
-	if (map_put(w, t->entries[i].key, t->entries[i].value, err, sizeof(err)) < 0) {
+	/* The entries are visited out of file order: fetch ahead. */
+	if (i + 16 < t->count)
+	    __builtin_prefetch(t->entries + order[i + 16].entry);
+	if (i + 8 < t->count)
+	    __builtin_prefetch(t->entries[order[i + 8].entry].key);
+	e = t->entries + order[i].entry;
+	if (map_put(w, e->key, e->value, err, sizeof(err)) < 0) {
 	    fprintf(stderr, "%s: %s\n", progname, err);
 	    map_abort(w);
+	    free(order);
 	    return (EX_IOERR);
 	}
     }
+    free(order);
     if (map_commit(w, err, sizeof(err)) < 0) {
 	fprintf(stderr, "%s: %s\n", progname, err);
 	return (EX_IOERR);
