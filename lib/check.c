@@ -254,6 +254,7 @@ void    check_table(TABLE *table, TABLE_REPORT_FN report, void *ctx,
     ck.ctx = ctx;
     ck.stats = stats;
     ck.source.lookup = table_lookup;
+    ck.source.serves = 0;
     ck.source.ctx = table;
     ck.source.name = table->name;
     vut_init(&ck.vut, &ck.source, 1);

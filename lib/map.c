@@ -12,12 +12,15 @@
 #include <db.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "addr.h"
+#include "htable.h"
 #include "map.h"
 
 #define MAP_DEFAULT_CACHE	(2u << 20)
@@ -28,9 +31,13 @@
 
 struct MAP {
     DB     *db;
+    pthread_mutex_t lock;		/* one lookup at a time per handle */
     char   *path;
     int     nul;			/* keys end in NUL */
     struct stat st;			/* the file as opened */
+    HTABLE *domains;			/* every domain on a left-hand side */
+    char   *domain_text;		/* their storage */
+    size_t  domain_len, domain_cap;
 };
 
 struct MAP_WRITER {
@@ -117,6 +124,61 @@ static int probe_map(MAP *map, char *err, size_t errlen)
     return (0);
 }
 
+/* Remember the domain of KEY; the map is scanned once, at open. */
+static int note_domain(void *ctx, const char *key, const char *value)
+{
+    MAP    *map = ctx;
+    const char *at = strrchr(key, '@');
+    size_t  len;
+    char   *grown;
+
+    (void) value;
+    if (at == 0 || htable_find(map->domains, at + 1))
+	return (0);
+    len = strlen(at + 1) + 1;
+    if (map->domain_len + len > map->domain_cap) {
+	/* Keys point into the text: grow by a new table, not a realloc. */
+	return (1);
+    }
+    grown = map->domain_text + map->domain_len;
+    memcpy(grown, at + 1, len);
+    addr_fold(grown, grown);
+    map->domain_len += len;
+    htable_insert(map->domains, grown, grown);
+    return (0);
+}
+
+static int scan_domains(MAP *map, char *err, size_t errlen)
+{
+    int     r;
+
+    map->domain_cap = 4096;
+    for (;;) {
+	htable_free(map->domains);
+	free(map->domain_text);
+	map->domain_len = 0;
+	if ((map->domain_text = malloc(map->domain_cap)) == 0) {
+	    snprintf(err, errlen, "%s: out of memory", map->path);
+	    return (-1);
+	}
+	map->domains = htable_create(16);
+	if ((r = map_walk(map, note_domain, map)) == 0)
+	    return (0);
+	if (r < 0) {
+	    snprintf(err, errlen, "%s: cannot read the whole map (corrupt?)", map->path);
+	    return (-1);
+	}
+	map->domain_cap *= 4;			/* ran out of room: again */
+    }
+}
+
+int     map_serves(void *ctx, const char *domain)
+{
+    MAP    *map = ctx;
+
+    return (htable_find(map->domains, domain) != 0);
+}
+
 MAP    *map_open_cached(const char *path, size_t cache, char *err, size_t errlen)
 {
     MAP    *map;
@@ -127,6 +189,7 @@ MAP    *map_open_cached(const char *path, size_t cache, char *err, size_t errlen
 	snprintf(err, errlen, "%s: out of memory", path);
 	return (0);
     }
+    pthread_mutex_init(&map->lock, 0);
     /* Open it ourselves first: plain errors read better than DB's. */
     if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &map->st) < 0) {
 	if (errno == EACCES && stat(path, &map->st) == 0)
@@ -148,9 +211,10 @@ MAP    *map_open_cached(const char *path, size_t cache, char *err, size_t errlen
 	map_close(map);
 	return (0);
     }
-    if (open_db(&map->db, path, DB_UNKNOWN, DB_RDONLY | DB_THREAD,
+    if (open_db(&map->db, path, DB_UNKNOWN, DB_RDONLY,
 		cache ? cache : MAP_DEFAULT_CACHE, err, errlen) < 0
-	|| probe_map(map, err, errlen) < 0) {
+	|| probe_map(map, err, errlen) < 0
+	|| scan_domains(map, err, errlen) < 0) {
 	map_close(map);
 	return (0);
     }
@@ -173,7 +237,10 @@ int     map_lookup(void *ctx, const char *key, char **value)
     k.data = (void *) key;
     k.size = strlen(key) + map->nul;
     v.flags = DB_DBT_MALLOC;
-    if ((r = map->db->get(map->db, 0, &k, &v, 0)) == DB_NOTFOUND)
+    pthread_mutex_lock(&map->lock);
+    r = map->db->get(map->db, 0, &k, &v, 0);
+    pthread_mutex_unlock(&map->lock);
+    if (r == DB_NOTFOUND)
 	return (0);
     if (r != 0) {
 	char    err[512];
@@ -250,6 +317,9 @@ void    map_close(MAP *map)
 	return;
     if (map->db)
 	map->db->close(map->db, DB_NOSYNC);
+    pthread_mutex_destroy(&map->lock);
+    htable_free(map->domains);
+    free(map->domain_text);
     free(map->path);
     free(map);
 }
@@ -296,10 +366,10 @@ static char *temp_name(const char *path)
     return (temp);
 }
 
-/* Pairs per bucket so that a bucket fills about 3/4 of a page. */
+/* Pairs per bucket: Berkeley DB rounds the buckets up to a power of two. */
 static u_int32_t fill_factor(size_t pair_size)
 {
-    size_t  per_page = (MAP_PAGE_SIZE * 4 / 4) / (pair_size + MAP_PAIR_OVERHEAD);
+    size_t  per_page = MAP_PAGE_SIZE / (pair_size + MAP_PAIR_OVERHEAD);
 
     return (per_page < 1 ? 1 : per_page);
 }

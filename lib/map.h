@@ -12,7 +12,9 @@ typedef struct MAP MAP;
 
 /*
  * Open PATH read-only. Keys stored with a trailing NUL (makemap -N,
- * postmap) are detected and looked up the same way. Returns null with a
+ * postmap) are detected and looked up the same way. The domains of all
+ * keys are noted at open, so addresses elsewhere cost no lookup. Lookups
+ * may come from several threads. Returns null with a
  * reason in ERR on failure (missing, unreadable, corrupt, not a map).
  */
 extern MAP *map_open_readonly(const char *path, char *err, size_t errlen);
@@ -26,6 +28,9 @@ extern int map_has_nul(const MAP *map);
 
 /* VUT_SOURCE lookup: 1 found (*value malloc()ed), 0 absent, -1 error. */
 extern int map_lookup(void *map, const char *key, char **value);
+
+/* VUT_SOURCE serves: does any key of the map end in @DOMAIN (folded)? */
+extern int map_serves(void *map, const char *domain);
 
 /* Call FN for every entry; stops and returns FN's value if non-zero. */
 typedef int (*MAP_WALK_FN) (void *ctx, const char *key, const char *value);

@@ -204,6 +204,20 @@ static int substitute(const char *value, const char *const bind[NBIND],
  * Find the first step whose key exists; substitute into OUT. Returns 1
  * found, 0 nothing applies, -1 source error (set in the result).
  */
+/* Can any source hold a key for DOMAIN? Saves lookups bound to miss. */
+static int domain_served(const STATE *st, const char *domain)
+{
+    char    folded[ADDR_MAX_DOMAIN + 1];
+    const VUT_SOURCE *src;
+
+    addr_fold(folded, domain);
+    for (src = st->vut->sources; src < st->vut->sources + st->vut->nsources; src++)
+	if (src->serves == 0 || src->serves(src->ctx, folded))
+	    return (1);
+    trace(st, "  domain %s: in no map", folded);
+    return (0);
+}
+
 static int find_entry(STATE *st, const PARTS *p, char *out, size_t len)
 {
     char    key[ADDR_MAX + 8];
@@ -212,6 +226,8 @@ static int find_entry(STATE *st, const PARTS *p, char *out, size_t len)
     char   *value;
     int     r, i;
 
+    if (!domain_served(st, p->addr.domain))
+	return (0);
     for (step = steps; step < steps + NSTEPS; step++) {
 	if (!step_applies(step, p))
 	    continue;

@@ -18,6 +18,8 @@
  */
 typedef struct VUT_SOURCE {
     int     (*lookup) (void *ctx, const char *key, char **value);
+    /* Null, or: can any key of this source end in @DOMAIN (folded)? */
+    int     (*serves) (void *ctx, const char *domain);
     void   *ctx;
     const char *name;			/* for traces and errors */
 } VUT_SOURCE;

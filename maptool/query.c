@@ -17,7 +17,7 @@
 #include "vut.h"
 #include "maptool.h"
 
-#define QUERY_CACHE	(32u << 20)
+#define QUERY_CACHE	(256u << 20)
 #define QUERY_MAX_LINE	4096
 
 static void print_trace(void *ctx, const char *line)
@@ -120,6 +120,7 @@ int     cmd_query(int argc, char **argv)
 	return (EX_NOINPUT);
     }
     source.lookup = map_lookup;
+    source.serves = map_serves;
     source.ctx = map;
     source.name = map_path(map);
     vut_init(&vut, &source, 1);
