@@ -44,43 +44,46 @@ static int is_ctl(unsigned char c)
     return (c < 0x20 || c == 0x7f);
 }
 
-/* Find the @ that separates local part and domain; -1 on bad quoting. */
+/*
+ * Find the @ that separates local part and domain: the first one outside
+ * quotes. Quoted strings may stand anywhere in the local part, as in
+ * sendmail's tokens ("john doe", c-"x"). Returns -1 on bad quoting.
+ */
 static int split_at(const char *s, size_t len, size_t *at)
 {
-    size_t  i = 0;
+    size_t  i;
+    int     quoted = 0;
 
-    if (len > 0 && s[0] == '"') {
-	for (i = 1; i < len && s[i] != '"'; i++)
-	    if (s[i] == '\\' && ++i == len)
-		return (-1);
-	if (i == len)
+    for (i = 0; i < len && (quoted || s[i] != '@'); i++) {
+	if (s[i] == '"')
+	    quoted = !quoted;
+	else if (quoted && s[i] == '\\' && ++i == len)
 	    return (-1);
-	i++;
-	if (i < len && s[i] != '@')
-	    return (-1);
-    } else {
-	while (i < len && s[i] != '@')
-	    i++;
     }
     *at = i;
-    return (0);
+    return (quoted ? -1 : 0);
 }
 
+/* Unquoted parts may hold only atom characters and dots. */
 static const char *check_local(const char *s, size_t len)
 {
     size_t  i;
     const unsigned char *u = (const unsigned char *) s;
+    int     quoted = 0;
 
     if (len == 0)
 	return ("empty local part");
     if (len > ADDR_MAX_LOCAL)
 	return ("local part too long");
-    if (s[0] == '"')
-	return (0);
-    for (i = 0; i < len; i++)
-	if (!(char_class[u[i]] & C_LOCAL))
+    for (i = 0; i < len; i++) {
+	if (u[i] == '"')
+	    quoted = !quoted;
+	else if (quoted && u[i] == '\\')
+	    i++;
+	else if (!quoted && !(char_class[u[i]] & C_LOCAL))
 	    return ("bad character in local part (quote it)");
-    return (0);
+    }
+    return (quoted ? "bad quoting in local part" : 0);
 }
 
 static const char *check_domain(const char *s, size_t len)
@@ -202,6 +205,18 @@ int     addr_format(const ADDR *addr, char *buf, size_t len)
     }
     buf[need - 1] = 0;
     return (0);
+}
+
+void    addr_unquote(char *dst, const char *src)
+{
+    for (; *src; src++) {
+	if (*src == '"')
+	    continue;
+	if (*src == '\\' && src[1])
+	    src++;
+	*dst++ = *src;
+    }
+    *dst = 0;
 }
 
 void    addr_fold(char *dst, const char *src)

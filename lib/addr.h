@@ -29,6 +29,9 @@ extern const char *addr_check_domain(const char *domain, size_t len);
 /* Write "local@domain" (or "local") into BUF of LEN bytes; -1 if too long. */
 extern int addr_format(const ADDR *addr, char *buf, size_t len);
 
+/* SRC without quotes and backslash escapes, as sendmail looks it up. */
+extern void addr_unquote(char *dst, const char *src);
+
 /* ASCII lower-case copy of SRC into DST (which may equal SRC). */
 extern void addr_fold(char *dst, const char *src);
 

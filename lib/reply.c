@@ -107,6 +107,14 @@ static int known_tag(const char *tag, size_t len)
     return (0);
 }
 
+/* Sendmail's answer to a text without a code: 553 5.3.0 and the text. */
+static void no_code_reply(REPLY *reply, const char *text)
+{
+    strcpy(reply->code, "553");
+    strcpy(reply->enhanced, "5.3.0");
+    copy_text(reply->text, sizeof(reply->text), text);
+}
+
 int     reply_parse(const char *value, REPLY *reply, const char **warn)
 {
     const char *s = value + ERROR_PREFIX_LEN;
@@ -123,32 +131,20 @@ int     reply_parse(const char *value, REPLY *reply, const char **warn)
 	for (tag = s; *s && !isspace((unsigned char) *s); s++)
 	     /* void */ ;
 	taglen = s - tag;
-	if (taglen == 0) {
-	    *warn = "error: needs a tag or an enhanced status, then a code and text";
-	    return (-1);
-	}
     }
     while (isspace((unsigned char) *s))
 	s++;
-    if (strchr(s, '"')) {
-	*warn = "double quotes in error text (sendmail mangles them)";
-	return (-1);
-    }
     if ((text = take_code(s, reply->code)) == 0) {
+	no_code_reply(reply, s);
 	if (tag && isdigit((unsigned char) tag[0]) && enhanced_len(s)) {
 	    /* The trap: "error:550 5.1.1 Text" makes 550 the tag. */
 	    *warn = "error:CODE D.D.D is read as tag CODE and no code: "
-		    "sendmail answers 553 5.3.0; write error:D.D.D:CODE text";
-	    strcpy(reply->code, "553");
-	    strcpy(reply->enhanced, "5.3.0");
-	    copy_text(reply->text, sizeof(reply->text), s);
+		"sendmail answers 553 5.3.0; write error:D.D.D:CODE text";
 	    return (0);
 	}
-	*warn = "error: value has no 4xx or 5xx code followed by text";
-	return (-1);
-    }
-    if (reply->code[0] != '4' && reply->code[0] != '5') {
-	*warn = "error: code must be 4xx or 5xx";
+	*warn = taglen == 0 && dsn[0] == 0 ?
+	    "error: needs a tag or an enhanced status, then a code and text" :
+	    "error: value has no 4xx or 5xx code followed by text";
 	return (-1);
     }
     if ((n = enhanced_len(text)) != 0 && isspace((unsigned char) text[n])) {
@@ -162,12 +158,16 @@ int     reply_parse(const char *value, REPLY *reply, const char **warn)
     if (dsn[0] == 0)
 	snprintf(dsn, sizeof(dsn), "%c.%s", reply->code[0],
 		 (taglen == 6 && strncasecmp(tag, "nouser", 6) == 0) ? "1.1" : "0.0");
-    if (dsn[0] != reply->code[0]) {
-	*warn = "enhanced status class does not match the reply code";
-	return (-1);
-    }
     strcpy(reply->enhanced, dsn);
     copy_text(reply->text, sizeof(reply->text), text);
+    if (reply->code[0] != '4' && reply->code[0] != '5')
+	*warn = "error: code must be 4xx or 5xx";
+    else if (dsn[0] != reply->code[0])
+	*warn = "enhanced status class does not match the reply code";
+    else if (strchr(text, '"'))
+	*warn = "double quotes in error text (sendmail mangles them)";
+    if (*warn)
+	return (-1);
     if (tag && !known_tag(tag, taglen))
 	*warn = "unknown error: tag (sendmail knows nouser, unavailable, tempfail, ...)";
     return (0);

@@ -18,11 +18,12 @@ typedef struct REPLY {
 extern int reply_is_error(const char *value);
 
 /*
- * Turn an error: VALUE into the reply sendmail gives. Returns 0 and sets
- * *WARN to a static warning for a value that sendmail accepts but almost
- * surely not as its author meant, else to null. Returns -1 with *WARN set
- * to the reason for a value that must not be compiled (no code, a code
- * that is not 4xx/5xx, an enhanced status of the wrong class).
+ * Turn an error: VALUE into the reply sendmail gives; REPLY is always
+ * filled. Returns 0 and sets *WARN to a static warning for a value that
+ * sendmail accepts but almost surely not as its author meant, else to
+ * null. Returns -1 with *WARN set to the reason for a value that must not
+ * be compiled (no code, a code that is not 4xx/5xx, an enhanced status of
+ * the wrong class); a map made elsewhere may still hold one.
  */
 extern int reply_parse(const char *value, REPLY *reply, const char **warn);
 

@@ -44,6 +44,7 @@ static const STEP steps[] = {
 /* An address split for lookup. */
 typedef struct PARTS {
     ADDR    addr;
+    char    bare[ADDR_MAX_LOCAL + 1];	/* local part without quotes */
     char    user[ADDR_MAX_LOCAL + 1];	/* local part up to the first + */
     char    detail[ADDR_MAX_LOCAL + 1];	/* after the first + */
     char    plus_detail[ADDR_MAX_LOCAL + 2];	/* "+detail" */
@@ -112,13 +113,18 @@ static VUT_STATUS set_error(STATE *st, const char *why)
     return (VUT_ERROR);
 }
 
-/* Split the local part at its first +, unless it opens with + or quotes. */
+/*
+ * Split the local part at its first +, unless it opens with + or has
+ * quotes (a quoted string is one token to sendmail). Keys are looked up
+ * without the quotes; %1 keeps them.
+ */
 static void split_local(PARTS *p)
 {
     const char *local = p->addr.local;
     const char *plus = strchr(local, '+');
 
-    p->has_plus = (plus != 0 && plus != local && local[0] != '"');
+    addr_unquote(p->bare, local);
+    p->has_plus = (plus != 0 && plus != local && strchr(local, '"') == 0);
     if (p->has_plus) {
 	memcpy(p->user, local, plus - local);
 	p->user[plus - local] = 0;
@@ -143,14 +149,15 @@ static int step_applies(const STEP *step, const PARTS *p)
     return (0);
 }
 
-/* The lookup key of STEP for P, folded to lower case. */
-static void step_key(const STEP *step, const PARTS *p, char *key, size_t len)
+/* The key of STEP for P in the sender's case (%0), and folded (KEY). */
+static void step_key(const STEP *step, const PARTS *p, char *raw, char *key,
+		             size_t len)
 {
-    const char *user = step->user == KEY_LOCAL ? p->addr.local :
+    const char *user = step->user == KEY_LOCAL ? p->bare :
     step->user == KEY_USER ? p->user : "";
 
-    snprintf(key, len, "%s%s@%s", user, step->suffix, p->addr.domain);
-    addr_fold(key, key);
+    snprintf(raw, len, "%s%s@%s", user, step->suffix, p->addr.domain);
+    addr_fold(key, raw);
 }
 
 /* Try KEY in every source; 1 found, 0 absent, -1 error (reason in VALUE). */
@@ -220,7 +227,7 @@ static int domain_served(const STATE *st, const char *domain)
 
 static int find_entry(STATE *st, const PARTS *p, char *out, size_t len)
 {
-    char    key[ADDR_MAX + 8];
+    char    key[ADDR_MAX + 8], raw[ADDR_MAX + 8];
     const char *bind[NBIND];
     const STEP *step;
     char   *value;
@@ -231,7 +238,7 @@ static int find_entry(STATE *st, const PARTS *p, char *out, size_t len)
     for (step = steps; step < steps + NSTEPS; step++) {
 	if (!step_applies(step, p))
 	    continue;
-	step_key(step, p, key, sizeof(key));
+	step_key(step, p, raw, key, sizeof(key));
 	if ((r = lookup_key(st, key, &value)) == 0)
 	    continue;
 	if (r < 0) {
@@ -241,7 +248,7 @@ static int find_entry(STATE *st, const PARTS *p, char *out, size_t len)
 	}
 	for (i = 0; i < NBIND; i++)
 	    bind[i] = "";
-	bind[0] = key;
+	bind[0] = raw;
 	bind[1] = step->whole ? p->addr.local : p->user;
 	if (!step->whole) {
 	    bind[2] = p->detail;
@@ -258,6 +265,31 @@ static int find_entry(STATE *st, const PARTS *p, char *out, size_t len)
 	return (1);
     }
     return (0);
+}
+
+/*
+ * The next comma-separated member at *CURSOR, trimmed of blanks, or null
+ * at the end. Commas and blanks inside quotes belong to the member.
+ */
+char   *vut_next_member(char **cursor)
+{
+    char   *s = *cursor, *member, *end;
+    int     quoted = 0;
+
+    if (s == 0)
+	return (0);
+    s += strspn(s, " \t");
+    for (member = s; *s && (quoted || *s != ','); s++) {
+	if (*s == '"')
+	    quoted = !quoted;
+	else if (quoted && *s == '\\' && s[1])
+	    s++;
+    }
+    *cursor = *s ? s + 1 : 0;
+    for (end = s; end > member && (end[-1] == ' ' || end[-1] == '\t');)
+	end--;
+    *end = 0;
+    return (member);
 }
 
 /* Table checks. */
@@ -291,6 +323,8 @@ const char *vut_check_key(const char *key)
     if ((why = check_domain_part(at + 1)) != 0)
 	return (why);
     local_len = at - key;
+    if (memchr(key, '"', local_len))
+	return ("quotes in a key never match (lookups use the unquoted form)");
     if (local_len == 0 || (local_len == 2 && (ends_with(key, 2, "++")
 					       || ends_with(key, 2, "+*"))))
 	return (0);
@@ -305,7 +339,7 @@ const char *vut_check_key(const char *key)
 const char *vut_check_value(const char *value, const char **warn)
 {
     REPLY   reply;
-    char    probe[VALUE_MAX], *member, *next, *end;
+    char    probe[VALUE_MAX], *member, *cursor;
     const char *bind[NBIND], *why;
     ADDR    addr;
     size_t  i;
@@ -328,12 +362,7 @@ const char *vut_check_value(const char *value, const char **warn)
 	bind[i] = "x";
     if (substitute(value, bind, probe, sizeof(probe)) < 0)
 	return ("value too long");
-    for (member = probe; member; member = next) {
-	if ((next = strchr(member, ',')) != 0)
-	    *next++ = 0;
-	member += strspn(member, " \t");
-	for (end = member + strlen(member); end > member && (end[-1] == ' ' || end[-1] == '\t');)
-	    *--end = 0;
+    for (cursor = probe; (member = vut_next_member(&cursor)) != 0;) {
 	if (*member == 0)
 	    return ("empty address in value");
 	if (addr_parse(member, &addr, &why) < 0)
@@ -396,8 +425,7 @@ static VUT_STATUS member_rejects(STATE *st, const char *value)
     REPLY   reply;
     const char *warn;
 
-    if (reply_parse(value, &reply, &warn) < 0)
-	reply_set(&reply, "553", "5.3.0", "%s", value + strlen("error:"));
+    (void) reply_parse(value, &reply, &warn);	/* as sendmail answers */
     trace(st, "  reject %s %s %s", reply.code, reply.enhanced, reply.text);
     if (st->rejected++ == 0)
 	st->first_reject = reply;
@@ -414,15 +442,20 @@ static int in_chain(const STATE *st, const char *folded)
     return (0);
 }
 
-/* Resolve one member found at depth st->depth + 1. */
-static VUT_STATUS resolve_next(STATE *st, const char *current, const char *member)
+/*
+ * Resolve one member found at depth st->depth + 1. A list that names the
+ * address being expanded keeps it as it is (as Postfix's virtual alias
+ * maps do); a lone value equal to its input loops, as in sendmail.
+ */
+static VUT_STATUS resolve_next(STATE *st, const char *current, const char *member,
+			               int in_list)
 {
     char    folded[ADDR_MAX + 1];
     VUT_STATUS s;
 
     snprintf(folded, sizeof(folded), "%s", member);
     addr_fold(folded, folded);
-    if (strcmp(folded, current) == 0)
+    if (in_list && strcmp(folded, current) == 0)
 	return (add_rcpt(st, member));
     if (in_chain(st, folded))
 	return (loop_reject(st, "cycle", member));
@@ -440,10 +473,10 @@ static VUT_STATUS resolve_address(STATE *st, const char *address)
     char    value[VALUE_MAX], formatted[ADDR_MAX + 1];
     char   *current = st->chain[st->depth];
     const char *why;
-    char   *member, *next;
+    char   *member, *cursor;
     VUT_STATUS s = VUT_FORWARD;
     REPLY   reply;
-    int     r;
+    int     r, in_list;
 
     if (addr_parse(address, &p.addr, &why) < 0) {
 	trace(st, "  %s: %s", address, why);
@@ -461,14 +494,10 @@ static VUT_STATUS resolve_address(STATE *st, const char *address)
 	return (add_rcpt(st, formatted));
     if (reply_is_error(value))
 	return (member_rejects(st, value));
-    for (member = value; member && s == VUT_FORWARD; member = next) {
-	if ((next = strchr(member, ',')) != 0)
-	    *next++ = 0;
-	member += strspn(member, " \t");
-	member[strcspn(member, " \t")] = 0;
+    in_list = (strchr(value, ',') != 0);
+    for (cursor = value; s == VUT_FORWARD && (member = vut_next_member(&cursor)) != 0;)
 	if (*member)
-	    s = resolve_next(st, current, member);
-    }
+	    s = resolve_next(st, current, member, in_list);
     return (s);
 }
 

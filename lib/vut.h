@@ -72,6 +72,9 @@ extern void vut_result_free(VUT_RESULT *res);
  * sets *WARN to a warning for a value that routes, but not as meant.
  */
 extern const char *vut_check_key(const char *key);
+
+/* Split a value into members in place: see vut.c. */
+extern char *vut_next_member(char **cursor);
 extern const char *vut_check_value(const char *value, const char **warn);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * check.c - maptool check: a table or map checked for loops and mistakes.
  *
- * Exports cmd_check(). The analysis itself is lib/check.c; this reads
+ * Exports cmd_check(). The analysis itself is lib/tablecheck.c; this reads
  * the input (a text table, or a .db map) and sets the exit status:
  * 1 when a routing loop exists, 65 when the table does not compile.
  */
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
-#include "check.h"
+#include "tablecheck.h"
 #include "map.h"
 #include "table.h"
 #include "maptool.h"

@@ -1,5 +1,5 @@
 /*
- * check.c - find routing loops and dead entries in a virtusertable.
+ * tablecheck.c - find routing loops and dead entries in a virtusertable.
  *
  * Exports check_table(). Loops are found by resolving, with the real
  * resolver, a probe address for every entry: the key itself, a detail
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include "addr.h"
-#include "check.h"
+#include "tablecheck.h"
 #include "htable.h"
 #include "vut.h"
 
@@ -134,7 +134,7 @@ static const char *carried_domain(const char *member, char *buf, size_t len)
 static void probe_catchall(CHECKER *ck, const TABLE_ENTRY *e, const char *domain)
 {
     char    value[1024], target[ADDR_MAX + 1], probe[ADDR_MAX + 1];
-    char   *member, *next;
+    char   *member, *cursor;
     DOMAIN *d;
     size_t  i;
 
@@ -142,10 +142,7 @@ static void probe_catchall(CHECKER *ck, const TABLE_ENTRY *e, const char *domain
     if (probe_loops(ck, e, probe))
 	return;
     snprintf(value, sizeof(value), "%s", e->value);
-    for (member = value; member; member = next) {
-	if ((next = strchr(member, ',')) != 0)
-	    *next++ = 0;
-	member += strspn(member, " \t");
+    for (cursor = value; (member = vut_next_member(&cursor)) != 0;) {
 	if (carried_domain(member, target, sizeof(target)) == 0
 	    || (d = htable_find(ck->domains, target)) == 0)
 	    continue;
@@ -198,18 +195,14 @@ static void check_never_matches(CHECKER *ck, const TABLE_ENTRY *e)
 static void check_dangling(CHECKER *ck, const TABLE_ENTRY *e)
 {
     char    value[1024], domain[ADDR_MAX + 1];
-    char   *member, *next, *at;
+    char   *member, *cursor, *at;
     DOMAIN *d;
     VUT_RESULT res;
 
     if (strncasecmp(e->value, "error:", 6) == 0)
 	return;
     snprintf(value, sizeof(value), "%s", e->value);
-    for (member = value; member; member = next) {
-	if ((next = strchr(member, ',')) != 0)
-	    *next++ = 0;
-	member += strspn(member, " \t");
-	member[strcspn(member, " \t")] = 0;
+    for (cursor = value; (member = vut_next_member(&cursor)) != 0;) {
 	if ((at = strrchr(member, '@')) == 0)
 	    continue;
 	snprintf(domain, sizeof(domain), "%s", at + 1);

@@ -1,8 +1,8 @@
-#ifndef CHECK_H_INCLUDED
-#define CHECK_H_INCLUDED
+#ifndef TABLECHECK_H_INCLUDED
+#define TABLECHECK_H_INCLUDED
 
 /*
- * check.h - static analysis of a virtusertable.
+ * tablecheck.h - static analysis of a virtusertable.
  */
 #include "table.h"
 

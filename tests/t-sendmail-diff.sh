@@ -1,0 +1,114 @@
+#!/bin/sh
+# t-sendmail-diff.sh - differential test: maptool against the real sendmail.
+#
+# For every table of tests/diff/*.cases, sendmail (tests/diff/ask-sendmail,
+# the oracle) and `maptool compile` + `maptool query` each say what happens
+# to every listed recipient; tests/diff/compare-answers prints one ok/not ok
+# per recipient. Needs root and sendmail-bin, sendmail-cf, m4, python3.
+
+. "$TOP/tests/lib/tap.sh"
+. "$TOP/tests/lib/sendmail.sh"
+
+need_root "sendmail differential test"
+if ! sm_available; then
+    skip "sendmail differential test" "sendmail-bin, sendmail-cf, m4 or python3 missing"
+    exit 0
+fi
+DIFF=$TOP/tests/diff
+PY=${PYTHON:-python3}
+MAKEMAP=${MAKEMAP:-/usr/libexec/sendmail/makemap}
+
+# split_cases CASES DIR: DIR/NAME.vut (the table) and DIR/NAME.q (its
+# recipients, one a line) for each "table NAME" of CASES, same rules as
+# ask-sendmail: blank lines and lines starting with # are skipped. A
+# "#refuse" line in a table marks one that maptool must refuse to compile
+# (DIR/NAME.refuse): sendmail takes it, the project's checks do not.
+split_cases() {
+    awk -v dir="$2" '
+        { sub(/\r$/, "") }
+        /^#refuse/ { printf "" > (dir "/" name ".refuse"); next }
+        /^[ \t]*$/ || /^#/ { next }
+        /^table / { name = $2; tab = dir "/" name ".vut"; q = dir "/" name ".q";
+                    printf "" > tab; printf "" > q; next }
+        /^q / { a = substr($0, 3); gsub(/^[ \t]+|[ \t]+$/, "", a); print a > q; next }
+        { print > tab }
+    ' "$1"
+}
+
+# ask_maptool DIR NAME...: the answers of maptool for each table, in the
+# oracle's format. A table maptool does not compile gets a maptool-error
+# line per recipient (so each fails), and its messages go to DIR/NAME.compile,
+# unless it is marked #refuse: then sendmail's own makemap builds the map
+# and maptool still has to read it and answer as sendmail does.
+ask_maptool() {
+    _d=$1; shift
+    for _name; do
+        echo "# table $_name"
+        set --
+        while IFS= read -r _a; do set -- "$@" "$_a"; done <"$_d/$_name.q"
+        rm -f "$_d/$_name.db"
+        if ! "$MAPTOOL" compile -o "$_d/$_name.db" "$_d/$_name.vut" \
+                >"$_d/$_name.compile" 2>&1 || [ ! -f "$_d/$_name.db" ]; then
+            if [ ! -f "$_d/$_name.refuse" ] ||
+                ! "$MAKEMAP" hash "$_d/$_name" <"$_d/$_name.vut" 2>>"$_d/$_name.compile"; then
+                for _a; do printf '%s\tmaptool-error\ttable not compiled\n' "$_a"; done
+                continue
+            fi
+        fi
+        "$MAPTOOL" query "$_d/$_name.db" "$@" 2>"$_d/$_name.stderr"
+    done
+}
+
+# check_refusals DIR NAME...: a table marked #refuse must have been
+# refused by maptool compile, with a FILE:LINE: reason; no other table.
+check_refusals() {
+    _d=$1; shift
+    for _name; do
+        if [ -f "$_d/$_name.refuse" ]; then
+            if grep -q "^$_d/$_name.vut:[0-9]*: " "$_d/$_name.compile" &&
+                ! grep -q "^$_d/$_name.vut:[0-9]*: warning" "$_d/$_name.compile"; then
+                pass "$_name: maptool compile refuses it ($(sed -n "s|^$_d/$_name.vut:||p" "$_d/$_name.compile" | head -n 1))"
+            else
+                fail "$_name: maptool compile should refuse this table"
+            fi
+        fi
+    done
+}
+
+# show_compile_failures DIR NAME...: maptool's messages for the tables it
+# refused, as TAP comments.
+show_compile_failures() {
+    _d=$1; shift
+    for _name; do
+        [ -f "$_d/$_name.db" ] && [ ! -f "$_d/$_name.refuse" ] && continue
+        [ -s "$_d/$_name.compile" ] || continue
+        echo "# maptool compile refused table $_name:"
+        sed "s|$_d/||; s/^/#   /" "$_d/$_name.compile"
+    done
+}
+
+if [ ! -x "$MAPTOOL" ]; then
+    fail "maptool is built ($MAPTOOL)"
+    exit 1
+fi
+
+for cases in "$DIFF"/*.cases; do
+    base=$(basename "$cases" .cases)
+    d=$T/diff/$base
+    mkdir -p "$d" || exit 1
+    split_cases "$cases" "$d"
+    names=$(sed -n 's/^table  *\([^ ]*\).*/\1/p' "$cases")
+    sm_ask "$cases" >"$d/sendmail.out" 2>"$d/sendmail.err" ||
+        { echo "# ask-sendmail $base failed:"; sed 's/^/#   /' "$d/sendmail.err"; }
+    # shellcheck disable=SC2086 # table names have no white space
+    ask_maptool "$d" $names >"$d/maptool.out"
+    # shellcheck disable=SC2086 # same
+    show_compile_failures "$d" $names
+    # shellcheck disable=SC2086 # same
+    check_refusals "$d" $names
+    "$PY" "$DIFF/compare-answers" "$d" "$d/sendmail.out" "$d/maptool.out" "$base"
+    # Every recipient of the cases file must have been judged.
+    want=$(grep -c '^q ' "$cases")
+    got=$(grep -c -v '^#' "$d/sendmail.out")
+    [ "$want" = "$got" ] || fail "$base: sendmail answered $got of $want recipients"
+done

@@ -1,0 +1,135 @@
+/*
+ * test_map.c - unit tests for lib/map.c: write, read back, and refuse
+ * what is not a good map.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "map.h"
+#include "unit.h"
+
+static char *make_map(const char *name, int flags, int n)
+{
+    char   *path = unit_write_file(name, "");
+    MAP_WRITER *w;
+    char    err[512], key[64], value[64];
+    int     i;
+
+    w = map_create(path, MAP_TYPE_HASH, flags, n, 40, err, sizeof(err));
+    ck_assert_msg(w != 0, "%s", err);
+    for (i = 0; i < n; i++) {
+	snprintf(key, sizeof(key), "user%d@example.org", i);
+	snprintf(value, sizeof(value), "user%d@branch.example.org", i);
+	ck_assert_int_eq(map_put(w, key, value, err, sizeof(err)), 0);
+    }
+    ck_assert_msg(map_commit(w, err, sizeof(err)) == 0, "%s", err);
+    return (path);
+}
+
+static int count_entry(void *ctx, const char *key, const char *value)
+{
+    (void) key;
+    (void) value;
+    ++*(int *) ctx;
+    return (0);
+}
+
+START_TEST(test_round_trip)
+{
+    char   *path = make_map(_i ? "map-nul" : "map", _i ? MAP_FLAG_NUL : 0, 1000);
+    char    err[512], *v;
+    MAP    *map = map_open_readonly(path, err, sizeof(err));
+    int     n = 0;
+
+    ck_assert_msg(map != 0, "%s", err);
+    ck_assert_int_eq(map_has_nul(map), _i);
+    ck_assert_int_eq(map_lookup(map, "user7@example.org", &v), 1);
+    ck_assert_str_eq(v, "user7@branch.example.org");
+    free(v);
+    ck_assert_int_eq(map_lookup(map, "nobody@example.org", &v), 0);
+    ck_assert(map_serves(map, "example.org"));
+    ck_assert(!map_serves(map, "branch.example.org"));
+    ck_assert_int_eq(map_walk(map, count_entry, &n), 0);
+    ck_assert_int_eq(n, 1000);
+    map_close(map);
+    free(path);
+}
+END_TEST
+
+START_TEST(test_mode_kept)
+{
+    char   *path = make_map("map-mode", 0, 10);
+    struct stat st;
+
+    ck_assert_int_eq(chmod(path, 0640), 0);
+    free(make_map("map-mode", 0, 20));
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 07777, 0640);
+    free(path);
+}
+END_TEST
+
+START_TEST(test_truncated)
+{
+    char   *path = make_map("map-trunc", 0, 2000);
+    char    err[512];
+    struct stat st;
+
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(truncate(path, st.st_size - 100), 0);
+    ck_assert_ptr_null(map_open_readonly(path, err, sizeof(err)));
+    ck_assert_msg(strstr(err, "not a multiple of the page") != 0, "%s", err);
+    free(path);
+}
+END_TEST
+
+START_TEST(test_corrupt)
+{
+    char   *path = make_map("map-corrupt", 0, 2000);
+    char    err[512], junk[4096];
+    int     fd;
+
+    memset(junk, 0x5a, sizeof(junk));
+    fd = open(path, O_WRONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(pwrite(fd, junk, sizeof(junk), 0), (ssize_t) sizeof(junk));
+    close(fd);
+    ck_assert_ptr_null(map_open_readonly(path, err, sizeof(err)));
+    ck_assert_msg(strstr(err, path) != 0, "%s", err);
+    free(path);
+}
+END_TEST
+
+START_TEST(test_not_a_map)
+{
+    char   *text = unit_write_file("not-a-map", "a@b.test c@d.test\n");
+    char   *empty = unit_write_file("empty-map", "");
+    char    err[512];
+
+    ck_assert_ptr_null(map_open_readonly(text, err, sizeof(err)));
+    ck_assert_ptr_null(map_open_readonly(empty, err, sizeof(err)));
+    ck_assert_msg(strstr(err, "not a map file (empty)") != 0, "%s", err);
+    ck_assert_ptr_null(map_open_readonly("/nonexistent.db", err, sizeof(err)));
+    ck_assert_str_eq(err, "/nonexistent.db: No such file or directory");
+    free(text);
+    free(empty);
+}
+END_TEST
+
+Suite  *suite_map(void)
+{
+    Suite  *s = suite_create("map");
+    TCase  *tc = tcase_create("db");
+
+    tcase_add_loop_test(tc, test_round_trip, 0, 2);
+    tcase_add_test(tc, test_mode_kept);
+    tcase_add_test(tc, test_truncated);
+    tcase_add_test(tc, test_corrupt);
+    tcase_add_test(tc, test_not_a_map);
+    suite_add_tcase(s, tc);
+    return (s);
+}
