@@ -26,7 +26,6 @@
 #define MAP_DEFAULT_CACHE	(2u << 20)
 #define MAP_WRITE_CACHE		(8u << 20)
 #define MAP_PAGE_SIZE		8192
-#define MAP_WRITEBACK_EVERY	65536
 #define MAP_PAIR_OVERHEAD	12	/* index entries and item headers */
 
 struct MAP {
@@ -46,7 +45,6 @@ struct MAP_WRITER {
     char   *temp;			/* temporary name beside it */
     int     fd;				/* the temporary file */
     int     flags;
-    size_t  puts;
 };
 
 /* Berkeley DB reports details through a callback; keep the last one. */
@@ -439,9 +437,6 @@ int     map_put(MAP_WRITER *w, const char *key, const char *value,
 	set_err(err, errlen, w->temp, "write failed", r);
 	return (-1);
     }
-    /* Start writing back what the cache has let go, so the final fsync is short. */
-    if (++w->puts % MAP_WRITEBACK_EVERY == 0)
-	(void) sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     return (0);
 }
 

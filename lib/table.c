@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,11 +148,49 @@ static size_t count_lines(const char *text, size_t len)
     return (n);
 }
 
+/* A problem found while loading, reported once all lines are read. */
+#define TABLE_SPLIT_SIZE	(1u << 20)	/* below: one thread is quicker */
+
+typedef struct PROBLEM {
+    unsigned line;
+    int     is_error;
+    char   *why;
+} PROBLEM;
+
+/* One loader per thread: its lines, its room for entries, its problems. */
 typedef struct LOADER {
-    TABLE  *table;
-    TABLE_REPORT_FN report;
-    void   *ctx;
+    char   *start, *end;		/* the lines it reads */
+    unsigned first_line;
+    int     flags;
+    TABLE_ENTRY *entries;		/* where its entries go */
+    size_t  count;
+    PROBLEM *problems;
+    size_t  nproblems, cap;
+    int     errors, warnings;
 } LOADER;
+
+static void note_problem(LOADER *ld, unsigned line, int is_error, const char *why)
+{
+    PROBLEM *grown;
+
+    if (ld->nproblems == ld->cap) {
+	ld->cap = ld->cap ? ld->cap * 2 : 16;
+	if ((grown = realloc(ld->problems, ld->cap * sizeof(*grown))) == 0) {
+	    ld->cap = ld->nproblems;
+	    ld->errors++;			/* never lose the fact */
+	    return;
+	}
+	ld->problems = grown;
+    }
+    ld->problems[ld->nproblems].line = line;
+    ld->problems[ld->nproblems].is_error = is_error;
+    ld->problems[ld->nproblems].why = strdup(why);
+    ld->nproblems++;
+    if (is_error)
+	ld->errors++;
+    else
+	ld->warnings++;
+}
 
 static void complain(LOADER *ld, unsigned line, const char *fmt,...)
 {
@@ -161,14 +200,27 @@ static void complain(LOADER *ld, unsigned line, const char *fmt,...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
-    ld->table->errors++;
-    ld->report(ld->ctx, ld->table->name, line, 1, why);
+    note_problem(ld, line, 1, why);
 }
 
 static void warn(LOADER *ld, unsigned line, const char *why)
 {
-    ld->table->warnings++;
-    ld->report(ld->ctx, ld->table->name, line, 0, why);
+    note_problem(ld, line, 0, why);
+}
+
+/* Report LD's problems in the order found; count them in T. */
+static void flush_problems(TABLE *t, LOADER *ld, TABLE_REPORT_FN report, void *ctx)
+{
+    size_t  i;
+
+    for (i = 0; i < ld->nproblems; i++) {
+	report(ctx, t->name, ld->problems[i].line, ld->problems[i].is_error,
+	       ld->problems[i].why ? ld->problems[i].why : "out of memory");
+	free(ld->problems[i].why);
+    }
+    free(ld->problems);
+    t->errors += ld->errors;
+    t->warnings += ld->warnings;
 }
 
 /* Checks that need the raw bytes of the line. */
@@ -188,7 +240,7 @@ static const char *raw_line_problem(const char *line, size_t len)
 /* Entries go into room sized in advance by table_alloc(). */
 static void add_entry(LOADER *ld, const char *key, const char *value, unsigned line)
 {
-    TABLE_ENTRY *e = ld->table->entries + ld->table->count++;
+    TABLE_ENTRY *e = ld->entries + ld->count++;
 
     e->key = key;
     e->value = value;
@@ -200,9 +252,8 @@ static void add_entry(LOADER *ld, const char *key, const char *value, unsigned l
  * each key after the first of its rank run that equals an earlier one
  * is a duplicate.
  */
-static int find_duplicates(LOADER *ld)
+static int find_duplicates(TABLE *t, LOADER *ld)
 {
-    TABLE  *t = ld->table;
     size_t  i, j, k;
 
     if ((t->order = malloc((t->count ? t->count : 1) * sizeof(RANKED))) == 0)
@@ -268,13 +319,65 @@ static void parse_line(LOADER *ld, char *line, size_t len, unsigned lineno,
     add_entry(ld, line, value, lineno);
 }
 
+/* Read every line of LD; runs in a thread of its own. */
+static void *load_lines(void *arg)
+{
+    LOADER *ld = arg;
+    char   *line, *nl;
+    unsigned lineno = ld->first_line;
+
+    for (line = ld->start; line < ld->end; line = nl + 1, lineno++) {
+	if ((nl = memchr(line, '\n', ld->end - line)) == 0)
+	    nl = ld->end;
+	*nl = 0;
+	parse_line(ld, line, nl - line, lineno, ld->flags);
+    }
+    return (0);
+}
+
+/*
+ * Check the lines in two halves, one per core, when the table is large;
+ * the second half's entries then move down behind the first's.
+ */
+static void load_all_lines(TABLE *t, int flags, TABLE_REPORT_FN report, void *ctx)
+{
+    LOADER  ld[2];
+    char   *text = t->text, *end = t->text + t->text_size, *mid = end, *nl;
+    pthread_t helper;
+    int     threaded = 0, i;
+
+    memset(ld, 0, sizeof(ld));
+    if (t->text_size > TABLE_SPLIT_SIZE
+	&& (nl = memchr(text + t->text_size / 2, '\n', end - text - t->text_size / 2)) != 0)
+	mid = nl + 1;
+    for (i = 0; i < 2; i++) {
+	ld[i].flags = flags;
+	ld[i].start = i ? mid : text;
+	ld[i].end = i ? end : mid;
+    }
+    ld[0].first_line = 1;
+    ld[0].entries = t->entries;
+    ld[1].first_line = count_lines(text, mid - text);
+    ld[1].entries = t->entries + ld[1].first_line - 1;
+    if (mid < end)
+	threaded = (pthread_create(&helper, 0, load_lines, ld + 1) == 0);
+    load_lines(ld);
+    if (threaded)
+	pthread_join(helper, 0);
+    else
+	load_lines(ld + 1);
+    memmove(t->entries + ld[0].count, ld[1].entries, ld[1].count * sizeof(TABLE_ENTRY));
+    t->count = ld[0].count + ld[1].count;
+    for (i = 0; i < 2; i++)
+	flush_problems(t, ld + i, report, ctx);
+}
+
 TABLE  *table_load(const char *path, int flags, TABLE_REPORT_FN report, void *ctx)
 {
     LOADER  ld;
     TABLE  *t;
-    char    err[256], *line, *end, *nl;
+    char    err[256];
     size_t  len;
-    unsigned lineno = 0;
 
     if ((t = calloc(1, sizeof(*t))) == 0
 	|| (t->name = strdup(strcmp(path, "-") ? path : "(stdin)")) == 0) {
@@ -287,25 +390,17 @@ TABLE  *table_load(const char *path, int flags, TABLE_REPORT_FN report, void *ct
 	table_free(t);
 	return (0);
     }
-    memset(&ld, 0, sizeof(ld));
-    ld.table = t;
-    ld.report = report;
-    ld.ctx = ctx;
     t->text_size = len;
     if (table_alloc(t, count_lines(t->text, len)) < 0) {
 	report(ctx, t->name, 0, 1, "out of memory");
 	table_free(t);
 	return (0);
     }
-    for (line = t->text, end = t->text + len; line < end; line = nl + 1) {
-	lineno++;
-	if ((nl = memchr(line, '\n', end - line)) == 0)
-	    nl = end;
-	*nl = 0;
-	parse_line(&ld, line, nl - line, lineno, flags);
-    }
-    if (find_duplicates(&ld) < 0)
+    load_all_lines(t, flags, report, ctx);
+    memset(&ld, 0, sizeof(ld));
+    if (find_duplicates(t, &ld) < 0)
 	complain(&ld, 0, "out of memory");
+    flush_problems(t, &ld, report, ctx);
     return (t);
 }
 
@@ -369,9 +464,6 @@ TABLE  *table_from_map(MAP *map, TABLE_REPORT_FN report, void *ctx)
 	return (0);
     }
     memset(&ld, 0, sizeof(ld));
-    ld.table = t;
-    ld.report = report;
-    ld.ctx = ctx;
     t->text = g.buf;
     t->text_size = g.len;
     if (table_alloc(t, g.count) < 0) {
@@ -379,6 +471,7 @@ TABLE  *table_from_map(MAP *map, TABLE_REPORT_FN report, void *ctx)
 	table_free(t);
 	return (0);
     }
+    ld.entries = t->entries;
     for (p = g.buf, i = 0; i < g.count; i++) {
 	const char *key = p, *value = p + strlen(p) + 1;
 
@@ -386,6 +479,8 @@ TABLE  *table_from_map(MAP *map, TABLE_REPORT_FN report, void *ctx)
 	check_map_entry(&ld, key, value);
 	add_entry(&ld, key, value, 0);
     }
+    t->count = ld.count;
+    flush_problems(t, &ld, report, ctx);
     return (t);
 }
 
