@@ -229,14 +229,21 @@ int     map_lookup(void *ctx, const char *key, char **value)
     MAP    *map = ctx;
     DBT     k, v;
     int     r;
+    char    small[512];
 
     memset(&k, 0, sizeof(k));
     memset(&v, 0, sizeof(v));
     k.data = (void *) key;
     k.size = strlen(key) + map->nul;
-    v.flags = DB_DBT_MALLOC;
+    /* Most values fit on the stack; a longer one is fetched again. */
+    v.data = small;
+    v.ulen = sizeof(small);
+    v.flags = DB_DBT_USERMEM;
     pthread_mutex_lock(&map->lock);
-    r = map->db->get(map->db, 0, &k, &v, 0);
+    if ((r = map->db->get(map->db, 0, &k, &v, 0)) == DB_BUFFER_SMALL) {
+	v.flags = DB_DBT_MALLOC;
+	r = map->db->get(map->db, 0, &k, &v, 0);
+    }
     pthread_mutex_unlock(&map->lock);
     if (r == DB_NOTFOUND)
 	return (0);
@@ -247,16 +254,15 @@ int     map_lookup(void *ctx, const char *key, char **value)
 	*value = strdup(err);
 	return (-1);
     }
-    if ((*value = malloc(v.size + 1)) == 0) {
-	free(v.data);
-	return (-1);
-    }
-    memcpy(*value, v.data, v.size);
-    if (map->nul && v.size > 0 && (*value)[v.size - 1] == 0)
+    if (map->nul && v.size > 0 && ((char *) v.data)[v.size - 1] == 0)
 	v.size--;
-    (*value)[v.size] = 0;
-    free(v.data);
-    return (1);
+    if ((*value = malloc(v.size + 1)) != 0) {
+	memcpy(*value, v.data, v.size);
+	(*value)[v.size] = 0;
+    }
+    if (v.data != small)
+	free(v.data);
+    return (*value ? 1 : -1);
 }
 
 int     map_walk(MAP *map, MAP_WALK_FN fn, void *ctx)
@@ -333,13 +339,17 @@ uint32_t map_hash_rank(const char *key, int flags)
 {
     const unsigned char *k = (const unsigned char *) key;
     size_t  len = strlen(key) + ((flags & MAP_FLAG_NUL) ? 1 : 0), i;
-    uint32_t h = 0, r = 0;
+    uint32_t h = 0;
 
     for (i = 0; i < len; i++)
 	h = (h * 16777619u) ^ k[i];
-    for (i = 0; i < 32; i++, h >>= 1)
-	r = (r << 1) | (h & 1);
-    return (r);
+    /* Reverse the bits: swap halves, bytes, nibbles, pairs, bits. */
+    h = (h >> 16) | (h << 16);
+    h = ((h & 0xff00ff00u) >> 8) | ((h & 0x00ff00ffu) << 8);
+    h = ((h & 0xf0f0f0f0u) >> 4) | ((h & 0x0f0f0f0fu) << 4);
+    h = ((h & 0xccccccccu) >> 2) | ((h & 0x33333333u) << 2);
+    h = ((h & 0xaaaaaaaau) >> 1) | ((h & 0x55555555u) << 1);
+    return (h);
 }
 
 static char *temp_name(const char *path)

@@ -504,6 +504,7 @@ static VUT_STATUS resolve_address(STATE *st, const char *address)
 VUT_STATUS vut_resolve(const VUT *vut, const char *address, VUT_RESULT *res)
 {
     STATE   st;
+    char   *chain[VUT_HOPS_LIMIT + 1];
     ADDR    addr;
     const char *why;
     char    folded[ADDR_MAX + 1];
@@ -518,13 +519,13 @@ VUT_STATUS vut_resolve(const VUT *vut, const char *address, VUT_RESULT *res)
 	res->status = VUT_REJECT;
 	return (VUT_REJECT);
     }
-    if ((st.chain = calloc(vut->max_hops + 1, sizeof(*st.chain))) == 0)
-	return (set_error(&st, "out of memory"));
+    if (vut->max_hops < 1 || vut->max_hops > VUT_HOPS_LIMIT)
+	return (set_error(&st, "hop limit out of range"));
+    st.chain = chain;
     addr_format(&addr, folded, sizeof(folded));
     addr_fold(folded, folded);
     st.chain[0] = folded;
     s = resolve_address(&st, address);
-    free(st.chain);
     if (s != VUT_FORWARD)
 	return (s);
     if (st.matched == 0) {

@@ -52,6 +52,7 @@ typedef struct VUT {
 } VUT;
 
 #define VUT_MAX_HOPS	20
+#define VUT_HOPS_LIMIT	100		/* the most max_hops may be */
 #define VUT_MAX_RCPT	1000
 
 /* Initialise VUT with defaults over SOURCES. */

@@ -33,14 +33,18 @@ static int query_one(const VUT *vut, const char *address)
     size_t  i;
     int     failed = 0;
 
+    fputs(address, stdout);
     switch (vut_resolve(vut, address, &res)) {
     case VUT_NONE:
-	printf("%s\tnone\n", address);
+	fputs("\tnone\n", stdout);
 	break;
     case VUT_FORWARD:
-	printf("%s\tforward\t", address);
-	for (i = 0; i < res.nrcpt; i++)
-	    printf("%s%s", i ? "," : "", res.rcpt[i]);
+	fputs("\tforward\t", stdout);
+	for (i = 0; i < res.nrcpt; i++) {
+	    if (i)
+		putchar(',');
+	    fputs(res.rcpt[i], stdout);
+	}
 	putchar('\n');
 	break;
     case VUT_ERROR:
@@ -48,8 +52,8 @@ static int query_one(const VUT *vut, const char *address)
 	failed = 1;
 	/* FALLTHROUGH */
     case VUT_REJECT:
-	printf("%s\treject\t%s\t%s\t%s\n", address, res.reply.code,
-	       res.reply.enhanced, res.reply.text);
+	printf("\treject\t%s\t%s\t%s\n", res.reply.code, res.reply.enhanced,
+	       res.reply.text);
 	break;
     }
     vut_result_free(&res);
