@@ -30,11 +30,12 @@ static void print_trace(void *ctx, const char *line)
 static int query_one(const VUT *vut, const char *address)
 {
     VUT_RESULT res;
+    VUT_STATUS status = vut_resolve(vut, address, &res);	/* traces first */
     size_t  i;
     int     failed = 0;
 
     fputs(address, stdout);
-    switch (vut_resolve(vut, address, &res)) {
+    switch (status) {
     case VUT_NONE:
 	fputs("\tnone\n", stdout);
 	break;
