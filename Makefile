@@ -27,6 +27,8 @@ MILTER_OBJS = $(patsubst %.c,%.o,$(wildcard milter/*.c))
 UNIT_OBJS = $(patsubst %.c,%.o,$(wildcard tests/unit/*.c))
 LIBS = $(DB_LIBS) $(PCRE2_LIBS)
 
+MAN8 = $(wildcard doc/*.8)
+MAN5 = $(wildcard doc/*.5)
 PROGS = maptool/maptool
 ifneq ($(MILTER_OBJS),)
 PROGS += milter/mailswitch-milter
@@ -70,8 +72,8 @@ demo: all
 install: all
 	mkdir -p $(DESTDIR)$(sbindir) $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(mandir)/man5
 	$(INSTALL) -m 755 $(PROGS) $(DESTDIR)$(sbindir)/
-	$(INSTALL) -m 644 $(wildcard doc/*.8) $(DESTDIR)$(mandir)/man8/
-	$(if $(wildcard doc/*.5),$(INSTALL) -m 644 $(wildcard doc/*.5) $(DESTDIR)$(mandir)/man5/)
+	$(if $(MAN8),$(INSTALL) -m 644 $(MAN8) $(DESTDIR)$(mandir)/man8/)
+	$(if $(MAN5),$(INSTALL) -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5/)
 
 clean:
 	rm -f lib/*.o lib/*.a maptool/*.o maptool/maptool milter/*.o \
