@@ -43,7 +43,12 @@ config.mk: configure config.mk.in
 	@sh build-aux/install-deps build
 	./configure
 
-%.o: %.c $(wildcard lib/*.h) $(wildcard maptool/*.h) $(wildcard milter/*.h) config.mk
+# Objects are rebuilt when the flags change (make SANITIZE=1 after make).
+FLAGS_ID = $(CC) $(ALL_CFLAGS) $(CPPFLAGS) $(ALL_LDFLAGS)
+.build-flags: FORCE
+	@echo '$(FLAGS_ID)' | cmp -s - $@ 2>/dev/null || echo '$(FLAGS_ID)' >$@
+
+%.o: %.c $(wildcard lib/*.h) $(wildcard maptool/*.h) $(wildcard milter/*.h) config.mk .build-flags
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
 lib/libmailswitch.a: $(LIB_OBJS)
@@ -77,11 +82,11 @@ install: all
 
 clean:
 	rm -f lib/*.o lib/*.a maptool/*.o maptool/maptool milter/*.o \
-		milter/mailswitch-milter tests/unit/*.o tests/unit/unit
+		milter/mailswitch-milter tests/unit/*.o tests/unit/unit .build-flags
 	rm -rf tests/log
 
 distclean: clean
 	rm -f config.mk config.log config.status
 	rm -rf autom4te.cache tests/.cache
 
-.PHONY: all check deps-test demo install clean distclean
+.PHONY: all check deps-test demo install clean distclean FORCE

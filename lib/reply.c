@@ -22,6 +22,7 @@
 
 #define ERROR_PREFIX	"error:"
 #define ERROR_PREFIX_LEN	(sizeof(ERROR_PREFIX) - 1)
+#define MANGLED_CHARS	"\"()<>\\"
 
 /* The sysexits names sendmail knows as tags. */
 static const char *const known_tags[] = {
@@ -164,8 +165,9 @@ int     reply_parse(const char *value, REPLY *reply, const char **warn)
 	*warn = "error: code must be 4xx or 5xx";
     else if (dsn[0] != reply->code[0])
 	*warn = "enhanced status class does not match the reply code";
-    else if (strchr(text, '"'))
-	*warn = "double quotes in error text (sendmail mangles them)";
+    else if (strpbrk(text, MANGLED_CHARS))
+	*warn = "error text has one of " MANGLED_CHARS " (sendmail reads the "
+	    "text as address tokens and mangles them)";
     if (*warn)
 	return (-1);
     if (tag && !known_tag(tag, taglen))

@@ -5,8 +5,9 @@
  * address the keys of table steps[] are tried in order, each in every
  * source in turn; the first key found wins. Its value, after %n
  * substitution, is an error: reply, a local name, or one or more
- * addresses, each resolved again until no key applies, the result equals
- * its input, a loop shows, or the hop limit is reached.
+ * addresses, each resolved again until no key applies, a loop shows (a
+ * value equal to its input is one, as in sendmail), or more than max_hops
+ * rewrites would be needed.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -459,7 +460,7 @@ static VUT_STATUS resolve_next(STATE *st, const char *current, const char *membe
 	return (add_rcpt(st, member));
     if (in_chain(st, folded))
 	return (loop_reject(st, "cycle", member));
-    if (st->depth + 1 >= st->vut->max_hops)
+    if (st->depth + 1 > st->vut->max_hops)
 	return (loop_reject(st, "too many hops", member));
     st->chain[++st->depth] = folded;
     s = resolve_address(st, member);

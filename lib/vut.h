@@ -45,7 +45,7 @@ typedef void (*VUT_TRACE_FN) (void *ctx, const char *line);
 typedef struct VUT {
     const VUT_SOURCE *sources;		/* tried in order for every key */
     size_t  nsources;
-    int     max_hops;			/* default VUT_MAX_HOPS */
+    int     max_hops;			/* most rewrites; VUT_MAX_HOPS */
     size_t  max_rcpt;			/* default VUT_MAX_RCPT */
     VUT_TRACE_FN trace;			/* null: no trace */
     void   *trace_ctx;

@@ -54,8 +54,8 @@ int     cmd_check(int argc, char **argv)
     if (t == 0)
 	return (EX_NOINPUT);
     check_table(t, report_line, 0, &stats);
-    printf("%s: %zu entries, %d error%s, %d warning%s, %d routing loop%s\n",
-	   t->name, t->count, t->errors, t->errors == 1 ? "" : "s",
+    printf("%s: %zu entr%s, %d error%s, %d warning%s, %d routing loop%s\n",
+	   t->name, t->count, t->count == 1 ? "y" : "ies", t->errors, t->errors == 1 ? "" : "s",
 	   t->warnings + stats.warnings, t->warnings + stats.warnings == 1 ? "" : "s",
 	   stats.loops, stats.loops == 1 ? "" : "s");
     errors = t->errors;

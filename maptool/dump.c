@@ -11,7 +11,7 @@
 static int print_entry(void *ctx, const char *key, const char *value)
 {
     (void) ctx;
-    return (printf("%s\t%s\n", key, value) < 0 ? -1 : 0);
+    return (printf("%s\t%s\n", key, value) < 0 ? 1 : 0);
 }
 
 int     cmd_dump(int argc, char **argv)
@@ -30,7 +30,11 @@ int     cmd_dump(int argc, char **argv)
     }
     r = map_walk(map, print_entry, 0);
     map_close(map);
-    if (r != 0 || fflush(stdout) != 0) {
+    if (r > 0 || fflush(stdout) != 0) {
+	fprintf(stderr, "%s: write error\n", progname);
+	return (EX_IOERR);
+    }
+    if (r < 0) {
 	fprintf(stderr, "%s: %s: cannot read the whole map (corrupt?)\n",
 		progname, argv[1]);
 	return (EX_DATAERR);

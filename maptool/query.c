@@ -6,7 +6,8 @@
  *	ADDRESS<TAB>reject<TAB>CODE<TAB>ENHANCED<TAB>TEXT
  *	ADDRESS<TAB>none
  * --trace adds, before each result, every key tried and every hop.
- * A map that cannot be read answers with its 451 and exit status 75.
+ * A map that cannot be read answers with its 451 and exit status 75; a
+ * bad line on standard input is reported and gives exit status 65.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -26,7 +27,13 @@ static void print_trace(void *ctx, const char *line)
     printf("  %s\n", line);
 }
 
-/* Print one result line; returns 1 when the map could not be read. */
+/* The worse of two exit statuses: a map failure outranks bad input. */
+static int worse(int a, int b)
+{
+    return (a > b ? a : b);
+}
+
+/* Print one result line; returns EX_TEMPFAIL when the map failed. */
 static int query_one(const VUT *vut, const char *address)
 {
     VUT_RESULT res;
@@ -50,7 +57,7 @@ static int query_one(const VUT *vut, const char *address)
 	break;
     case VUT_ERROR:
 	fprintf(stderr, "%s: %s: %s\n", progname, address, res.why);
-	failed = 1;
+	failed = EX_TEMPFAIL;
 	/* FALLTHROUGH */
     case VUT_REJECT:
 	printf("\treject\t%s\t%s\t%s\n", res.reply.code, res.reply.enhanced,
@@ -61,7 +68,7 @@ static int query_one(const VUT *vut, const char *address)
     return (failed);
 }
 
-/* Addresses one a line from standard input; a bad line is reported. */
+/* Addresses one a line from standard input; a bad line is reported (65). */
 static int query_stdin(const VUT *vut)
 {
     char   *line = 0;
@@ -77,10 +84,10 @@ static int query_stdin(const VUT *vut)
 	if ((size_t) len != strlen(line) || len > QUERY_MAX_LINE) {
 	    fprintf(stderr, "%s: (stdin):%lu: %s\n", progname, lineno,
 		    len > QUERY_MAX_LINE ? "line too long" : "NUL byte in line");
-	    failed = 1;
+	    failed = worse(failed, EX_DATAERR);
 	    continue;
 	}
-	failed |= query_one(vut, line);
+	failed = worse(failed, query_one(vut, line));
     }
     free(line);
     return (failed);
@@ -134,11 +141,12 @@ int     cmd_query(int argc, char **argv)
 	vut.trace = print_trace;
     setvbuf(stdout, 0, _IOFBF, 1 << 16);
     for (i = optind + 1; i < argc; i++)
-	failed |= strcmp(argv[i], "-") == 0 ? query_stdin(&vut) : query_one(&vut, argv[i]);
+	failed = worse(failed, strcmp(argv[i], "-") == 0 ?
+		       query_stdin(&vut) : query_one(&vut, argv[i]));
     map_close(map);
     if (fflush(stdout) != 0) {
 	fprintf(stderr, "%s: write error\n", progname);
 	return (EX_IOERR);
     }
-    return (failed ? EX_TEMPFAIL : 0);
+    return (failed);
 }

@@ -38,7 +38,10 @@ static const BAD bad[] = {
     {"error:5.1.1:550", "error: value has no 4xx or 5xx code followed by text"},
     {"error:nouser 550-Dash", "error: value has no 4xx or 5xx code followed by text"},
     {"error:", "error: needs a tag or an enhanced status, then a code and text"},
-    {"error:nouser 550 \"quoted\"", "double quotes in error text (sendmail mangles them)"},
+    {"error:nouser 550 \"quoted\"", "error text has one of \"()<>\\ (sendmail reads the "
+    "text as address tokens and mangles them)"},
+    {"error:5.1.1:550 A (comment) here", "error text has one of \"()<>\\ (sendmail reads the "
+    "text as address tokens and mangles them)"},
 };
 
 START_TEST(test_good)
