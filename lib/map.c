@@ -2,10 +2,13 @@
  * map.c - Berkeley DB maps in sendmail's makemap format.
  *
  * Exports map_open_readonly(), map_open_cached(), map_lookup(),
- * map_walk(), map_identity(), map_path(), map_has_nul(), map_close() for
- * readers, and map_create(), map_put(), map_commit(), map_abort() for
- * writers. Keys and values are stored without a trailing NUL unless
- * MAP_FLAG_NUL (makemap -N, postmap); readers detect which. A writer
+ * map_serves(), map_match(), map_pattern_count(), map_walk(),
+ * map_walk_patterns(), map_identity(), map_path(), map_has_nul(),
+ * map_close() for readers, and map_create(), map_put(), map_commit(),
+ * map_abort() for writers.
+ * Keys and values are stored without a trailing NUL unless
+ * MAP_FLAG_NUL (makemap -N, postmap); readers detect which. The one scan
+ * at open notes every domain and compiles the /pattern/ entries. A writer
  * builds a temporary file beside the target, fsyncs it and renames it
  * over the target, so a reader sees the old map or the new, never half.
  */
@@ -22,6 +25,7 @@
 #include "addr.h"
 #include "htable.h"
 #include "map.h"
+#include "pattern.h"
 
 #define MAP_DEFAULT_CACHE	(2u << 20)
 #define MAP_WRITE_CACHE		(8u << 20)
@@ -37,6 +41,8 @@ struct MAP {
     HTABLE *domains;			/* every domain on a left-hand side */
     char   *domain_text;		/* their storage */
     size_t  domain_len, domain_cap;
+    PATTERN_SET *patterns;		/* the /pattern/ entries, compiled */
+    char    pattern_err[512];		/* why one could not be read */
 };
 
 struct MAP_WRITER {
@@ -122,7 +128,32 @@ static int probe_map(MAP *map, char *err, size_t errlen)
     return (0);
 }
 
-/* Remember the domain of KEY; the map is scanned once, at open. */
+#define SCAN_GROW	1		/* note_domain(): out of room */
+#define SCAN_PATTERN	2		/* note_domain(): a bad pattern */
+
+/* Keep a pattern entry for compiling once the scan is over. */
+static int note_pattern(MAP *map, const char *key, const char *stored)
+{
+    const char *value;
+    unsigned seq;
+
+    if (pattern_parse_stored(stored, &seq, &value) < 0) {
+	snprintf(map->pattern_err, sizeof(map->pattern_err), "pattern %s: "
+		 "stored value does not open with its %d-digit number", key,
+		 PATTERN_SEQ_WIDTH);
+	return (SCAN_PATTERN);
+    }
+    if (pattern_set_add(map->patterns, key, value, seq) < 0) {
+	snprintf(map->pattern_err, sizeof(map->pattern_err), "out of memory");
+	return (SCAN_PATTERN);
+    }
+    return (0);
+}
+
+/*
+ * Remember the domain of KEY, or the pattern it is; the map is scanned
+ * once, at open.
+ */
 static int note_domain(void *ctx, const char *key, const char *value)
 {
     MAP    *map = ctx;
@@ -130,13 +161,14 @@ static int note_domain(void *ctx, const char *key, const char *value)
     size_t  len;
     char   *grown;
 
-    (void) value;
+    if (pattern_is_key(key))
+	return (note_pattern(map, key, value));
     if (at == 0 || htable_find(map->domains, at + 1))
 	return (0);
     len = strlen(at + 1) + 1;
     if (map->domain_len + len > map->domain_cap) {
 	/* Keys point into the text: grow by a new table, not a realloc. */
-	return (1);
+	return (SCAN_GROW);
     }
     grown = map->domain_text + map->domain_len;
     memcpy(grown, at + 1, len);
@@ -154,20 +186,32 @@ static int scan_domains(MAP *map, char *err, size_t errlen)
     for (;;) {
 	htable_free(map->domains);
 	free(map->domain_text);
+	pattern_set_free(map->patterns);
 	map->domain_len = 0;
-	if ((map->domain_text = malloc(map->domain_cap)) == 0) {
+	if ((map->domain_text = malloc(map->domain_cap)) == 0
+	    || (map->patterns = pattern_set_create()) == 0) {
 	    snprintf(err, errlen, "%s: out of memory", map->path);
 	    return (-1);
 	}
 	map->domains = htable_create(16);
 	if ((r = map_walk(map, note_domain, map)) == 0)
-	    return (0);
+	    break;
+	if (r == SCAN_PATTERN) {
+	    snprintf(err, errlen, "%s: %s", map->path, map->pattern_err);
+	    return (-1);
+	}
 	if (r < 0) {
 	    snprintf(err, errlen, "%s: cannot read the whole map (corrupt?)", map->path);
 	    return (-1);
 	}
 	map->domain_cap *= 4;			/* ran out of room: again */
     }
+    if (pattern_set_finish(map->patterns, map->pattern_err,
+			   sizeof(map->pattern_err)) < 0) {
+	snprintf(err, errlen, "%s: %s", map->path, map->pattern_err);
+	return (-1);
+    }
+    return (0);
 }
 
 int     map_serves(void *ctx, const char *domain)
@@ -175,6 +219,31 @@ int     map_serves(void *ctx, const char *domain)
     MAP    *map = ctx;
 
     return (htable_find(map->domains, domain) != 0);
+}
+
+int     map_match(void *ctx, const char *address, char **value, char *trace,
+		          size_t tracelen)
+{
+    MAP    *map = ctx;
+
+    return (pattern_set_match(map->patterns, address, value, trace, tracelen));
+}
+
+size_t  map_pattern_count(const MAP *map)
+{
+    return (pattern_set_count(map->patterns));
+}
+
+int     map_walk_patterns(MAP *map, MAP_WALK_FN fn, void *ctx)
+{
+    size_t  i;
+    int     r;
+
+    for (i = 0; i < pattern_set_count(map->patterns); i++)
+	if ((r = fn(ctx, pattern_set_key(map->patterns, i),
+		    pattern_set_value(map->patterns, i))) != 0)
+	    return (r);
+    return (0);
 }
 
 MAP    *map_open_cached(const char *path, size_t cache, char *err, size_t errlen)
@@ -324,6 +393,7 @@ void    map_close(MAP *map)
     pthread_mutex_destroy(&map->lock);
     htable_free(map->domains);
     free(map->domain_text);
+    pattern_set_free(map->patterns);
     free(map->path);
     free(map);
 }

@@ -13,8 +13,9 @@ typedef struct MAP MAP;
 /*
  * Open PATH read-only. Keys stored with a trailing NUL (makemap -N,
  * postmap) are detected and looked up the same way. The domains of all
- * keys are noted at open, so addresses elsewhere cost no lookup. Lookups
- * may come from several threads. Returns null with a
+ * keys are noted at open, so addresses elsewhere cost no lookup, and the
+ * /pattern/ entries are compiled (one that does not compile fails the
+ * open). Lookups may come from several threads. Returns null with a
  * reason in ERR on failure (missing, unreadable, corrupt, not a map).
  */
 extern MAP *map_open_readonly(const char *path, char *err, size_t errlen);
@@ -32,9 +33,23 @@ extern int map_lookup(void *map, const char *key, char **value);
 /* VUT_SOURCE serves: does any key of the map end in @DOMAIN (folded)? */
 extern int map_serves(void *map, const char *domain);
 
-/* Call FN for every entry; stops and returns FN's value if non-zero. */
+/*
+ * VUT_SOURCE match: the map's /pattern/ entries, compiled at open, in
+ * file order against ADDRESS (see pattern_set_match()). Thread-safe.
+ */
+extern int map_match(void *map, const char *address, char **value,
+		             char *trace, size_t tracelen);
+extern size_t map_pattern_count(const MAP *map);
+
+/*
+ * Call FN for every entry, as stored (a pattern's value keeps its
+ * number); stops and returns FN's value if non-zero.
+ */
 typedef int (*MAP_WALK_FN) (void *ctx, const char *key, const char *value);
 extern int map_walk(MAP *map, MAP_WALK_FN fn, void *ctx);
+
+/* The same for the patterns only, in file order, values without number. */
+extern int map_walk_patterns(MAP *map, MAP_WALK_FN fn, void *ctx);
 
 /* Identity of the file opened, to notice a replacement on disk. */
 extern void map_identity(const MAP *map, dev_t *dev, ino_t *ino,

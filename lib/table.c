@@ -1,13 +1,16 @@
 /*
  * table.c - read a virtusertable source table and check every line.
  *
- * Exports table_load(), table_lookup() and table_free(). The rules are
- * makemap's: one entry a line, the key up to the first blank, then
- * blanks, then the value; "#" lines and empty lines are skipped; a line
- * that opens with a blank, a key without value and a duplicate key are
- * errors. On top of that every key and value must be one that routes
- * (vut_check_key, vut_check_value), and CR, NUL and over-long lines are
- * refused. All problems are reported, not just the first.
+ * Exports table_load(), table_from_map(), table_lookup(), table_match(),
+ * table_patterns() and table_free(). The rules are makemap's: one entry
+ * a line, the key up to the first blank, then blanks, then the value;
+ * "#" lines and empty lines are skipped; a line that opens with a blank,
+ * a key without value and a duplicate key are errors. On top of that
+ * every key and value must be one that routes (vut_check_key,
+ * vut_check_value), and CR, NUL and over-long lines are refused. A key
+ * /REGEX/FLAGS is a pattern (see pattern.c): it may hold blanks, is
+ * never folded, must compile, and is numbered in file order. All
+ * problems are reported, not just the first.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -21,6 +24,7 @@
 #include "addr.h"
 #include "bigmem.h"
 #include "map.h"
+#include "pattern.h"
 #include "table.h"
 #include "vut.h"
 
@@ -245,6 +249,7 @@ static void add_entry(LOADER *ld, const char *key, const char *value, unsigned l
     e->key = key;
     e->value = value;
     e->line = line;
+    e->seq = 0;
 }
 
 /*
@@ -283,17 +288,60 @@ static int find_duplicates(TABLE *t, LOADER *ld)
     return (0);
 }
 
+/* A pattern line: KEY_LEN bytes of /REGEX/FLAGS, then the value. */
+static void parse_pattern(LOADER *ld, char *line, size_t key_len, unsigned lineno)
+{
+    char    why[512], *value = line + key_len;
+    const char *warning;
+
+    if (*value)
+	*value++ = 0;
+    value += strspn(value, " \t");
+    if (*value == 0) {
+	complain(ld, lineno, "key %s has no value", line);
+	return;
+    }
+    if (pattern_check(line, value, why, sizeof(why), &warning) < 0) {
+	complain(ld, lineno, "%s", why);
+	return;
+    }
+    if (warning)
+	warn(ld, lineno, warning);
+    add_entry(ld, line, value, lineno);
+}
+
+/* Is the key that opens LINE a pattern? Its length, or 0. */
+static size_t pattern_line(char *line)
+{
+    size_t  len = pattern_key_length(line);
+    char    saved;
+    int     is_key;
+
+    if (len == 0)
+	return (0);
+    saved = line[len];
+    line[len] = 0;
+    is_key = pattern_is_key(line);
+    line[len] = saved;
+    return (is_key ? len : 0);
+}
+
 /* Split one line (NUL-terminated, in place) into key and value. */
 static void parse_line(LOADER *ld, char *line, size_t len, unsigned lineno,
 		               int flags)
 {
     const char *problem, *warning;
     char   *value;
+    size_t  key_len;
 
     if (len == 0 || line[0] == '#')
 	return;
     if ((problem = raw_line_problem(line, len)) != 0) {
 	complain(ld, lineno, "%s", problem);
+	return;
+    }
+    if ((key_len = pattern_line(line)) != 0) {
+	parse_pattern(ld, line, key_len, lineno);
 	return;
     }
     value = line + strcspn(line, " \t");
@@ -302,6 +350,10 @@ static void parse_line(LOADER *ld, char *line, size_t len, unsigned lineno,
     value += strspn(value, " \t");
     if (*value == 0) {
 	complain(ld, lineno, "key %s has no value", line);
+	return;
+    }
+    if (line[0] == '/' && strchr(line, '@') == 0) {
+	complain(ld, lineno, "pattern %s has no closing /", line);
 	return;
     }
     if (!(flags & TABLE_KEEP_CASE))
@@ -372,6 +424,22 @@ static void load_all_lines(TABLE *t, int flags, TABLE_REPORT_FN report, void *ct
 	flush_problems(t, ld + i, report, ctx);
 }
 
+/* Number the patterns in file order, the order they are tried in. */
+static void number_patterns(TABLE *t, LOADER *ld)
+{
+    TABLE_ENTRY *e;
+
+    for (e = t->entries; e < t->entries + t->count; e++) {
+	if (!pattern_is_key(e->key))
+	    continue;
+	if (t->npatterns == PATTERN_MAX) {
+	    complain(ld, e->line, "more than %d patterns", PATTERN_MAX);
+	    return;
+	}
+	e->seq = ++t->npatterns;
+    }
+}
+
 TABLE  *table_load(const char *path, int flags, TABLE_REPORT_FN report, void *ctx)
 {
     LOADER  ld;
@@ -398,6 +466,7 @@ TABLE  *table_load(const char *path, int flags, TABLE_REPORT_FN report, void *ct
     }
     load_all_lines(t, flags, report, ctx);
     memset(&ld, 0, sizeof(ld));
+    number_patterns(t, &ld);
     if (find_duplicates(t, &ld) < 0)
 	complain(&ld, 0, "out of memory");
     flush_problems(t, &ld, report, ctx);
@@ -434,16 +503,22 @@ static int gather_entry(void *ctx, const char *key, const char *value)
 /* Check a map entry as a table line would be; report with its key. */
 static void check_map_entry(LOADER *ld, const char *key, const char *value)
 {
-    const char *problem, *warning = 0;
+    const char *problem = 0, *warning = 0;
+    char    why[512];
 
-    if ((problem = vut_check_key(key)) != 0
-	|| (problem = vut_check_value(value, &warning)) != 0) {
+    if (pattern_is_key(key)) {
+	if (pattern_check(key, value, why, sizeof(why), &warning) < 0)
+	    problem = why;
+    } else if ((problem = vut_check_key(key)) == 0) {
+	problem = vut_check_value(value, &warning);
+    }
+    if (problem) {
 	complain(ld, 0, "key %s: %s", key, problem);
     } else if (warning) {
-	char    why[512];
+	char    line[1024];
 
-	snprintf(why, sizeof(why), "key %s: %s", key, warning);
-	warn(ld, 0, why);
+	snprintf(line, sizeof(line), "key %s: %s", key, warning);
+	warn(ld, 0, line);
     }
 }
 
@@ -474,10 +549,18 @@ TABLE  *table_from_map(MAP *map, TABLE_REPORT_FN report, void *ctx)
     ld.entries = t->entries;
     for (p = g.buf, i = 0; i < g.count; i++) {
 	const char *key = p, *value = p + strlen(p) + 1;
+	unsigned seq = 0;
 
 	p = (char *) value + strlen(value) + 1;
+	if (pattern_is_key(key) && pattern_parse_stored(value, &seq, &value) < 0) {
+	    complain(&ld, 0, "key %s: a stored pattern's value must open with "
+		     "its %d-digit number", key, PATTERN_SEQ_WIDTH);
+	    continue;
+	}
 	check_map_entry(&ld, key, value);
 	add_entry(&ld, key, value, 0);
+	if ((ld.entries[ld.count - 1].seq = seq) != 0)
+	    t->npatterns++;
     }
     t->count = ld.count;
     flush_problems(t, &ld, report, ctx);
@@ -500,10 +583,44 @@ int     table_lookup(void *ctx, const char *key, char **value)
     return (1);
 }
 
+struct PATTERN_SET *table_patterns(TABLE *t)
+{
+    char    err[512];
+    size_t  i;
+
+    if (t->patterns || t->npatterns == 0)
+	return (t->patterns);
+    if ((t->patterns = pattern_set_create()) == 0)
+	return (0);
+    for (i = 0; i < t->count; i++)
+	if (t->entries[i].seq
+	    && pattern_set_add(t->patterns, t->entries[i].key, t->entries[i].value,
+			       t->entries[i].seq) < 0)
+	    break;
+    if (i < t->count || pattern_set_finish(t->patterns, err, sizeof(err)) < 0) {
+	pattern_set_free(t->patterns);
+	t->patterns = 0;
+    }
+    return (t->patterns);
+}
+
+int     table_match(void *ctx, const char *address, char **value, char *trace,
+		            size_t tracelen)
+{
+    TABLE  *t = ctx;
+
+    if (t->npatterns && table_patterns(t) == 0) {
+	*value = strdup("cannot compile the table's patterns");
+	return (-1);
+    }
+    return (pattern_set_match(t->patterns, address, value, trace, tracelen));
+}
+
 void    table_free(TABLE *t)
 {
     if (t == 0)
 	return;
+    pattern_set_free(t->patterns);
     free(t->index);
     free(t->order);
     free(t->entries);

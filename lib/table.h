@@ -14,6 +14,7 @@ typedef struct TABLE_ENTRY {
     const char *key;			/* folded unless TABLE_KEEP_CASE */
     const char *value;			/* as written */
     unsigned line;
+    unsigned seq;			/* a /pattern/: 1, 2, ... in order */
 } TABLE_ENTRY;
 
 typedef struct TABLE {
@@ -25,6 +26,8 @@ typedef struct TABLE {
     RANKED *order;			/* entries by map_hash_rank() */
     struct TABLE_SLOT *index;		/* built by the first lookup */
     size_t  index_mask;
+    size_t  npatterns;			/* entries with a seq */
+    struct PATTERN_SET *patterns;	/* built by the first match */
     int     errors;			/* lines refused */
     int     warnings;
 } TABLE;
@@ -48,8 +51,13 @@ struct MAP;
 extern TABLE *table_from_map(struct MAP *map, TABLE_REPORT_FN report,
 			             void *ctx);
 
-/* VUT_SOURCE lookup over a loaded table. */
+/* VUT_SOURCE lookup and match over a loaded table. */
 extern int table_lookup(void *table, const char *key, char **value);
+extern int table_match(void *table, const char *address, char **value,
+		               char *trace, size_t tracelen);
+
+/* The table's patterns, compiled on first use; null if that failed. */
+extern struct PATTERN_SET *table_patterns(TABLE *table);
 extern void table_free(TABLE *table);
 
 #endif

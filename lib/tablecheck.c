@@ -4,8 +4,10 @@
  * Exports check_table(). Loops are found by resolving, with the real
  * resolver, a probe address for every entry: the key itself, a detail
  * form for +* and ++ keys, and for a catch-all a fresh user plus every
- * user its %1 can carry into another domain of the table. A probe that
- * ends in the resolver's 4.4.6 loop reply is a loop from that entry.
+ * user its %1 can carry into another domain of the table; a /pattern/
+ * is probed with an address derived from its regex (regex_sample()),
+ * when one can be found. A probe that ends in the resolver's 4.4.6 loop
+ * reply is a loop from that entry.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "addr.h"
 #include "tablecheck.h"
 #include "htable.h"
+#include "pattern.h"
 #include "vut.h"
 
 #define PROBE_USER	"mailswitch-check-probe"
@@ -89,7 +92,7 @@ static void index_domains(CHECKER *ck)
 	const char *key = t->entries[i].key, *at = strrchr(key, '@');
 	DOMAIN *d;
 
-	if (at == 0 || (d = domain_of(ck, at + 1)) == 0)
+	if (t->entries[i].seq || at == 0 || (d = domain_of(ck, at + 1)) == 0)
 	    continue;
 	if (at == key) {
 	    d->catchall = 1;
@@ -154,6 +157,36 @@ static void probe_catchall(CHECKER *ck, const TABLE_ENTRY *e, const char *domain
     }
 }
 
+/* Where pattern E is in the table's compiled set, or -1. */
+static long pattern_index(const PATTERN_SET *set, const TABLE_ENTRY *e)
+{
+    size_t  i, n = pattern_set_count(set);
+
+    if (e->seq - 1 < n && strcmp(pattern_set_key(set, e->seq - 1), e->key) == 0)
+	return (e->seq - 1);
+    for (i = 0; i < n; i++)
+	if (strcmp(pattern_set_key(set, i), e->key) == 0)
+	    return (i);
+    return (-1);
+}
+
+/* Probe a pattern with an address its regex matches, if one is found. */
+static void probe_pattern(CHECKER *ck, const TABLE_ENTRY *e)
+{
+    const PATTERN_SET *set = table_patterns(ck->table);
+    char    probe[ADDR_MAX + 1];
+    long    i;
+
+    if (set == 0 || (i = pattern_index(set, e)) < 0
+	|| pattern_set_sample(set, i, probe, sizeof(probe)) < 0) {
+	say(ck, e, 0, "found no address this pattern matches, so it is "
+	    "not probed for routing loops");
+	ck->stats->warnings++;
+	return;
+    }
+    probe_loops(ck, e, probe);
+}
+
 /* One probe per kind of key; a catch-all gets many. */
 static void probe_entry(CHECKER *ck, const TABLE_ENTRY *e)
 {
@@ -161,6 +194,10 @@ static void probe_entry(CHECKER *ck, const TABLE_ENTRY *e)
     char    probe[ADDR_MAX + 16];
     size_t  ulen;
 
+    if (e->seq) {
+	probe_pattern(ck, e);
+	return;
+    }
     if (at == 0)
 	return;
     ulen = at - e->key;
@@ -181,6 +218,8 @@ static void check_never_matches(CHECKER *ck, const TABLE_ENTRY *e)
 {
     const char *s;
 
+    if (e->seq)
+	return;				/* a regex: its case is its own */
     for (s = e->key; *s; s++) {
 	if (*s >= 'A' && *s <= 'Z') {
 	    say(ck, e, 0, "key %s has upper case: lookups are in lower case, "
@@ -209,7 +248,7 @@ static void check_dangling(CHECKER *ck, const TABLE_ENTRY *e)
 	addr_fold(domain, domain);
 	if ((d = htable_find(ck->domains, domain)) == 0 || d->catchall)
 	    continue;
-	if (strchr(member, '%')) {
+	if (strchr(member, e->seq ? '$' : '%')) {
 	    say(ck, e, 0, "value %s: %s is served here but has no catch-all, so "
 		"users without an entry there stop at this address", member, domain);
 	    ck->stats->warnings++;
@@ -248,6 +287,7 @@ void    check_table(TABLE *table, TABLE_REPORT_FN report, void *ctx,
     ck.stats = stats;
     ck.source.lookup = table_lookup;
     ck.source.serves = 0;
+    ck.source.match = table_match;
     ck.source.ctx = table;
     ck.source.name = table->name;
     vut_init(&ck.vut, &ck.source, 1);

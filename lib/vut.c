@@ -2,10 +2,12 @@
  * vut.c - resolve a recipient the way sendmail's virtusertable does.
  *
  * Exports vut_init(), vut_resolve() and vut_result_free(). For one
- * address the keys of table steps[] are tried in order, each in every
- * source in turn; the first key found wins. Its value, after %n
- * substitution, is an error: reply, a local name, or one or more
- * addresses, each resolved again until no key applies, a loop shows (a
+ * address the steps of table steps[] are tried in order, each in every
+ * source in turn: sendmail's seven keys, with the sources' pattern
+ * entries between the user-specific keys and the domain-wide ones. The
+ * first key found or pattern matched wins. Its value, after %n (for a
+ * pattern, $n) substitution, is an error: reply, a local name, or one or
+ * more addresses, each resolved again until no key applies, a loop shows (a
  * value equal to its input is one, as in sendmail), or more than max_hops
  * rewrites would be needed.
  */
@@ -17,25 +19,41 @@
 #include "addr.h"
 #include "vut.h"
 
-/* The seven lookup steps; see doc/maptool.8 or the spec. */
+/* The lookup steps; see doc/maptool.8 or the spec. */
 typedef enum { KEY_NONE, KEY_LOCAL, KEY_USER } KEY_USER_PART;
 typedef enum { WHEN_ALWAYS, WHEN_PLUS, WHEN_DETAIL } STEP_WHEN;
 
+struct STATE;
+struct PARTS;
+
 typedef struct STEP {
+    /* 1 found (value in OUT), 0 not, -1 error (set in the result). */
+    int     (*try) (struct STATE *st, const struct STEP *step,
+		            const struct PARTS *p, char *out, size_t len);
     KEY_USER_PART user;			/* what precedes the suffix */
     const char *suffix;			/* "++", "+*" or "" */
     STEP_WHEN when;			/* when the step is tried */
     int     whole;			/* %1 is the whole local part */
 } STEP;
 
+static int try_key(struct STATE *, const STEP *, const struct PARTS *,
+		           char *, size_t);
+static int try_patterns(struct STATE *, const STEP *, const struct PARTS *,
+			        char *, size_t);
+
+/*
+ * Sendmail's seven keys, and the pattern entries (/REGEX/, which match
+ * any domain) between the user-specific keys and the domain-wide ones.
+ */
 static const STEP steps[] = {
-    {KEY_LOCAL, "", WHEN_ALWAYS, 1},	/* local@domain */
-    {KEY_USER, "++", WHEN_DETAIL, 0},	/* user++@domain */
-    {KEY_USER, "+*", WHEN_PLUS, 0},	/* user+*@domain */
-    {KEY_USER, "", WHEN_PLUS, 0},	/* user@domain */
-    {KEY_NONE, "++", WHEN_DETAIL, 0},	/* ++@domain */
-    {KEY_NONE, "+*", WHEN_PLUS, 0},	/* +*@domain */
-    {KEY_NONE, "", WHEN_ALWAYS, 0},	/* @domain */
+    {try_key, KEY_LOCAL, "", WHEN_ALWAYS, 1},	/* 1 local@domain */
+    {try_key, KEY_USER, "++", WHEN_DETAIL, 0},	/* 2 user++@domain */
+    {try_key, KEY_USER, "+*", WHEN_PLUS, 0},	/* 3 user+*@domain */
+    {try_key, KEY_USER, "", WHEN_PLUS, 0},	/* 4 user@domain */
+    {try_patterns, KEY_NONE, "", WHEN_ALWAYS, 0},	/* patterns, in order */
+    {try_key, KEY_NONE, "++", WHEN_DETAIL, 0},	/* 5 ++@domain */
+    {try_key, KEY_NONE, "+*", WHEN_PLUS, 0},	/* 6 +*@domain */
+    {try_key, KEY_NONE, "", WHEN_ALWAYS, 0},	/* 7 @domain */
 };
 
 #define NSTEPS	(sizeof(steps) / sizeof(steps[0]))
@@ -45,6 +63,8 @@ static const STEP steps[] = {
 /* An address split for lookup. */
 typedef struct PARTS {
     ADDR    addr;
+    char    formatted[ADDR_MAX + 1];	/* local@domain as written */
+    int     served;			/* a source may hold keys for it */
     char    bare[ADDR_MAX_LOCAL + 1];	/* local part without quotes */
     char    user[ADDR_MAX_LOCAL + 1];	/* local part up to the first + */
     char    detail[ADDR_MAX_LOCAL + 1];	/* after the first + */
@@ -209,10 +229,9 @@ static int substitute(const char *value, const char *const bind[NBIND],
 }
 
 /*
- * Find the first step whose key exists; substitute into OUT. Returns 1
- * found, 0 nothing applies, -1 source error (set in the result).
+ * Can any source hold a key for DOMAIN? Saves lookups bound to miss.
+ * Patterns are bound to no domain: find_entry() tries them regardless.
  */
-/* Can any source hold a key for DOMAIN? Saves lookups bound to miss. */
 static int domain_served(const STATE *st, const char *domain)
 {
     char    folded[ADDR_MAX_DOMAIN + 1];
@@ -226,45 +245,107 @@ static int domain_served(const STATE *st, const char *domain)
     return (0);
 }
 
-static int find_entry(STATE *st, const PARTS *p, char *out, size_t len)
+/* Does any source have pattern entries? They apply to every domain. */
+static int have_patterns(const STATE *st)
+{
+    const VUT_SOURCE *src;
+
+    for (src = st->vut->sources; src < st->vut->sources + st->vut->nsources; src++)
+	if (src->match)
+	    return (1);
+    return (0);
+}
+
+/* A key step: the key built for P, looked up in every source. */
+static int try_key(STATE *st, const STEP *step, const PARTS *p, char *out,
+		           size_t len)
 {
     char    key[ADDR_MAX + 8], raw[ADDR_MAX + 8];
     const char *bind[NBIND];
-    const STEP *step;
     char   *value;
     int     r, i;
 
-    if (!domain_served(st, p->addr.domain))
+    if (!p->served)
 	return (0);
-    for (step = steps; step < steps + NSTEPS; step++) {
-	if (!step_applies(step, p))
+    step_key(step, p, raw, key, sizeof(key));
+    if ((r = lookup_key(st, key, &value)) == 0)
+	return (0);
+    if (r < 0) {
+	set_error(st, value ? value : "map lookup failed");
+	free(value);
+	return (-1);
+    }
+    for (i = 0; i < NBIND; i++)
+	bind[i] = "";
+    bind[0] = raw;
+    bind[1] = step->whole ? p->addr.local : p->user;
+    if (!step->whole) {
+	bind[2] = p->detail;
+	bind[3] = p->plus_detail;
+    }
+    trace(st, "  match %s (%%1=%s %%2=%s %%3=%s)", key, bind[1], bind[2], bind[3]);
+    st->matched++;
+    r = substitute(value, bind, out, len);
+    free(value);
+    if (r < 0) {
+	set_error(st, "value too long after substitution");
+	return (-1);
+    }
+    return (1);
+}
+
+/* The pattern step: every source's patterns against the whole address. */
+static int try_patterns(STATE *st, const STEP *step, const PARTS *p, char *out,
+			        size_t len)
+{
+    const VUT_SOURCE *src;
+    char    line[VALUE_MAX], *value;
+    int     r;
+
+    (void) step;
+    for (src = st->vut->sources; src < st->vut->sources + st->vut->nsources; src++) {
+	if (src->match == 0)
 	    continue;
-	step_key(step, p, raw, key, sizeof(key));
-	if ((r = lookup_key(st, key, &value)) == 0)
+	value = 0;
+	line[0] = 0;
+	r = src->match(src->ctx, p->formatted, &value,
+		       st->vut->trace ? line : 0, sizeof(line));
+	if (st->vut->trace && line[0])
+	    trace(st, "  %s in %s", line, src->name);
+	if (r == 0)
 	    continue;
 	if (r < 0) {
-	    set_error(st, value ? value : "map lookup failed");
+	    set_error(st, value ? value : "pattern match failed");
 	    free(value);
 	    return (-1);
 	}
-	for (i = 0; i < NBIND; i++)
-	    bind[i] = "";
-	bind[0] = raw;
-	bind[1] = step->whole ? p->addr.local : p->user;
-	if (!step->whole) {
-	    bind[2] = p->detail;
-	    bind[3] = p->plus_detail;
-	}
-	trace(st, "  match %s (%%1=%s %%2=%s %%3=%s)", key, bind[1], bind[2], bind[3]);
 	st->matched++;
-	r = substitute(value, bind, out, len);
-	free(value);
-	if (r < 0) {
+	if (strlen(value) >= len) {
+	    free(value);
 	    set_error(st, "value too long after substitution");
 	    return (-1);
 	}
+	strcpy(out, value);
+	free(value);
 	return (1);
     }
+    return (0);
+}
+
+/*
+ * Find the first step that applies; its value goes into OUT. Returns 1
+ * found, 0 nothing applies, -1 source error (set in the result).
+ */
+static int find_entry(STATE *st, PARTS *p, char *out, size_t len)
+{
+    const STEP *step;
+    int     r;
+
+    if (!(p->served = domain_served(st, p->addr.domain)) && !have_patterns(st))
+	return (0);
+    for (step = steps; step < steps + NSTEPS; step++)
+	if (step_applies(step, p) && (r = step->try(st, step, p, out, len)) != 0)
+	    return (r);
     return (0);
 }
 
@@ -384,8 +465,8 @@ static VUT_STATUS add_rcpt(STATE *st, const char *address)
 	if (strcasecmp(res->rcpt[i], address) == 0)
 	    return (VUT_FORWARD);
     if (res->nrcpt >= st->vut->max_rcpt) {
-	reply_set(&reply, "451", "4.5.3",
-		  "Expansion exceeds %zu recipients", st->vut->max_rcpt);
+	reply_set(&reply, "451", "4.4.6",
+		  "Mail routing: expansion exceeds %zu recipients", st->vut->max_rcpt);
 	return (set_reject(st, &reply));
     }
     if ((grown = realloc(res->rcpt, (res->nrcpt + 1) * sizeof(*grown))) == 0
@@ -471,7 +552,7 @@ static VUT_STATUS resolve_next(STATE *st, const char *current, const char *membe
 static VUT_STATUS resolve_address(STATE *st, const char *address)
 {
     PARTS   p;
-    char    value[VALUE_MAX], formatted[ADDR_MAX + 1];
+    char    value[VALUE_MAX];
     char   *current = st->chain[st->depth];
     const char *why;
     char   *member, *cursor;
@@ -484,15 +565,15 @@ static VUT_STATUS resolve_address(STATE *st, const char *address)
 	reply_set(&reply, "553", "5.1.3", "Invalid route address");
 	return (set_reject(st, &reply));
     }
-    addr_format(&p.addr, formatted, sizeof(formatted));
-    trace(st, "hop %d: %s", st->depth, formatted);
+    addr_format(&p.addr, p.formatted, sizeof(p.formatted));
+    trace(st, "hop %d: %s", st->depth, p.formatted);
     if (p.addr.domain[0] == 0)
-	return (add_rcpt(st, formatted));
+	return (add_rcpt(st, p.formatted));
     split_local(&p);
     if ((r = find_entry(st, &p, value, sizeof(value))) < 0)
 	return (VUT_ERROR);
     if (r == 0)
-	return (add_rcpt(st, formatted));
+	return (add_rcpt(st, p.formatted));
     if (reply_is_error(value))
 	return (member_rejects(st, value));
     in_list = (strchr(value, ',') != 0);

@@ -22,6 +22,17 @@ typedef struct VUT_SOURCE {
     int     (*serves) (void *ctx, const char *domain);
     void   *ctx;
     const char *name;			/* for traces and errors */
+
+    /*
+     * Null, or the source's pattern entries: try them in file order
+     * against ADDRESS (local@domain as the sender wrote it). 1 with
+     * *value set to the malloc()ed value of the first that matches, its
+     * captures filled in; 0 when none matches; -1 when matching failed
+     * (*value a malloc()ed reason naming the pattern, or null). TRACE,
+     * when not null, receives a line on what matched or was tried.
+     */
+    int     (*match) (void *ctx, const char *address, char **value,
+		              char *trace, size_t tracelen);
 } VUT_SOURCE;
 
 typedef enum VUT_STATUS {

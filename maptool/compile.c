@@ -4,7 +4,8 @@
  * Exports cmd_compile(). Every line is checked before anything is
  * written; on any error the old map stays exactly as it was. A good
  * table is written to a temporary file beside the target and renamed
- * over it (see map_commit()).
+ * over it (see map_commit()). A /pattern/ is stored under its key as
+ * written, its value opened by its number in the file (pattern.h).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 #include "map.h"
+#include "pattern.h"
 #include "rank.h"
 #include "table.h"
 #include "maptool.h"
@@ -104,6 +106,23 @@ static RANKED *write_order(const TABLE *t, const COMPILE_OPTS *o)
     return (order);
 }
 
+/* Write E; a pattern's value goes with its number. */
+static int put_entry(MAP_WRITER *w, const TABLE_ENTRY *e, char *err, size_t errlen)
+{
+    char   *stored;
+    int     r;
+
+    if (e->seq == 0)
+	return (map_put(w, e->key, e->value, err, errlen));
+    if ((stored = pattern_store_value(e->seq, e->value)) == 0) {
+	snprintf(err, errlen, "out of memory");
+	return (-1);
+    }
+    r = map_put(w, e->key, stored, err, errlen);
+    free(stored);
+    return (r);
+}
+
 static int write_map(const TABLE *t, const COMPILE_OPTS *o, const char *out)
 {
     MAP_WRITER *w;
@@ -130,7 +149,7 @@ static int write_map(const TABLE *t, const COMPILE_OPTS *o, const char *out)
 	if (i + 8 < t->count)
 	    __builtin_prefetch(t->entries[order[i + 8].entry].key);
 	e = t->entries + order[i].entry;
-	if (map_put(w, e->key, e->value, err, sizeof(err)) < 0) {
+	if (put_entry(w, e, err, sizeof(err)) < 0) {
 	    fprintf(stderr, "%s: %s\n", progname, err);
 	    map_abort(w);
 	    free(order);

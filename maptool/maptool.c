@@ -25,6 +25,9 @@ static const COMMAND commands[] = {
     {"dump", cmd_dump, "dump DB"},
     {"query", cmd_query, "query [--trace] [-H hops] DB ADDRESS...|-"},
     {"check", cmd_check, "check [-f] TABLE|DB"},
+    {"build", cmd_build, "build [-k] [-s samples] [-j threads] TOPOLOGY -o DIR"},
+    {"verify", cmd_verify, "verify [-t TOPOLOGY] [-s samples] [-j threads] [-p max] DIR"},
+    {"install", cmd_install, "install SRC.db DEST.db"},
     {0, 0, 0},
 };
 

@@ -9,6 +9,9 @@ extern int cmd_compile(int argc, char **argv);
 extern int cmd_dump(int argc, char **argv);
 extern int cmd_query(int argc, char **argv);
 extern int cmd_check(int argc, char **argv);
+extern int cmd_build(int argc, char **argv);
+extern int cmd_verify(int argc, char **argv);
+extern int cmd_install(int argc, char **argv);
 
 /* Shared by the commands. */
 extern const char *progname;

@@ -5,7 +5,8 @@
  *	ADDRESS<TAB>forward<TAB>NEW[,NEW...]
  *	ADDRESS<TAB>reject<TAB>CODE<TAB>ENHANCED<TAB>TEXT
  *	ADDRESS<TAB>none
- * --trace adds, before each result, every key tried and every hop.
+ * --trace adds, before each result, every key tried, the pattern that
+ * matched with its captures (or how many were tried), and every hop.
  * A map that cannot be read answers with its 451 and exit status 75; a
  * bad line on standard input is reported and gives exit status 65.
  */
@@ -133,6 +134,7 @@ int     cmd_query(int argc, char **argv)
     }
     source.lookup = map_lookup;
     source.serves = map_serves;
+    source.match = map_match;
     source.ctx = map;
     source.name = map_path(map);
     vut_init(&vut, &source, 1);

@@ -1,9 +1,12 @@
 # tests/lib/tap.sh - helpers for test scripts run by tests/run.
 # Source it; then use ok/fail/skip/check_eq/check_rc.
 
-pass() { echo "ok - $*"; }
-fail() { echo "not ok - $*"; }
-skip() { echo "ok - $1 # SKIP ${2:-}"; }
+# Results go to fd 3, the test's own standard output, so that a check
+# whose command is redirected (check_rc ... >file) still reports.
+exec 3>&1
+pass() { echo "ok - $*" >&3; }
+fail() { echo "not ok - $*" >&3; }
+skip() { echo "ok - $1 # SKIP ${2:-}" >&3; }
 
 # check NAME COMMAND...: pass when COMMAND succeeds.
 check() {
@@ -17,7 +20,7 @@ check_eq() {
         pass "$1"
     else
         fail "$1"
-        printf '#   expected: %s\n#   got:      %s\n' "$2" "$3"
+        printf '#   expected: %s\n#   got:      %s\n' "$2" "$3" >&3
     fi
 }
 

@@ -26,7 +26,7 @@ static char *resolve(const char *text, const char *address, int hops)
     static char out[2048];
     char   *path = unit_write_file("vut-table", text);
     TABLE  *t = table_load(path, 0, no_report, 0);
-    VUT_SOURCE src = {table_lookup, 0, 0, "table"};
+    VUT_SOURCE src = {table_lookup, 0, 0, "table", table_match};
     VUT     vut;
     VUT_RESULT res;
     size_t  i, n;
@@ -158,7 +158,7 @@ static int broken_lookup(void *ctx, const char *key, char **value)
 
 START_TEST(test_source_error)
 {
-    VUT_SOURCE src = {broken_lookup, 0, 0, "broken"};
+    VUT_SOURCE src = {broken_lookup, 0, 0, "broken", 0};
     VUT     vut;
     VUT_RESULT res;
 
@@ -183,7 +183,7 @@ START_TEST(test_expansion_limit)
     {
 	char   *path = unit_write_file("vut-big", table);
 	TABLE  *t = table_load(path, 0, no_report, 0);
-	VUT_SOURCE src = {table_lookup, 0, 0, "table"};
+	VUT_SOURCE src = {table_lookup, 0, 0, "table", table_match};
 	VUT     vut;
 	VUT_RESULT res;
 
@@ -192,7 +192,7 @@ START_TEST(test_expansion_limit)
 	vut.max_rcpt = 30;
 	ck_assert_int_eq(vut_resolve(&vut, "big@e.test", &res), VUT_REJECT);
 	ck_assert_str_eq(res.reply.code, "451");
-	ck_assert_str_eq(res.reply.enhanced, "4.5.3");
+	ck_assert_str_eq(res.reply.enhanced, "4.4.6");
 	vut_result_free(&res);
 	vut.max_rcpt = 40;
 	ck_assert_int_eq(vut_resolve(&vut, "big@e.test", &res), VUT_FORWARD);

@@ -1,0 +1,209 @@
+/*
+ * servers.c - the list of mail servers a build is for.
+ *
+ * Exports servers_write(), servers_read() and servers_free(). The file,
+ * after its comment header:
+ *
+ *	topology /etc/mailswitch/inkacoca.topology
+ *	domain   inkacoca.org
+ *	server   HOST ROLE MODE MAP...
+ *
+ * ROLE is "switch", "backup" or "branch:NAME"; MODE the milter's mode
+ * (rewrite or validate); the MAPs are given to the milter in that order.
+ * Deployment scripts read it to know what goes where; maptool verify
+ * reads it to know what each server runs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "routegen.h"
+#include "servers.h"
+
+#define SERVERS_MAX_WORDS	(4 + SERVER_MAX_MAPS)
+
+static void server_line(FILE *fp, const char *host, const char *role,
+			        const char *role_arg, const char *mode,
+			        const char *map1, const char *map2)
+{
+    char    r[128];
+
+    snprintf(r, sizeof(r), "%s%s%s", role, role_arg ? ":" : "", role_arg ? role_arg : "");
+    fprintf(fp, "server  %-30s %-16s %-8s %s.db", host, r, mode, map1);
+    if (map2)
+	fprintf(fp, " %s.db", map2);
+    putc('\n', fp);
+}
+
+int     servers_write(const TOPOLOGY *topo, const char *topology_path, FILE *fp)
+{
+    size_t  i;
+
+    fprintf(fp, "# servers - the mail servers of %s, written by maptool build.\n"
+	    "# One a line: server HOST ROLE MODE MAP...: run the milter in MODE\n"
+	    "# with the MAPs in this order (-m MAP ...). Install a new build in\n"
+	    "# the order of the lines: branches, then switches, then backups.\n",
+	    topo->domain);
+    fprintf(fp, "topology %s\ndomain   %s\n", topology_path, topo->domain);
+    for (i = 0; i < topo->nbranches; i++)
+	server_line(fp, topo->branches[i].host.name, "branch", topo->branches[i].name,
+		    "rewrite", topo->branches[i].name, ROUTEGEN_DOMAIN);
+    for (i = 0; i < topo->nswitches; i++)
+	server_line(fp, topo->switches[i].name, "switch", 0, "rewrite",
+		    ROUTEGEN_SWITCH, 0);
+    for (i = 0; i < topo->nbackups; i++)
+	server_line(fp, topo->backups[i].name, "backup", 0, "validate",
+		    ROUTEGEN_DOMAIN, 0);
+    return (fflush(fp) == 0 && !ferror(fp) ? 0 : -1);
+}
+
+/* Reading. */
+
+typedef struct ROLE_NAME {
+    const char *name;
+    SERVER_ROLE role;
+    int     has_branch;
+} ROLE_NAME;
+
+static const ROLE_NAME role_names[] = {
+    {"switch", SERVER_SWITCH, 0},
+    {"backup", SERVER_BACKUP, 0},
+    {"branch", SERVER_BRANCH, 1},
+    {0, 0, 0},
+};
+
+typedef struct MODE_NAME {
+    const char *name;
+    int     validate;
+} MODE_NAME;
+
+static const MODE_NAME mode_names[] = {
+    {"rewrite", 0}, {"validate", 1}, {0, 0},
+};
+
+static const char *parse_server(SERVER *s, char **w, int n)
+{
+    const ROLE_NAME *r;
+    const MODE_NAME *m;
+    char   *colon = strchr(w[2], ':');
+    int     i;
+
+    if (n < 5)
+	return ("server wants HOST ROLE MODE MAP...");
+    if (n - 4 > SERVER_MAX_MAPS)
+	return ("too many maps");
+    if (colon)
+	*colon++ = 0;
+    for (r = role_names; r->name && strcmp(r->name, w[2]) != 0; r++)
+	 /* void */ ;
+    if (r->name == 0 || (colon != 0) != r->has_branch)
+	return ("role must be switch, backup or branch:NAME");
+    for (m = mode_names; m->name && strcmp(m->name, w[3]) != 0; m++)
+	 /* void */ ;
+    if (m->name == 0)
+	return ("mode must be rewrite or validate");
+    s->role = r->role;
+    s->validate = m->validate;
+    if ((s->host = strdup(w[1])) == 0 || (colon && (s->branch = strdup(colon)) == 0))
+	return ("out of memory");
+    for (i = 4; i < n; i++)
+	if ((s->maps[s->nmaps++] = strdup(w[i])) == 0)
+	    return ("out of memory");
+    return (0);
+}
+
+static int set_once(char **field, const char *value)
+{
+    if (*field)
+	return (-1);
+    *field = strdup(value);
+    return (0);
+}
+
+static const char *parse_line(SERVERS *ss, char *line, unsigned lineno)
+{
+    char   *w[SERVERS_MAX_WORDS + 1], *s = line;
+    SERVER *grown;
+    const char *why;
+    int     n = 0;
+
+    while (n <= SERVERS_MAX_WORDS && *(s += strspn(s, " \t"))) {
+	w[n++] = s;
+	s += strcspn(s, " \t");
+	if (*s)
+	    *s++ = 0;
+    }
+    if (n == 0 || w[0][0] == '#')
+	return (0);
+    if (n > SERVERS_MAX_WORDS)
+	return ("too many words");
+    if (strcmp(w[0], "topology") == 0 && n == 2)
+	return (set_once(&ss->topology, w[1]) < 0 ? "topology given twice" : 0);
+    if (strcmp(w[0], "domain") == 0 && n == 2)
+	return (set_once(&ss->domain, w[1]) < 0 ? "domain given twice" : 0);
+    if (strcmp(w[0], "server") != 0)
+	return ("expected topology, domain or server");
+    if ((grown = realloc(ss->server, (ss->count + 1) * sizeof(*grown))) == 0)
+	return ("out of memory");
+    ss->server = grown;
+    memset(grown + ss->count, 0, sizeof(*grown));
+    grown[ss->count].line = lineno;
+    why = parse_server(grown + ss->count++, w, n);
+    return (why);
+}
+
+SERVERS *servers_read(const char *path, TABLE_REPORT_FN report, void *ctx, int *errors)
+{
+    SERVERS *ss;
+    FILE   *fp;
+    char   *line = 0;
+    const char *why;
+    size_t  cap = 0;
+    unsigned lineno = 0;
+
+    *errors = 0;
+    if ((fp = fopen(path, "r")) == 0) {
+	report(ctx, path, 0, 1, strerror(errno));
+	return (0);
+    }
+    if ((ss = calloc(1, sizeof(*ss))) == 0 || (ss->path = strdup(path)) == 0) {
+	free(ss);
+	fclose(fp);
+	report(ctx, path, 0, 1, "out of memory");
+	return (0);
+    }
+    while (getline(&line, &cap, fp) >= 0) {
+	lineno++;
+	line[strcspn(line, "\r\n")] = 0;
+	if ((why = parse_line(ss, line, lineno)) != 0) {
+	    report(ctx, path, lineno, 1, why);
+	    ++*errors;
+	}
+    }
+    free(line);
+    fclose(fp);
+    if (ss->topology == 0 || ss->domain == 0 || ss->count == 0) {
+	report(ctx, path, 0, 1, "needs topology, domain and server lines");
+	++*errors;
+    }
+    return (ss);
+}
+
+void    servers_free(SERVERS *ss)
+{
+    size_t  i, j;
+
+    if (ss == 0)
+	return;
+    for (i = 0; i < ss->count; i++) {
+	free(ss->server[i].host);
+	free(ss->server[i].branch);
+	for (j = 0; j < ss->server[i].nmaps; j++)
+	    free(ss->server[i].maps[j]);
+    }
+    free(ss->server);
+    free(ss->topology);
+    free(ss->domain);
+    free(ss->path);
+    free(ss);
+}

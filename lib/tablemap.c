@@ -1,0 +1,97 @@
+/*
+ * tablemap.c - write a loaded, checked table into a Berkeley DB map.
+ *
+ * Exports table_write_map(). Hash maps are written in bucket order
+ * (map_hash_rank), so that a map of any size is built with a small
+ * cache; btree maps in key order. A /pattern/ entry is stored with its
+ * number in the table (pattern_store_value()). Used by maptool build;
+ * maptool compile does the same.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "map.h"
+#include "pattern.h"
+#include "rank.h"
+#include "tablemap.h"
+
+static const TABLE *sort_table;		/* qsort() has no context argument */
+
+static int by_key(const void *a, const void *b)
+{
+    return (strcmp(sort_table->entries[((const RANKED *) a)->entry].key,
+		   sort_table->entries[((const RANKED *) b)->entry].key));
+}
+
+/* The order to write entries in: by bucket for hash, by key for btree. */
+static RANKED *write_order(TABLE *t, int type, int flags)
+{
+    RANKED *order;
+    size_t  i;
+
+    if (type == MAP_TYPE_HASH && flags == 0 && t->order) {
+	order = t->order;			/* table_load() ranked them so */
+	t->order = 0;
+	return (order);
+    }
+    if ((order = malloc((t->count ? t->count : 1) * sizeof(*order))) == 0)
+	return (0);
+    for (i = 0; i < t->count; i++) {
+	order[i].entry = i;
+	order[i].rank = map_hash_rank(t->entries[i].key, flags);
+    }
+    if (type == MAP_TYPE_BTREE) {
+	sort_table = t;
+	qsort(order, t->count, sizeof(*order), by_key);
+    } else if (rank_sort(order, t->count) < 0) {
+	free(order);
+	return (0);
+    }
+    return (order);
+}
+
+/* Write E; a pattern's value goes with its number. */
+static int put_entry(MAP_WRITER *w, const TABLE_ENTRY *e, char *err, size_t errlen)
+{
+    char   *stored;
+    int     r;
+
+    if (e->seq == 0)
+	return (map_put(w, e->key, e->value, err, errlen));
+    if ((stored = pattern_store_value(e->seq, e->value)) == 0) {
+	snprintf(err, errlen, "out of memory");
+	return (-1);
+    }
+    r = map_put(w, e->key, stored, err, errlen);
+    free(stored);
+    return (r);
+}
+
+int     table_write_map(TABLE *t, const char *path, int type, int flags,
+			        char *err, size_t errlen)
+{
+    MAP_WRITER *w;
+    RANKED *order;
+    const TABLE_ENTRY *e;
+    size_t  i;
+
+    if ((order = write_order(t, type, flags)) == 0) {
+	snprintf(err, errlen, "%s: out of memory", path);
+	return (-1);
+    }
+    if ((w = map_create(path, type, flags, t->count,
+			t->count ? t->text_size / t->count : 0, err, errlen)) == 0) {
+	free(order);
+	return (-1);
+    }
+    for (i = 0; i < t->count; i++) {
+	e = t->entries + order[i].entry;
+	if (put_entry(w, e, err, errlen) < 0) {
+	    map_abort(w);
+	    free(order);
+	    return (-1);
+	}
+    }
+    free(order);
+    return (map_commit(w, err, errlen));
+}

@@ -1,0 +1,20 @@
+#ifndef TABLEMAP_H_INCLUDED
+#define TABLEMAP_H_INCLUDED
+
+/*
+ * tablemap.h - write a checked table into a Berkeley DB map.
+ */
+#include <stddef.h>
+#include "table.h"
+
+/*
+ * Write every entry of T (checked, no errors) into a new map at PATH of
+ * TYPE (MAP_TYPE_HASH, MAP_TYPE_BTREE) with FLAGS (MAP_FLAG_NUL). The map
+ * appears at PATH only when complete (map_commit). Takes T->order when
+ * it can use it (T->order is then null). Returns 0, or -1 with a reason
+ * in ERR and PATH as it was.
+ */
+extern int table_write_map(TABLE *t, const char *path, int type, int flags,
+			           char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,126 @@
+#ifndef TOPOLOGY_H_INCLUDED
+#define TOPOLOGY_H_INCLUDED
+
+/*
+ * topology.h - the routing switch's topology file and the branch user
+ * lists it names, read and checked in memory.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include "table.h"
+
+#define TOPO_MAX_NAME	64		/* RFC 5321 local part, octets */
+
+/* Where something was written: a file and a line. */
+typedef struct TOPO_WHERE {
+    const char *file;
+    unsigned line;
+} TOPO_WHERE;
+
+/* A mail server: a switch, a backup MX or a branch's server. */
+typedef struct TOPO_HOST {
+    char   *name;			/* host name, folded */
+    char  **addresses;			/* IPv4 or IPv6, as written */
+    size_t  naddresses;
+    int     priority;			/* MX preference (switch, backup) */
+    TOPO_WHERE where;			/* where the host is named */
+    unsigned priority_line;		/* 0: no priority given */
+} TOPO_HOST;
+
+typedef struct TOPO_BRANCH {
+    char   *name;
+    TOPO_HOST host;
+    char   *subdomain;			/* the old branch domain, folded */
+    char   *users_path;			/* as it can be opened from here */
+    TOPO_WHERE where;			/* the branch line */
+    unsigned subdomain_line, users_line;	/* 0: not given */
+    size_t  first_user, nusers;		/* its users in TOPOLOGY.users */
+} TOPO_BRANCH;
+
+typedef struct TOPO_USER {
+    const char *name;			/* folded local part */
+    uint32_t branch;
+    uint32_t line;			/* in its branch's user list */
+    uint32_t first_alias, naliases;	/* in TOPOLOGY.aliases */
+} TOPO_USER;
+
+/*
+ * An alias: another name of the same user at the domain and the user's
+ * branch subdomain, or (with domain set) an old address at one branch
+ * subdomain only, e.g. diego@lima.inkacoca.org for a renamed user.
+ */
+typedef struct TOPO_ALIAS {
+    const char *local;			/* folded */
+    const char *domain;			/* null, or a branch subdomain */
+    uint32_t user;
+    uint32_t line;
+} TOPO_ALIAS;
+
+/* A role address of the domain: postmaster -> ana, carlos. */
+typedef struct TOPO_ROLE {
+    char   *name;			/* folded local part */
+    char  **targets;			/* full addresses */
+    size_t  ntargets;
+    TOPO_WHERE where;
+} TOPO_ROLE;
+
+/* What a name of the domain is: see topology_find_name(). */
+typedef enum TOPO_KIND {
+    TOPO_UNKNOWN, TOPO_IS_USER, TOPO_IS_ALIAS, TOPO_IS_ROLE,
+} TOPO_KIND;
+
+typedef struct TOPOLOGY {
+    char   *path;			/* the topology file */
+    char   *domain;			/* folded */
+    char   *relay;			/* where branches send the rest */
+    char   *reject;			/* error: value for unknown users */
+    TOPO_WHERE domain_where;
+    TOPO_HOST *switches, *backups;
+    size_t  nswitches, nbackups;
+    TOPO_BRANCH *branches;
+    size_t  nbranches;
+    TOPO_USER *users;
+    size_t  nusers;
+    TOPO_ALIAS *aliases;
+    size_t  naliases;
+    TOPO_ROLE *roles;
+    size_t  nroles;
+    struct HTABLE *names;		/* local part -> encoded TOPO_KIND */
+    struct HTABLE *old;			/* "local@subdomain" -> alias */
+    char  **texts;			/* user list contents, names point in */
+    size_t  ntexts;
+    char  **strings;			/* other strings to free */
+    size_t  nstrings;
+    int     errors, warnings;
+} TOPOLOGY;
+
+/*
+ * Read PATH and every user list it names. Every problem is reported
+ * through REPORT as FILE:LINE (a conflict names the other file and line
+ * in its text) and counted; the caller must not write anything when
+ * errors is non-zero. Returns null only when PATH cannot be read at all
+ * or memory runs out (reported).
+ */
+extern TOPOLOGY *topology_load(const char *path, TABLE_REPORT_FN report,
+			               void *ctx);
+extern void topology_free(TOPOLOGY *topo);
+
+/* What LOCAL (folded) is at the domain; *INDEX into users/aliases/roles. */
+extern TOPO_KIND topology_find_name(const TOPOLOGY *topo, const char *local,
+				            size_t *index);
+
+/*
+ * The user who owns ADDRESS (folded, no +detail): a name at the domain
+ * or at a branch subdomain, or an old address. Returns the user's index,
+ * or -1 (unknown, or a role).
+ */
+extern long topology_owner(const TOPOLOGY *topo, const char *local,
+			           const char *domain);
+
+/* The branch whose subdomain is DOMAIN (folded), or -1. */
+extern long topology_branch_of_domain(const TOPOLOGY *topo, const char *domain);
+
+/* Is HOST (folded) DOMAIN or a name under it? */
+extern int topology_in_domain(const char *host, const char *domain);
+
+#endif

@@ -1,0 +1,458 @@
+/*
+ * build.c - maptool build: every server's table, map and the DNS zone
+ * fragment from one topology.
+ *
+ * Exports cmd_build(). The topology and all user lists are read and
+ * checked first; on any error nothing is written. The outputs are made
+ * in a fresh directory beside DIR, each text table compiled exactly as
+ * maptool compile would (table_load(), then table_write_map()), then
+ * verified (route_verify()); only a build that verifies replaces DIR,
+ * in one atomic exchange of the two directories.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sysexits.h>
+#include <unistd.h>
+#include "atomicfile.h"
+#include "map.h"
+#include "routegen.h"
+#include "routeverify.h"
+#include "servers.h"
+#include "tablemap.h"
+#include "topology.h"
+#include "zone.h"
+#include "maptool.h"
+
+#define WRITE_BUFFER	(1 << 20)
+#define BUILD_MAX_THREADS	4
+
+typedef struct BUILD {
+    const char *topology;
+    const char *dir;
+    char   *stage;			/* the new build, beside dir */
+    TOPOLOGY *topo;
+    VERIFY_OPTS verify;
+    int     keep;			/* -k: keep a build that fails */
+    size_t  tables, entries;
+} BUILD;
+
+static double now(void)
+{
+    struct timeval tv;
+
+    gettimeofday(&tv, 0);
+    return (tv.tv_sec + tv.tv_usec / 1e6);
+}
+
+static char *stage_path(const BUILD *b, const char *name, const char *suffix)
+{
+    size_t  len = strlen(b->stage) + strlen(name) + strlen(suffix) + 2;
+    char   *path = malloc(len);
+
+    if (path)
+	snprintf(path, len, "%s/%s%s", b->stage, name, suffix);
+    return (path);
+}
+
+/* Writers for the files of a build. */
+typedef int (*WRITE_FN) (const BUILD *b, size_t arg, FILE *fp);
+
+static int write_switch(const BUILD *b, size_t arg, FILE *fp)
+{
+    (void) arg;
+    return (routegen_switch(b->topo, fp));
+}
+
+static int write_domain(const BUILD *b, size_t arg, FILE *fp)
+{
+    (void) arg;
+    return (routegen_domain(b->topo, fp));
+}
+
+static int write_branch(const BUILD *b, size_t arg, FILE *fp)
+{
+    return (routegen_branch(b->topo, arg, fp));
+}
+
+static int write_zone(const BUILD *b, size_t arg, FILE *fp)
+{
+    (void) arg;
+    return (zone_write(b->topo, fp));
+}
+
+static int write_servers(const BUILD *b, size_t arg, FILE *fp)
+{
+    char    real[PATH_MAX];
+
+    (void) arg;
+    if (realpath(b->topology, real) == 0)
+	snprintf(real, sizeof(real), "%s", b->topology);
+    return (servers_write(b->topo, real, fp));
+}
+
+/* Write PATH with FN, flushed and synced. */
+static int write_file(const BUILD *b, const char *path, WRITE_FN fn, size_t arg)
+{
+    FILE   *fp;
+    int     r;
+
+    if ((fp = fopen(path, "w")) == 0) {
+	fprintf(stderr, "%s: %s: %s\n", progname, path, strerror(errno));
+	return (-1);
+    }
+    setvbuf(fp, 0, _IOFBF, WRITE_BUFFER);
+    r = fn(b, arg, fp);
+    if (r == 0 && fsync(fileno(fp)) < 0)
+	r = -1;
+    if (fclose(fp) != 0)
+	r = -1;
+    if (r < 0)
+	fprintf(stderr, "%s: %s: write error: %s\n", progname, path, strerror(errno));
+    return (r);
+}
+
+/* NAME.vut, then NAME.db compiled from it as maptool compile would. */
+static int write_table(const BUILD *b, const char *name, WRITE_FN fn, size_t arg,
+		               size_t *entries)
+{
+    char   *vut = stage_path(b, name, ".vut"), *db = stage_path(b, name, ".db");
+    char    err[512];
+    TABLE  *t = 0;
+    int     r = -1;
+
+    if (vut == 0 || db == 0) {
+	fprintf(stderr, "%s: out of memory\n", progname);
+    } else if (write_file(b, vut, fn, arg) == 0
+	       && (t = table_load(vut, 0, report_line, 0)) != 0) {
+	if (t->errors)
+	    fprintf(stderr, "%s: %s: %d errors in a generated table: a bug in "
+		    "maptool build\n", progname, vut, t->errors);
+	else if (table_write_map(t, db, MAP_TYPE_HASH, 0, err, sizeof(err)) < 0)
+	    fprintf(stderr, "%s: %s\n", progname, err);
+	else {
+	    *entries = t->count;
+	    r = 0;
+	}
+    }
+    table_free(t);
+    free(vut);
+    free(db);
+    return (r);
+}
+
+/* Every output file, in a table: name, writer, and whether it is a map. */
+typedef struct OUTPUT {
+    const char *name;
+    WRITE_FN write;
+    int     is_table;
+} OUTPUT;
+
+static const OUTPUT outputs[] = {
+    {ROUTEGEN_DOMAIN, write_domain, 1},		/* the biggest first */
+    {ROUTEGEN_SWITCH, write_switch, 1},
+    {"dns.zone", write_zone, 0},
+    {"servers", write_servers, 0},
+    {0, 0, 0},
+};
+
+/* One file to write; the jobs are shared out among threads. */
+typedef struct JOB {
+    const char *name;
+    WRITE_FN write;
+    size_t  arg;
+    int     is_table;
+    size_t  entries;			/* written, for a table */
+    int     failed;
+} JOB;
+
+typedef struct JOBS {
+    const BUILD *build;
+    JOB    *job;
+    size_t  count, next;
+    pthread_mutex_t lock;
+} JOBS;
+
+static void run_job(const BUILD *b, JOB *j)
+{
+    char   *path;
+
+    if (j->is_table) {
+	j->failed = write_table(b, j->name, j->write, j->arg, &j->entries) < 0;
+    } else if ((path = stage_path(b, j->name, "")) != 0) {
+	j->failed = write_file(b, path, j->write, j->arg) < 0;
+	free(path);
+    } else {
+	j->failed = 1;
+    }
+}
+
+static void *run_jobs(void *arg)
+{
+    JOBS   *jobs = arg;
+    size_t  next;
+
+    for (;;) {
+	pthread_mutex_lock(&jobs->lock);
+	next = jobs->next++;
+	pthread_mutex_unlock(&jobs->lock);
+	if (next >= jobs->count)
+	    return (0);
+	run_job(jobs->build, jobs->job + next);
+    }
+}
+
+/* Every output, biggest first, on as many threads as there are CPUs. */
+static int write_all(BUILD *b)
+{
+    const OUTPUT *o;
+    JOBS    jobs;
+    pthread_t helper[BUILD_MAX_THREADS];
+    long    ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int     nthreads = ncpu < 1 ? 1 : ncpu > BUILD_MAX_THREADS ? BUILD_MAX_THREADS : (int) ncpu;
+    int     started[BUILD_MAX_THREADS], failed = 0, k;
+    size_t  i, n = 0;
+
+    memset(&jobs, 0, sizeof(jobs));
+    jobs.build = b;
+    jobs.count = b->topo->nbranches + sizeof(outputs) / sizeof(outputs[0]);
+    if ((jobs.job = calloc(jobs.count, sizeof(JOB))) == 0) {
+	fprintf(stderr, "%s: out of memory\n", progname);
+	return (-1);
+    }
+    for (o = outputs; o->name; o++, n++) {
+	jobs.job[n].name = o->name;
+	jobs.job[n].write = o->write;
+	jobs.job[n].is_table = o->is_table;
+    }
+    for (i = 0; i < b->topo->nbranches; i++, n++) {
+	jobs.job[n].name = b->topo->branches[i].name;
+	jobs.job[n].write = write_branch;
+	jobs.job[n].arg = i;
+	jobs.job[n].is_table = 1;
+    }
+    jobs.count = n;
+    pthread_mutex_init(&jobs.lock, 0);
+    for (k = 1; k < nthreads; k++)
+	started[k] = pthread_create(helper + k, 0, run_jobs, &jobs) == 0;
+    run_jobs(&jobs);
+    for (k = 1; k < nthreads; k++)
+	if (started[k])
+	    pthread_join(helper[k], 0);
+    pthread_mutex_destroy(&jobs.lock);
+    for (i = 0; i < jobs.count; i++) {
+	failed |= jobs.job[i].failed;
+	if (jobs.job[i].is_table && !jobs.job[i].failed) {
+	    b->tables++;
+	    b->entries += jobs.job[i].entries;
+	}
+    }
+    free(jobs.job);
+    if (failed)
+	return (-1);
+    return (atomic_sync_dir(b->stage) == 0 || errno == EINVAL ? 0 : -1);
+}
+
+/* The build directory: files only, all ours. Remove it and them. */
+static int remove_build(const char *dir)
+{
+    DIR    *d;
+    struct dirent *e;
+    char    path[PATH_MAX];
+    int     r = 0;
+
+    if ((d = opendir(dir)) == 0)
+	return (errno == ENOENT ? 0 : -1);
+    while ((e = readdir(d)) != 0) {
+	if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+	    continue;
+	snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+	if (unlink(path) < 0)
+	    r = -1;
+    }
+    closedir(d);
+    if (rmdir(dir) < 0)
+	r = -1;
+    return (r);
+}
+
+/* DIR may be new, empty, or an earlier build (it has a servers file). */
+static int check_target(const char *dir)
+{
+    struct stat st;
+    char    path[PATH_MAX];
+    DIR    *d;
+    struct dirent *e;
+    int     empty = 1;
+
+    if (stat(dir, &st) < 0)
+	return (errno == ENOENT ? 0 : -1);
+    if (!S_ISDIR(st.st_mode)) {
+	fprintf(stderr, "%s: build: %s is not a directory\n", progname, dir);
+	return (-1);
+    }
+    snprintf(path, sizeof(path), "%s/servers", dir);
+    if (access(path, F_OK) == 0)
+	return (0);
+    if ((d = opendir(dir)) == 0) {
+	fprintf(stderr, "%s: build: %s: %s\n", progname, dir, strerror(errno));
+	return (-1);
+    }
+    while ((e = readdir(d)) != 0)
+	if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+	    empty = 0;
+    closedir(d);
+    if (!empty) {
+	fprintf(stderr, "%s: build: %s holds files but no earlier build "
+		"(no servers file): refusing to replace it\n", progname, dir);
+	return (-1);
+    }
+    return (0);
+}
+
+/* A fresh directory beside DIR: ".NAME.build.XXXXXX". */
+static char *make_stage(const char *dir)
+{
+    char   *copy = strdup(dir), *slash, *stage;
+    size_t  len;
+    mode_t  mask;
+
+    if (copy == 0)
+	return (0);
+    while ((len = strlen(copy)) > 1 && copy[len - 1] == '/')
+	copy[len - 1] = 0;
+    len = strlen(copy) + 24;
+    if ((stage = malloc(len)) == 0) {
+	free(copy);
+	return (0);
+    }
+    slash = strrchr(copy, '/');
+    if (slash)
+	snprintf(stage, len, "%.*s.%s.build.XXXXXX", (int) (slash - copy + 1), copy, slash + 1);
+    else
+	snprintf(stage, len, ".%s.build.XXXXXX", copy);
+    free(copy);
+    if (mkdtemp(stage) == 0) {
+	fprintf(stderr, "%s: build: cannot make a directory beside %s: %s\n",
+		progname, dir, strerror(errno));
+	free(stage);
+	return (0);
+    }
+    mask = umask(0);
+    umask(mask);
+    (void) chmod(stage, 0777 & ~mask);
+    return (stage);
+}
+
+/* Put the new build in place of DIR: one atomic exchange if DIR exists. */
+static int replace_dir(BUILD *b)
+{
+    if (renameat2(AT_FDCWD, b->stage, AT_FDCWD, b->dir, RENAME_EXCHANGE) == 0) {
+	if (remove_build(b->stage) < 0)
+	    fprintf(stderr, "%s: warning: cannot remove the old build, now %s\n",
+		    progname, b->stage);
+    } else if (errno != ENOENT || rename(b->stage, b->dir) < 0) {
+	fprintf(stderr, "%s: build: cannot move %s to %s: %s\n", progname,
+		b->stage, b->dir, strerror(errno));
+	return (-1);
+    }
+    (void) atomic_sync_dir(b->dir);
+    return (0);
+}
+
+static int parse_opts(int argc, char **argv, BUILD *b)
+{
+    int     ch;
+
+    optind = 1;
+    while ((ch = getopt(argc, argv, "o:ks:j:")) != -1) {
+	switch (ch) {
+	case 'o':
+	    b->dir = optarg;
+	    break;
+	case 'k':
+	    b->keep = 1;
+	    break;
+	case 's':
+	    b->verify.samples = atoi(optarg);
+	    break;
+	case 'j':
+	    b->verify.threads = atoi(optarg);
+	    break;
+	default:
+	    usage_error("build: bad option");
+	    return (-1);
+	}
+    }
+    if (optind != argc - 1 || b->dir == 0) {
+	usage_error("build: name one TOPOLOGY and -o DIR");
+	return (-1);
+    }
+    if (b->verify.samples < 0 || b->verify.samples > 10000) {
+	usage_error("build: -s takes 0 to 10000");
+	return (-1);
+    }
+    b->topology = argv[optind];
+    return (0);
+}
+
+int     cmd_build(int argc, char **argv)
+{
+    BUILD   b;
+    double  t0 = now(), t1, t2;
+    int     status;
+
+    memset(&b, 0, sizeof(b));
+    b.verify.samples = 20;
+    b.verify.max_problems = 20;
+    b.verify.out = stdout;
+    b.verify.report = report_line;
+    if (parse_opts(argc, argv, &b) < 0)
+	return (EX_USAGE);
+    if ((b.topo = topology_load(b.topology, report_line, 0)) == 0)
+	return (EX_NOINPUT);
+    if (b.topo->errors) {
+	fprintf(stderr, "%s: %s: %d error%s, nothing written\n", progname,
+		b.topology, b.topo->errors, b.topo->errors == 1 ? "" : "s");
+	topology_free(b.topo);
+	return (EX_DATAERR);
+    }
+    if (check_target(b.dir) < 0 || (b.stage = make_stage(b.dir)) == 0) {
+	topology_free(b.topo);
+	return (EX_CANTCREAT);
+    }
+    b.verify.dir = b.stage;
+    b.verify.name = b.dir;
+    if (write_all(&b) < 0) {
+	status = EX_IOERR;
+    } else {
+	t1 = now();
+	fflush(stdout);
+	status = route_verify(&b.verify, b.topo) == 0 ? 0 : EX_DATAERR;
+	t2 = now();
+	printf("build %s: %zu users, %zu tables, %zu entries: written in %.1f s, "
+	       "verified in %.1f s\n", b.dir, b.topo->nusers, b.tables, b.entries,
+	       t1 - t0, t2 - t1);
+	if (status == 0 && replace_dir(&b) < 0)
+	    status = EX_CANTCREAT;
+	else if (status != 0 && b.keep)
+	    fprintf(stderr, "%s: build: not verified; %s is unchanged, the "
+		    "failed build is in %s\n", progname, b.dir, b.stage);
+	else if (status != 0)
+	    fprintf(stderr, "%s: build: not verified; %s is unchanged\n",
+		    progname, b.dir);
+    }
+    if (status != 0 && !(b.keep && status == EX_DATAERR))
+	(void) remove_build(b.stage);
+    fflush(stdout);
+    free(b.stage);
+    topology_free(b.topo);
+    return (status);
+}

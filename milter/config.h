@@ -1,0 +1,71 @@
+#ifndef CONFIG_H_INCLUDED
+#define CONFIG_H_INCLUDED
+
+/*
+ * config.h - mailswitch-milter's settings: the key/value file of
+ * mailswitch.conf(5) and the command-line overrides. Read-only once the
+ * daemon has started.
+ */
+#include <stddef.h>
+
+#define CONFIG_DEFAULT_FILE	"/etc/mailswitch/mailswitch-milter.conf"
+#define CONFIG_MAX_MAPS		32
+
+typedef enum CONFIG_MODE {
+    CONFIG_MODE_REWRITE,		/* reject and rewrite */
+    CONFIG_MODE_VALIDATE,		/* reject only (backup MX) */
+} CONFIG_MODE;
+
+typedef enum CONFIG_ON_ERROR {
+    CONFIG_ON_ERROR_TEMPFAIL,		/* 451 the recipient */
+    CONFIG_ON_ERROR_ACCEPT,		/* pass it through unchanged */
+} CONFIG_ON_ERROR;
+
+typedef struct CONFIG {
+    char   *socket;			/* libmilter socket spec */
+    char   *maps[CONFIG_MAX_MAPS];	/* compiled maps, tried in order */
+    size_t  nmaps;
+    CONFIG_MODE mode;
+    char   *user;			/* drop to this user, or null */
+    char   *group;			/* and group, or null */
+    int     socket_mode;		/* permissions of a unix socket */
+    char   *pid_file;			/* or null */
+    char   *stats_file;			/* or null */
+    int     foreground;
+    int     facility;			/* LOG_ value */
+    CONFIG_ON_ERROR on_map_error;
+    int     hop_limit;			/* rewrite chain length */
+    int     esmtp_args;			/* NOTIFY/ORCPT on added recipients */
+    int     timeout;			/* libmilter I/O timeout, seconds */
+    int     maps_overridden;		/* the command line named maps */
+} CONFIG;
+
+/* Fill CFG with the defaults. */
+extern void config_init(CONFIG *cfg);
+
+/*
+ * Read the key/value FILE into CFG. Returns 0, or -1 after writing one
+ * "FILE:LINE: reason" per problem through REPORT (all lines are checked).
+ * When MISSING_OK, a file that does not exist is not an error.
+ */
+typedef void (*CONFIG_REPORT_FN) (const char *line);
+extern int config_read(CONFIG *cfg, const char *file, int missing_ok,
+		               CONFIG_REPORT_FN report);
+
+/*
+ * Set KEY to VALUE as the command line says, overriding the file. The
+ * first "map" override replaces every map the file named. Returns 0, or
+ * -1 with a reason in ERR.
+ */
+extern int config_override(CONFIG *cfg, const char *key, const char *value,
+			           char *err, size_t errlen);
+
+/*
+ * Final checks (a socket and a map are required), and make relative
+ * paths absolute against the current directory (the daemon runs in /).
+ */
+extern int config_finish(CONFIG *cfg, char *err, size_t errlen);
+
+extern void config_free(CONFIG *cfg);
+
+#endif

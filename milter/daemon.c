@@ -1,0 +1,194 @@
+/*
+ * daemon.c - privileges, pid file and detaching.
+ *
+ * Exports daemon_user(), daemon_drop(), daemon_pidfile_open(),
+ * daemon_pidfile_write(), daemon_pidfile_remove(), daemon_detach() and
+ * daemon_ready(). The pid file is opened and locked (flock) before the
+ * fork and before privileges are dropped, so it may live in a directory
+ * only root can write; the lock passes to the child with the descriptor.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "daemon.h"
+
+int     daemon_user(const char *user, const char *group, DAEMON_USER *who,
+		            char *err, size_t errlen)
+{
+    struct passwd *pw;
+    struct group *gr;
+
+    memset(who, 0, sizeof(*who));
+    who->uid = geteuid();
+    who->gid = getegid();
+    if (user) {
+	errno = 0;
+	if ((pw = getpwnam(user)) == 0) {
+	    snprintf(err, errlen, "unknown user \"%s\"", user);
+	    return (-1);
+	}
+	who->uid = pw->pw_uid;
+	who->gid = pw->pw_gid;
+	who->name = (char *) user;
+    }
+    if (group) {
+	if ((gr = getgrnam(group)) == 0) {
+	    snprintf(err, errlen, "unknown group \"%s\"", group);
+	    return (-1);
+	}
+	who->gid = gr->gr_gid;
+    }
+    if (geteuid() != 0 && (who->uid != geteuid() || who->gid != getegid())) {
+	snprintf(err, errlen, "user/group set, but only root can switch "
+		 "to them (running as uid %ld)", (long) geteuid());
+	return (-1);
+    }
+    return (0);
+}
+
+int     daemon_drop(const DAEMON_USER *who, char *err, size_t errlen)
+{
+    if (geteuid() != 0)
+	return (0);
+    if (who->name && initgroups(who->name, who->gid) < 0) {
+	snprintf(err, errlen, "initgroups %s: %s", who->name, strerror(errno));
+	return (-1);
+    }
+    if (who->name == 0 && setgroups(1, &who->gid) < 0) {
+	snprintf(err, errlen, "setgroups: %s", strerror(errno));
+	return (-1);
+    }
+    if (setgid(who->gid) < 0 || setuid(who->uid) < 0) {
+	snprintf(err, errlen, "cannot become uid %ld gid %ld: %s",
+		 (long) who->uid, (long) who->gid, strerror(errno));
+	return (-1);
+    }
+    if (who->uid != 0 && setuid(0) == 0) {
+	snprintf(err, errlen, "could regain root after dropping it");
+	return (-1);
+    }
+    return (0);
+}
+
+int     daemon_pidfile_open(const char *path, char *err, size_t errlen)
+{
+    char    buf[32];
+    ssize_t n;
+    int     fd;
+
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+	snprintf(err, errlen, "pid file %s: %s", path, strerror(errno));
+	return (-1);
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	snprintf(err, errlen, "already running (pid %s, pid file %s is "
+		 "locked)", buf[0] ? buf : "unknown", path);
+	close(fd);
+	return (-1);
+    }
+    return (fd);
+}
+
+int     daemon_pidfile_write(int fd, char *err, size_t errlen)
+{
+    char    buf[32];
+    int     n;
+
+    n = snprintf(buf, sizeof(buf), "%ld\n", (long) getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t) n, 0) != n) {
+	snprintf(err, errlen, "pid file: %s", strerror(errno));
+	return (-1);
+    }
+    return (0);
+}
+
+void    daemon_pidfile_remove(const char *path, int fd)
+{
+    if (fd < 0)
+	return;
+    /* Unprivileged, we may not unlink it; then at least empty it. */
+    if (unlink(path) < 0)
+	(void) ftruncate(fd, 0);
+    close(fd);
+}
+
+/* In the parent: wait for the child's word, then exit. */
+static void parent_wait(int fd, pid_t child)
+{
+    char    c;
+    ssize_t n;
+    int     status;
+
+    do {
+	n = read(fd, &c, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n == 1)
+	_exit(0);
+    (void) waitpid(child, &status, 0);
+    _exit(1);
+}
+
+static int null_stdio(int keep_stderr)
+{
+    int     fd;
+
+    if ((fd = open("/dev/null", O_RDWR)) < 0)
+	return (-1);
+    (void) dup2(fd, 0);
+    (void) dup2(fd, 1);
+    if (!keep_stderr)
+	(void) dup2(fd, 2);
+    if (fd > 2)
+	close(fd);
+    return (0);
+}
+
+int     daemon_detach(char *err, size_t errlen)
+{
+    int     pipefd[2];
+    pid_t   pid;
+
+    if (pipe2(pipefd, O_CLOEXEC) < 0) {
+	snprintf(err, errlen, "pipe: %s", strerror(errno));
+	return (-1);
+    }
+    fflush(0);
+    if ((pid = fork()) < 0) {
+	snprintf(err, errlen, "fork: %s", strerror(errno));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	return (-1);
+    }
+    if (pid > 0) {
+	close(pipefd[1]);
+	parent_wait(pipefd[0], pid);
+    }
+    close(pipefd[0]);
+    if (setsid() < 0 || chdir("/") < 0 || null_stdio(1) < 0) {
+	snprintf(err, errlen, "detach: %s", strerror(errno));
+	close(pipefd[1]);
+	return (-1);
+    }
+    return (pipefd[1]);
+}
+
+void    daemon_ready(int fd)
+{
+    if (fd < 0)
+	return;
+    (void) null_stdio(0);
+    if (write(fd, "1", 1) < 0) {
+	/* The parent is gone: nothing to tell. */
+    }
+    close(fd);
+}

@@ -1,0 +1,501 @@
+/*
+ * filter.c - the mail filter proper, a thin front end over vut_resolve().
+ *
+ * Exports filter_register(). Per connection it keeps a CONN (libmilter
+ * private data): the map snapshot of the current transaction, taken at
+ * its first RCPT and dropped at end of message or abort, and the
+ * recipient changes collected so far (txn.h).
+ *
+ * RCPT: resolve. Reject: answer with the map's reply (4xx tempfails).
+ * Forward: remember. Nothing: continue. Cannot say: tempfail, or pass
+ * unchanged when on_map_error = accept. End of message: delete each
+ * forwarded original exactly as the MTA gave it and add its new
+ * recipients, with NOTIFY/ORCPT through smfi_addrcpt_par() when the MTA
+ * offers it. Every other protocol step is negotiated away.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libmilter/mfapi.h>
+#include "vut.h"
+#include "esmtp.h"
+#include "global.h"
+#include "msg.h"
+#include "txn.h"
+#include "filter.h"
+
+#define G	milter_global
+
+/* One map of the snapshot, as a VUT_SOURCE context. */
+typedef struct LOOKUP {
+    LOADED_MAP *lm;
+    int    *failed;			/* set when the map cannot be read */
+} LOOKUP;
+
+typedef struct CONN {
+    MAPSET *maps;			/* this transaction's snapshot */
+    VUT_SOURCE *sources;		/* one per map, over lookups[] */
+    LOOKUP *lookups;
+    VUT     vut;
+    int     map_failed;			/* during the current resolve */
+    int     use_par;			/* smfi_addrcpt_par() negotiated */
+    unsigned long steps;		/* protocol flags negotiated */
+    TXN    *txn;
+} CONN;
+
+/* Protocol steps the filter does without, and their replies. */
+#define STEPS_NOT_NEEDED (SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL \
+	| SMFIP_NOBODY | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOUNKNOWN \
+	| SMFIP_NODATA)
+#define REPLIES_NOT_NEEDED (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL \
+	| SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_HDR | SMFIP_NR_EOH \
+	| SMFIP_NR_BODY)
+
+static const char *queue_id(SMFICTX *ctx)
+{
+    const char *id;
+
+    if ((id = smfi_getsymval(ctx, "{i}")) == 0)
+	id = smfi_getsymval(ctx, "i");
+    return (id && *id ? id : "NOQUEUE");
+}
+
+static int lookup(void *ctx, const char *key, char **value)
+{
+    LOOKUP *lk = ctx;
+    int     rc;
+
+    if ((rc = mapset_lookup(lk->lm, key, value)) < 0)
+	*lk->failed = 1;
+    return (rc);
+}
+
+static int serves(void *ctx, const char *domain)
+{
+    LOOKUP *lk = ctx;
+
+    return (mapset_serves(lk->lm, domain));
+}
+
+static int match(void *ctx, const char *address, char **value,
+		         char *trace, size_t tracelen)
+{
+    LOOKUP *lk = ctx;
+    int     rc;
+
+    if ((rc = mapset_match(lk->lm, address, value, trace, tracelen)) < 0)
+	*lk->failed = 1;
+    return (rc);
+}
+
+static CONN *conn_create(void)
+{
+    size_t  n = G.cfg->nmaps;
+    CONN   *conn;
+
+    if ((conn = calloc(1, sizeof(*conn))) == 0)
+	return (0);
+    if ((conn->sources = calloc(n, sizeof(VUT_SOURCE))) == 0
+	|| (conn->lookups = calloc(n, sizeof(LOOKUP))) == 0
+	|| (conn->txn = txn_create()) == 0) {
+	free(conn->sources);
+	free(conn->lookups);
+	free(conn);
+	return (0);
+    }
+    return (conn);
+}
+
+/* Take the current snapshot for a new transaction; -1 when stopping. */
+static int begin_transaction(CONN *conn)
+{
+    size_t  i;
+
+    if (conn->maps)
+	return (0);
+    if ((conn->maps = mapset_acquire(&G.maps)) == 0)
+	return (-1);
+    atomic_fetch_add(&G.in_txn, 1);
+    for (i = 0; i < conn->maps->nmaps; i++) {
+	conn->lookups[i].lm = conn->maps->maps[i];
+	conn->lookups[i].failed = &conn->map_failed;
+	conn->sources[i].lookup = lookup;
+	conn->sources[i].serves = serves;
+	conn->sources[i].match = match;
+	conn->sources[i].ctx = conn->lookups + i;
+	conn->sources[i].name = conn->maps->maps[i]->path;
+    }
+    vut_init(&conn->vut, conn->sources, conn->maps->nmaps);
+    conn->vut.max_hops = G.cfg->hop_limit;
+    return (0);
+}
+
+static void end_transaction(CONN *conn)
+{
+    txn_reset(conn->txn);
+    if (conn->maps == 0)
+	return;
+    mapset_release(conn->maps);
+    conn->maps = 0;
+    atomic_fetch_sub(&G.in_txn, 1);
+}
+
+static void conn_free(CONN *conn)
+{
+    if (conn == 0)
+	return;
+    end_transaction(conn);
+    txn_free(conn->txn);
+    free(conn->sources);
+    free(conn->lookups);
+    free(conn);
+}
+
+/* smfi_setreply() wants no CR/LF and '%' doubled. */
+static void reply_text(char *buf, size_t len, const char *text)
+{
+    size_t  n = 0;
+
+    for (; *text && n + 2 < len; text++) {
+	if (*text == '%')
+	    buf[n++] = '%';
+	buf[n++] = (*text == '\r' || *text == '\n') ? ' ' : *text;
+    }
+    buf[n] = 0;
+}
+
+static void set_reply(SMFICTX *ctx, const REPLY *reply)
+{
+    char    text[2 * REPLY_TEXT_MAX + 1];
+
+    reply_text(text, sizeof(text), reply->text);
+    if (smfi_setreply(ctx, (char *) reply->code,
+		      reply->enhanced[0] ? (char *) reply->enhanced : 0,
+		      text) != MI_SUCCESS)
+	msg_warn("%s: libmilter refused reply \"%s %s %s\"", queue_id(ctx),
+		 reply->code, reply->enhanced, reply->text);
+}
+
+static sfsistat rcpt_reject(SMFICTX *ctx, const char *rcpt,
+			            const REPLY *reply)
+{
+    int     temp = (reply->code[0] == '4');
+
+    stats_inc(&G.stats, temp ? STATS_TEMPFAILED : STATS_REJECTED);
+    msg_info("%s: %s %s: %s %s %s", queue_id(ctx),
+	     temp ? "tempfail" : "reject", rcpt, reply->code,
+	     reply->enhanced, reply->text);
+    set_reply(ctx, reply);
+    return (temp ? SMFIS_TEMPFAIL : SMFIS_REJECT);
+}
+
+/* Cannot decide: tempfail, or pass unchanged if so configured. */
+static sfsistat rcpt_fail(SMFICTX *ctx, const char *rcpt, const char *why,
+			          const REPLY *reply)
+{
+    REPLY   fallback;
+
+    if (G.cfg->on_map_error == CONFIG_ON_ERROR_ACCEPT) {
+	msg_warn("%s: accept %s unchanged (on_map_error = accept): %s",
+		 queue_id(ctx), rcpt, why);
+	return (SMFIS_CONTINUE);
+    }
+    if (reply == 0 || reply->code[0] != '4') {
+	reply_set(&fallback, "451", "4.3.0",
+		  "Temporary recipient lookup failure, try again later");
+	reply = &fallback;
+    }
+    stats_inc(&G.stats, STATS_TEMPFAILED);
+    msg_warn("%s: tempfail %s: %s %s %s (%s)", queue_id(ctx), rcpt,
+	     reply->code, reply->enhanced, reply->text, why);
+    set_reply(ctx, reply);
+    return (SMFIS_TEMPFAIL);
+}
+
+static sfsistat rcpt_forward(SMFICTX *ctx, CONN *conn, char **argv,
+			             const VUT_RESULT *res)
+{
+    char   *args = 0;
+    int     rc;
+
+    if (G.cfg->mode == CONFIG_MODE_VALIDATE)
+	return (SMFIS_CONTINUE);
+    if (res->nrcpt == 0)
+	return (rcpt_fail(ctx, argv[0], "the map gave no new recipient", 0));
+    if (conn->use_par && (args = esmtp_rcpt_args(argv[0], argv + 1)) == 0)
+	return (rcpt_fail(ctx, argv[0], "out of memory", 0));
+    rc = txn_forward(conn->txn, argv[0], args, res->rcpt, res->nrcpt);
+    free(args);
+    if (rc < 0)
+	return (rcpt_fail(ctx, argv[0], "out of memory", 0));
+    return (SMFIS_CONTINUE);
+}
+
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+    CONN   *conn = smfi_getpriv(ctx);
+    VUT_RESULT res;
+    sfsistat rc;
+
+    stats_inc(&G.stats, STATS_RECIPIENTS);
+    if (conn == 0 || argv == 0 || argv[0] == 0)
+	return (rcpt_fail(ctx, argv && argv[0] ? argv[0] : "<>",
+			  "no connection state", 0));
+    if (begin_transaction(conn) < 0)
+	return (rcpt_fail(ctx, argv[0], "the milter is stopping", 0));
+    conn->map_failed = 0;
+    vut_resolve(&conn->vut, argv[0], &res);
+    if (conn->map_failed)
+	stats_inc(&G.stats, STATS_MAP_ERRORS);
+    switch (res.status) {
+    case VUT_NONE:
+	rc = SMFIS_CONTINUE;
+	break;
+    case VUT_FORWARD:
+	rc = rcpt_forward(ctx, conn, argv, &res);
+	break;
+    case VUT_REJECT:
+	rc = rcpt_reject(ctx, argv[0], &res.reply);
+	break;
+    case VUT_ERROR:
+    default:
+	rc = rcpt_fail(ctx, argv[0], res.why[0] ? res.why : "lookup error",
+		       &res.reply);
+	break;
+    }
+    vut_result_free(&res);
+    return (rc);
+}
+
+/* txn_apply() edits, through libmilter. */
+typedef struct EDIT_CTX {
+    SMFICTX *ctx;
+    CONN   *conn;
+} EDIT_CTX;
+
+static int edit_del(void *context, const char *orig)
+{
+    EDIT_CTX *e = context;
+
+    return (smfi_delrcpt(e->ctx, (char *) orig) == MI_SUCCESS ? 0 : -1);
+}
+
+static int edit_add(void *context, const char *rcpt, const char *args)
+{
+    EDIT_CTX *e = context;
+    char    addr[1024];
+    int     rc;
+
+    if (snprintf(addr, sizeof(addr), rcpt[0] == '<' ? "%s" : "<%s>",
+		 rcpt) >= (int) sizeof(addr))
+	return (-1);
+    if (e->conn->use_par && args && *args)
+	rc = smfi_addrcpt_par(e->ctx, addr, (char *) args);
+    else
+	rc = smfi_addrcpt(e->ctx, addr);
+    return (rc == MI_SUCCESS ? 0 : -1);
+}
+
+/* One line per rewritten recipient. */
+static void log_forward(const char *qid, const TXN_FORWARD *fwd)
+{
+    char    line[4096];
+    size_t  used, i;
+    int     n;
+
+    n = snprintf(line, sizeof(line), "%s: rewrite %s ->", qid, fwd->orig);
+    used = n < 0 ? 0 : (size_t) n;
+    for (i = 0; i < fwd->nrcpt && used < sizeof(line); i++) {
+	n = snprintf(line + used, sizeof(line) - used, "%s <%s>%s",
+		     i ? "," : "", fwd->rcpt[i],
+		     fwd->fate[i] == TXN_DUP ? " (already added)" :
+		     fwd->fate[i] == TXN_SELF ? " (kept)" : "");
+	if (n < 0)
+	    break;
+	used += (size_t) n;
+    }
+    msg_info("%s", line);
+}
+
+static void log_rewrites(SMFICTX *ctx, TXN *txn)
+{
+    const char *qid = queue_id(ctx);
+    size_t  i;
+
+    for (i = 0; i < txn->nfwd; i++) {
+	if (!txn->fwd[i].deleted)
+	    continue;
+	stats_inc(&G.stats, STATS_REWRITTEN);
+	log_forward(qid, txn->fwd + i);
+    }
+}
+
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+    static const TXN_EDIT edit = {edit_del, edit_add};
+    CONN   *conn = smfi_getpriv(ctx);
+    EDIT_CTX e;
+
+    stats_inc(&G.stats, STATS_MESSAGES);
+    if (conn == 0)
+	return (SMFIS_CONTINUE);
+    if (conn->txn->nfwd > 0) {
+	e.ctx = ctx;
+	e.conn = conn;
+	if (txn_apply(conn->txn, &edit, &e) < 0) {
+	    msg_error("%s: cannot change the recipients; message tempfailed",
+		      queue_id(ctx));
+	    stats_inc(&G.stats, STATS_TEMPFAILED);
+	    smfi_setreply(ctx, "451", "4.3.0",
+			  "Recipient rewriting failed, try again later");
+	    end_transaction(conn);
+	    return (SMFIS_TEMPFAIL);
+	}
+	log_rewrites(ctx, conn->txn);
+    }
+    end_transaction(conn);
+    return (SMFIS_CONTINUE);
+}
+
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+    CONN   *conn = smfi_getpriv(ctx);
+
+    if (conn)
+	end_transaction(conn);
+    return (SMFIS_CONTINUE);
+}
+
+static sfsistat cb_close(SMFICTX *ctx)
+{
+    conn_free(smfi_getpriv(ctx));
+    smfi_setpriv(ctx, 0);
+    return (SMFIS_CONTINUE);
+}
+
+/* Ask for what the mode needs; refuse an MTA that cannot do it. */
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0,
+			             unsigned long f1, unsigned long f2,
+			             unsigned long f3, unsigned long *pf0,
+			             unsigned long *pf1, unsigned long *pf2,
+			             unsigned long *pf3)
+{
+    unsigned long need = 0, want = SMFIF_SETSYMLIST;
+    CONN   *conn;
+
+    (void) f2;
+    (void) f3;
+    if (G.cfg->mode == CONFIG_MODE_REWRITE) {
+	need = SMFIF_ADDRCPT | SMFIF_DELRCPT;
+	if (G.cfg->esmtp_args)
+	    want |= SMFIF_ADDRCPT_PAR;
+    }
+    if ((f0 & need) != need) {
+	msg_error("the MTA does not let filters add and delete recipients "
+		  "(actions 0x%lx); refusing the connection", f0);
+	return (SMFIS_REJECT);
+    }
+    if ((conn = conn_create()) == 0) {
+	msg_error("out of memory for a new connection");
+	return (SMFIS_REJECT);
+    }
+    *pf0 = need | (f0 & want);
+    *pf1 = f1 & (STEPS_NOT_NEEDED | REPLIES_NOT_NEEDED);
+    *pf2 = 0;
+    *pf3 = 0;
+    conn->use_par = (*pf0 & SMFIF_ADDRCPT_PAR) != 0;
+    conn->steps = *pf1;
+    if (*pf0 & SMFIF_SETSYMLIST) {
+	(void) smfi_setsymlist(ctx, SMFIM_ENVRCPT, "{i}");
+	(void) smfi_setsymlist(ctx, SMFIM_EOM, "{i}");
+    }
+    conn_free(smfi_getpriv(ctx));
+    smfi_setpriv(ctx, conn);
+    return (SMFIS_CONTINUE);
+}
+
+/*
+ * Steps negotiated away are not sent by a current MTA. Should one come
+ * anyway, answer nothing if its no-reply flag was granted, else go on.
+ */
+static sfsistat skip(SMFICTX *ctx, unsigned long no_reply)
+{
+    CONN   *conn = smfi_getpriv(ctx);
+
+    return (conn && (conn->steps & no_reply) ? SMFIS_NOREPLY :
+	    SMFIS_CONTINUE);
+}
+
+static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr)
+{
+    (void) host;
+    (void) addr;
+    return (skip(ctx, SMFIP_NR_CONN));
+}
+
+static sfsistat cb_helo(SMFICTX *ctx, char *name)
+{
+    (void) name;
+    return (skip(ctx, SMFIP_NR_HELO));
+}
+
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+    (void) argv;
+    return (skip(ctx, SMFIP_NR_MAIL));
+}
+
+static sfsistat cb_data(SMFICTX *ctx)
+{
+    return (skip(ctx, SMFIP_NR_DATA));
+}
+
+static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
+{
+    (void) name;
+    (void) value;
+    return (skip(ctx, SMFIP_NR_HDR));
+}
+
+static sfsistat cb_eoh(SMFICTX *ctx)
+{
+    return (skip(ctx, SMFIP_NR_EOH));
+}
+
+static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+    (void) chunk;
+    (void) len;
+    return (skip(ctx, SMFIP_NR_BODY));
+}
+
+static sfsistat cb_unknown(SMFICTX *ctx, const char *cmd)
+{
+    (void) cmd;
+    return (skip(ctx, SMFIP_NR_UNKN));
+}
+
+int     filter_register(void)
+{
+    struct smfiDesc desc;
+
+    memset(&desc, 0, sizeof(desc));
+    desc.xxfi_name = "mailswitch";
+    desc.xxfi_version = SMFI_VERSION;
+    desc.xxfi_flags = SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_ADDRCPT_PAR
+	| SMFIF_SETSYMLIST;
+    desc.xxfi_connect = cb_connect;
+    desc.xxfi_helo = cb_helo;
+    desc.xxfi_envfrom = cb_envfrom;
+    desc.xxfi_envrcpt = cb_envrcpt;
+    desc.xxfi_header = cb_header;
+    desc.xxfi_eoh = cb_eoh;
+    desc.xxfi_body = cb_body;
+    desc.xxfi_eom = cb_eom;
+    desc.xxfi_abort = cb_abort;
+    desc.xxfi_close = cb_close;
+    desc.xxfi_unknown = cb_unknown;
+    desc.xxfi_data = cb_data;
+    desc.xxfi_negotiate = cb_negotiate;
+    return (smfi_register(desc) == MI_SUCCESS ? 0 : -1);
+}

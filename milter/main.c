@@ -1,0 +1,428 @@
+/*
+ * main.c - mailswitch-milter: rewrite and reject envelope recipients
+ * through virtusertable maps, for Sendmail and Postfix.
+ *
+ * The start-up order matters and is all here: read the configuration;
+ * open the pid file and the socket while still root; drop privileges;
+ * open the maps as the unprivileged user (so a map it cannot read stops
+ * startup now, not at the first reload); detach; start the watcher
+ * thread; hand over to smfi_main() until SIGTERM, SIGHUP or SIGINT.
+ * See mailswitch-milter(8).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <libmilter/mfapi.h>
+#include "config.h"
+#include "daemon.h"
+#include "filter.h"
+#include "global.h"
+#include "msg.h"
+#include "sockspec.h"
+#include "watch.h"
+
+#ifndef MAILSWITCH_VERSION
+#define MAILSWITCH_VERSION "unknown"
+#endif
+
+#define PROG		"mailswitch-milter"
+#define EXIT_USAGE	2		/* bad option or configuration */
+#define DRAIN_SECONDS	10		/* wait for open transactions */
+#define MAX_OVERRIDES	64
+
+/* What the command line asked for. */
+typedef struct OPTIONS {
+    const char *config;			/* -c, or null for the default */
+    char    key[MAX_OVERRIDES][64];	/* overrides, in order */
+    const char *value[MAX_OVERRIDES];
+    int     n;
+    int     check;			/* -n: check and exit */
+    int     stats;			/* -s: print the stats file */
+} OPTIONS;
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+	    "usage: " PROG " [options]\n"
+	    "  -c, --config FILE     configuration file (default "
+	    CONFIG_DEFAULT_FILE ")\n"
+	    "  -p, --socket SPEC     unix:/path, inet:PORT@HOST, "
+	    "inet6:PORT@HOST\n"
+	    "  -m, --map FILE.db     a compiled map (repeat for several; "
+	    "replaces the file's)\n"
+	    "  -u, --user USER       user to run as after opening the socket\n"
+	    "  -g, --group GROUP     group to run as\n"
+	    "  -P, --pid-file FILE   write the process id here\n"
+	    "  -f, --foreground      stay in the foreground, log to stderr too\n"
+	    "  -o, --set KEY=VALUE   set any configuration key\n"
+	    "  -n, --check           check configuration and maps, then exit\n"
+	    "  -s, --stats           print the running milter's counters\n"
+	    "  -h, --help            this text\n"
+	    "  -V, --version         print the version\n");
+}
+
+static void report(const char *line)
+{
+    fprintf(stderr, "%s: %s\n", PROG, line);
+}
+
+static int add_override(OPTIONS *opts, const char *key, const char *value)
+{
+    if (opts->n >= MAX_OVERRIDES) {
+	fprintf(stderr, "%s: too many options\n", PROG);
+	return (-1);
+    }
+    snprintf(opts->key[opts->n], sizeof(opts->key[0]), "%.*s",
+	     (int) strcspn(key, "="), key);
+    opts->value[opts->n] = value;
+    opts->n++;
+    return (0);
+}
+
+/* -o KEY=VALUE: split at the first '='. */
+static int add_setting(OPTIONS *opts, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+
+    if (eq == 0 || eq == arg || eq - arg >= 64) {
+	fprintf(stderr, "%s: -o %s: want KEY=VALUE\n", PROG, arg);
+	return (-1);
+    }
+    return (add_override(opts, arg, eq + 1));
+}
+
+static int parse_args(int argc, char **argv, OPTIONS *opts)
+{
+    static const struct option longopts[] = {
+	{"config", required_argument, 0, 'c'},
+	{"socket", required_argument, 0, 'p'},
+	{"map", required_argument, 0, 'm'},
+	{"user", required_argument, 0, 'u'},
+	{"group", required_argument, 0, 'g'},
+	{"pid-file", required_argument, 0, 'P'},
+	{"foreground", no_argument, 0, 'f'},
+	{"set", required_argument, 0, 'o'},
+	{"check", no_argument, 0, 'n'},
+	{"stats", no_argument, 0, 's'},
+	{"help", no_argument, 0, 'h'},
+	{"version", no_argument, 0, 'V'},
+	{0, 0, 0, 0},
+    };
+    int     ch, rc = 0;
+
+    memset(opts, 0, sizeof(*opts));
+    while (rc == 0
+	   && (ch = getopt_long(argc, argv, "c:p:m:u:g:P:fo:nshV",
+				longopts, 0)) != -1) {
+	switch (ch) {
+	case 'c':
+	    opts->config = optarg;
+	    break;
+	case 'p':
+	    rc = add_override(opts, "socket", optarg);
+	    break;
+	case 'm':
+	    rc = add_override(opts, "map", optarg);
+	    break;
+	case 'u':
+	    rc = add_override(opts, "user", optarg);
+	    break;
+	case 'g':
+	    rc = add_override(opts, "group", optarg);
+	    break;
+	case 'P':
+	    rc = add_override(opts, "pid_file", optarg);
+	    break;
+	case 'f':
+	    rc = add_override(opts, "foreground", "yes");
+	    break;
+	case 'o':
+	    rc = add_setting(opts, optarg);
+	    break;
+	case 'n':
+	    opts->check = 1;
+	    break;
+	case 's':
+	    opts->stats = 1;
+	    break;
+	case 'h':
+	    usage(stdout);
+	    exit(0);
+	case 'V':
+	    printf("%s %s\n", PROG, MAILSWITCH_VERSION);
+	    exit(0);
+	default:
+	    usage(stderr);
+	    return (-1);
+	}
+    }
+    if (rc == 0 && optind < argc) {
+	fprintf(stderr, "%s: unexpected argument \"%s\"\n", PROG, argv[optind]);
+	usage(stderr);
+	return (-1);
+    }
+    return (rc);
+}
+
+/*
+ * The file, then the command line over it, then (when COMPLETE) the
+ * checks that a daemon needs: a socket, a map, absolute paths.
+ */
+static int load_config(const OPTIONS *opts, CONFIG *cfg, int complete)
+{
+    char    err[1024];
+    int     i;
+
+    config_init(cfg);
+    if (config_read(cfg, opts->config ? opts->config : CONFIG_DEFAULT_FILE,
+		    opts->config == 0, report) < 0)
+	return (-1);
+    for (i = 0; i < opts->n; i++) {
+	if (config_override(cfg, opts->key[i], opts->value[i],
+			    err, sizeof(err)) < 0) {
+	    fprintf(stderr, "%s: command line: %s: %s\n", PROG,
+		    opts->key[i], err);
+	    return (-1);
+	}
+    }
+    if (complete && config_finish(cfg, err, sizeof(err)) < 0) {
+	report(err);
+	return (-1);
+    }
+    return (0);
+}
+
+/* Refuse a unix socket another milter listens on; check its folder. */
+static int check_unix_socket(const char *path, char *err, size_t errlen)
+{
+    char   *copy, *dir;
+    struct stat st;
+    int     rc = 0;
+
+    if (sockspec_unix_in_use(path)) {
+	snprintf(err, errlen, "socket %s is in use by another process",
+		 path);
+	return (-1);
+    }
+    if ((copy = strdup(path)) == 0) {
+	snprintf(err, errlen, "out of memory");
+	return (-1);
+    }
+    dir = dirname(copy);
+    if (stat(dir, &st) < 0) {
+	snprintf(err, errlen, "socket directory %s: %s", dir,
+		 strerror(errno));
+	rc = -1;
+    } else if (!S_ISDIR(st.st_mode)) {
+	snprintf(err, errlen, "socket directory %s: not a directory", dir);
+	rc = -1;
+    }
+    free(copy);
+    return (rc);
+}
+
+/* Open the listening socket, as root, and give a unix one its owner. */
+static int open_socket(const CONFIG *cfg, const DAEMON_USER *who,
+		               char *err, size_t errlen)
+{
+    const char *path = sockspec_path(cfg->socket);
+    mode_t  old;
+
+    if (path && check_unix_socket(path, err, errlen) < 0)
+	return (-1);
+    if (smfi_setconn(cfg->socket) != MI_SUCCESS
+	|| smfi_settimeout(cfg->timeout) != MI_SUCCESS
+	|| filter_register() < 0) {
+	snprintf(err, errlen, "libmilter refused the settings");
+	return (-1);
+    }
+    old = umask(0177);
+    if (smfi_opensocket(1) != MI_SUCCESS) {
+	umask(old);
+	snprintf(err, errlen, "cannot listen on %s (address in use, bad "
+		 "host, or no permission; libmilter logs the reason to "
+		 "syslog)", cfg->socket);
+	return (-1);
+    }
+    umask(old);
+    if (path && (chmod(path, (mode_t) cfg->socket_mode) < 0
+		 || (geteuid() == 0 && chown(path, who->uid, who->gid) < 0))) {
+	snprintf(err, errlen, "socket %s: %s", path, strerror(errno));
+	return (-1);
+    }
+    return (0);
+}
+
+/* Wait a little for transactions in flight to finish. */
+static void drain(void)
+{
+    struct timespec tick = {0, 100 * 1000 * 1000};
+    int     i;
+
+    for (i = 0; i < DRAIN_SECONDS * 10; i++) {
+	if (atomic_load(&milter_global.in_txn) == 0)
+	    return;
+	nanosleep(&tick, 0);
+    }
+    msg_warn("stopping with %d transaction(s) still open",
+	     atomic_load(&milter_global.in_txn));
+}
+
+static void log_start(const CONFIG *cfg)
+{
+    size_t  i;
+
+    msg_info("starting %s: socket %s, mode %s, %zu map(s)",
+	     MAILSWITCH_VERSION, cfg->socket,
+	     cfg->mode == CONFIG_MODE_REWRITE ? "rewrite" : "validate",
+	     cfg->nmaps);
+    for (i = 0; i < cfg->nmaps; i++)
+	msg_info("map %zu: %s", i + 1, cfg->maps[i]);
+}
+
+/* Undo what start() did before it failed. */
+static void unstart(const CONFIG *cfg, int pid_fd, int maps_open)
+{
+    const char *path = sockspec_path(cfg->socket);
+
+    if (maps_open)
+	mapset_shutdown(&milter_global.maps);
+    if (path)
+	(void) unlink(path);
+    daemon_pidfile_remove(cfg->pid_file, pid_fd);
+}
+
+/* Everything up to smfi_main(); -1 after logging why. */
+static int start(const CONFIG *cfg, int *pid_fd)
+{
+    DAEMON_USER who;
+    char    err[1024];
+    int     ready = -1;
+
+    if (daemon_user(cfg->user, cfg->group, &who, err, sizeof(err)) < 0
+	|| (cfg->pid_file
+	    && (*pid_fd = daemon_pidfile_open(cfg->pid_file, err,
+					      sizeof(err))) < 0)) {
+	msg_error("%s", err);
+	return (-1);
+    }
+    if (open_socket(cfg, &who, err, sizeof(err)) < 0) {
+	msg_error("%s", err);
+	daemon_pidfile_remove(cfg->pid_file, *pid_fd);
+	return (-1);
+    }
+    if (daemon_drop(&who, err, sizeof(err)) < 0
+	|| mapset_init(&milter_global.maps, cfg->maps, cfg->nmaps,
+		       &milter_global.stats, err, sizeof(err)) < 0) {
+	msg_error("%s", err);
+	unstart(cfg, *pid_fd, 0);
+	return (-1);
+    }
+    if ((!cfg->foreground && (ready = daemon_detach(err, sizeof(err))) < 0)
+	|| (*pid_fd >= 0 && daemon_pidfile_write(*pid_fd, err,
+						 sizeof(err)) < 0)
+	|| watch_block_signals() < 0
+	|| watch_start(err, sizeof(err)) < 0) {
+	msg_error("%s", err);
+	unstart(cfg, *pid_fd, 1);
+	return (-1);
+    }
+    if (geteuid() == 0)
+	msg_warn("running as root; set user = to drop privileges");
+    log_start(cfg);
+    if (!cfg->foreground) {
+	daemon_ready(ready);
+	msg_detach();
+    }
+    return (0);
+}
+
+static void stop(const CONFIG *cfg, int pid_fd)
+{
+    const char *path = sockspec_path(cfg->socket);
+
+    drain();
+    watch_stop();
+    watch_log_stats();
+    mapset_shutdown(&milter_global.maps);
+    if (path)
+	(void) unlink(path);
+    if (cfg->pid_file)
+	daemon_pidfile_remove(cfg->pid_file, pid_fd);
+    msg_info("stopped");
+}
+
+/* -n: the configuration parsed; can the maps be opened? */
+static int check_only(const CONFIG *cfg)
+{
+    char    err[1024];
+
+    if (mapset_init(&milter_global.maps, cfg->maps, cfg->nmaps,
+		    &milter_global.stats, err, sizeof(err)) < 0) {
+	report(err);
+	return (1);
+    }
+    mapset_shutdown(&milter_global.maps);
+    printf("%s: configuration OK, %zu map(s) readable\n", PROG, cfg->nmaps);
+    return (0);
+}
+
+static int show_stats(const CONFIG *cfg)
+{
+    char    err[1024];
+
+    if (cfg->stats_file == 0) {
+	report("no stats_file configured");
+	return (1);
+    }
+    if (stats_print(cfg->stats_file, err, sizeof(err)) < 0) {
+	report(err);
+	return (1);
+    }
+    return (0);
+}
+
+int     main(int argc, char **argv)
+{
+    static OPTIONS opts;
+    static CONFIG cfg;			/* static: late threads may look */
+    int     pid_fd = -1, rc;
+
+    if (parse_args(argc, argv, &opts) < 0)
+	return (EXIT_USAGE);
+    if (load_config(&opts, &cfg, !opts.stats) < 0) {
+	config_free(&cfg);
+	return (EXIT_USAGE);
+    }
+    if (opts.stats) {
+	rc = show_stats(&cfg);
+	config_free(&cfg);
+	return (rc);
+    }
+    milter_global.cfg = &cfg;
+    milter_global.started = time(0);
+    if (opts.check) {
+	rc = check_only(&cfg);
+	config_free(&cfg);
+	return (rc);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    msg_open(PROG, cfg.facility, 1);
+    if (start(&cfg, &pid_fd) < 0) {
+	msg_close();
+	config_free(&cfg);
+	return (1);
+    }
+    rc = smfi_main();
+    stop(&cfg, pid_fd);
+    msg_close();
+    config_free(&cfg);
+    return (rc == MI_SUCCESS ? 0 : 1);
+}

@@ -1,0 +1,288 @@
+/*
+ * mapset.c - reference-counted snapshots of the configured maps.
+ *
+ * Exports mapset_init(), mapset_shutdown(), mapset_acquire(),
+ * mapset_release(), mapset_check() and mapset_lookup(). A LOADED_MAP is
+ * one open file; a MAPSET is an array of them as of one moment. Both are
+ * freed by whoever drops the last reference, which may be a connection
+ * thread finishing a transaction long after a reload.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "mapset.h"
+#include "msg.h"
+
+/* Open PATH as a new LOADED_MAP with one reference. */
+static LOADED_MAP *loaded_open(const char *path, char *err, size_t errlen)
+{
+    LOADED_MAP *lm;
+    char    why[512];
+
+    if ((lm = calloc(1, sizeof(*lm))) == 0
+	|| (lm->path = strdup(path)) == 0) {
+	snprintf(err, errlen, "map %s: out of memory", path);
+	free(lm);
+	return (0);
+    }
+    if ((lm->map = map_open_readonly(path, why, sizeof(why))) == 0) {
+	snprintf(err, errlen, "cannot open map %s", why);
+	free(lm->path);
+	free(lm);
+	return (0);
+    }
+    atomic_init(&lm->refs, 1);
+    map_identity(lm->map, &lm->dev, &lm->ino, &lm->mtime);
+    return (lm);
+}
+
+static void loaded_hold(LOADED_MAP *lm)
+{
+    atomic_fetch_add_explicit(&lm->refs, 1, memory_order_relaxed);
+}
+
+static void loaded_release(LOADED_MAP *lm)
+{
+    if (atomic_fetch_sub_explicit(&lm->refs, 1, memory_order_acq_rel) != 1)
+	return;
+    map_close(lm->map);
+    free(lm->path);
+    free(lm);
+}
+
+int     mapset_lookup(LOADED_MAP *lm, const char *key, char **value)
+{
+    return (map_lookup(lm->map, key, value));
+}
+
+int     mapset_serves(LOADED_MAP *lm, const char *domain)
+{
+    return (map_serves(lm->map, domain));
+}
+
+int     mapset_match(LOADED_MAP *lm, const char *address, char **value,
+		             char *trace, size_t tracelen)
+{
+    return (map_match(lm->map, address, value, trace, tracelen));
+}
+
+/* A snapshot of N maps, each slot empty. */
+static MAPSET *set_alloc(size_t n, unsigned long generation)
+{
+    MAPSET *set;
+
+    if ((set = calloc(1, sizeof(*set) + n * sizeof(LOADED_MAP *))) == 0)
+	return (0);
+    atomic_init(&set->refs, 1);
+    set->generation = generation;
+    set->nmaps = n;
+    return (set);
+}
+
+void    mapset_release(MAPSET *set)
+{
+    size_t  i;
+
+    if (set == 0)
+	return;
+    if (atomic_fetch_sub_explicit(&set->refs, 1, memory_order_acq_rel) != 1)
+	return;
+    for (i = 0; i < set->nmaps; i++)
+	if (set->maps[i])
+	    loaded_release(set->maps[i]);
+    free(set);
+}
+
+MAPSET *mapset_acquire(MAPSET_STORE *store)
+{
+    MAPSET *set;
+
+    pthread_mutex_lock(&store->lock);
+    if ((set = store->current) != 0)
+	atomic_fetch_add_explicit(&set->refs, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&store->lock);
+    return (set);
+}
+
+int     mapset_init(MAPSET_STORE *store, char *const *paths, size_t npaths,
+		            STATS *stats, char *err, size_t errlen)
+{
+    MAPSET *set;
+    size_t  i;
+
+    memset(store, 0, sizeof(*store));
+    if ((set = set_alloc(npaths, 1)) == 0
+	|| (store->failed = calloc(npaths, sizeof(MAPSET_FAILURE))) == 0) {
+	snprintf(err, errlen, "out of memory");
+	free(set);
+	return (-1);
+    }
+    for (i = 0; i < npaths; i++) {
+	if ((set->maps[i] = loaded_open(paths[i], err, errlen)) == 0) {
+	    mapset_release(set);
+	    free(store->failed);
+	    store->failed = 0;
+	    return (-1);
+	}
+    }
+    if (pthread_mutex_init(&store->lock, 0) != 0) {
+	snprintf(err, errlen, "cannot create a lock");
+	mapset_release(set);
+	free(store->failed);
+	store->failed = 0;
+	return (-1);
+    }
+    store->current = set;
+    store->paths = paths;
+    store->npaths = npaths;
+    store->stats = stats;
+    return (0);
+}
+
+void    mapset_shutdown(MAPSET_STORE *store)
+{
+    MAPSET *old;
+
+    /* The lock stays: a late connection thread may still ask. */
+    pthread_mutex_lock(&store->lock);
+    old = store->current;
+    store->current = 0;
+    pthread_mutex_unlock(&store->lock);
+    mapset_release(old);
+    free(store->failed);
+    store->failed = 0;
+}
+
+static int same_time(const struct timespec *a, const struct timespec *b)
+{
+    return (a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec);
+}
+
+/* Does the file at a path (ST) still hold the map loaded as LM? */
+static int unchanged(const LOADED_MAP *lm, const struct stat *st)
+{
+    return (st->st_dev == lm->dev && st->st_ino == lm->ino
+	    && same_time(&st->st_mtim, &lm->mtime));
+}
+
+/* Is this the very file (or stat error) that failed last time? */
+static int failed_before(const MAPSET_FAILURE *f, int err,
+			         const struct stat *st)
+{
+    if (!f->valid || f->err != err)
+	return (0);
+    if (err)
+	return (1);
+    return (st->st_dev == f->dev && st->st_ino == f->ino
+	    && st->st_size == f->size && same_time(&st->st_mtim, &f->mtime)
+	    && same_time(&st->st_ctim, &f->ctime));
+}
+
+static void remember_failure(MAPSET_FAILURE *f, int err, const struct stat *st)
+{
+    memset(f, 0, sizeof(*f));
+    f->valid = 1;
+    f->err = err;
+    if (err == 0) {
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	f->size = st->st_size;
+	f->mtime = st->st_mtim;
+	f->ctime = st->st_ctim;
+    }
+}
+
+/*
+ * Decide about path I: null to keep OLD, else a newly opened map.
+ * Logs and counts a failure once per failing file.
+ */
+static LOADED_MAP *check_one(MAPSET_STORE *store, size_t i,
+			             const LOADED_MAP *old, int force)
+{
+    MAPSET_FAILURE *f = store->failed + i;
+    const char *path = store->paths[i];
+    struct stat st;
+    LOADED_MAP *lm;
+    char    err[1024];
+    int     stat_err = 0;
+
+    if (stat(path, &st) < 0)
+	stat_err = errno;
+    else if (unchanged(old, &st)) {
+	f->valid = 0;
+	return (0);
+    }
+    if (!force && failed_before(f, stat_err, &st))
+	return (0);
+    if (stat_err) {
+	remember_failure(f, stat_err, &st);
+	stats_inc(store->stats, STATS_MAP_ERRORS);
+	msg_warn("map %s: %s; still serving the copy loaded before",
+		 path, strerror(stat_err));
+	return (0);
+    }
+    if ((lm = loaded_open(path, err, sizeof(err))) == 0) {
+	remember_failure(f, 0, &st);
+	stats_inc(store->stats, STATS_MAP_ERRORS);
+	msg_warn("%s; still serving the copy loaded before", err);
+	return (0);
+    }
+    f->valid = 0;
+    return (lm);
+}
+
+/* Make NEW (holding one reference) the current snapshot. */
+static void swap_in(MAPSET_STORE *store, MAPSET *new)
+{
+    MAPSET *old;
+
+    pthread_mutex_lock(&store->lock);
+    old = store->current;
+    store->current = new;
+    pthread_mutex_unlock(&store->lock);
+    mapset_release(old);
+}
+
+int     mapset_check(MAPSET_STORE *store, int force)
+{
+    MAPSET *cur = mapset_acquire(store), *new;
+    LOADED_MAP *fresh[store->npaths];
+    size_t  i;
+    int     replaced = 0;
+
+    if (cur == 0)
+	return (0);
+
+    for (i = 0; i < store->npaths; i++)
+	if ((fresh[i] = check_one(store, i, cur->maps[i], force)) != 0)
+	    replaced++;
+    if (replaced == 0) {
+	mapset_release(cur);
+	return (0);
+    }
+    if ((new = set_alloc(store->npaths, cur->generation + 1)) == 0) {
+	msg_warn("out of memory while reloading maps; will try again");
+	for (i = 0; i < store->npaths; i++)
+	    if (fresh[i])
+		loaded_release(fresh[i]);
+	mapset_release(cur);
+	return (0);
+    }
+    for (i = 0; i < store->npaths; i++) {
+	if (fresh[i]) {
+	    new->maps[i] = fresh[i];
+	    stats_inc(store->stats, STATS_RELOADS);
+	    msg_info("map %s reloaded (generation %lu)", store->paths[i],
+		     new->generation);
+	} else {
+	    new->maps[i] = cur->maps[i];
+	    loaded_hold(new->maps[i]);
+	}
+    }
+    mapset_release(cur);
+    swap_in(store, new);
+    return (replaced);
+}

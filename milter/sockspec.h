@@ -1,0 +1,29 @@
+#ifndef SOCKSPEC_H_INCLUDED
+#define SOCKSPEC_H_INCLUDED
+
+/*
+ * sockspec.h - libmilter socket specifications: unix:/path, local:/path,
+ * inet:port[@host], inet6:port[@host].
+ */
+#include <stddef.h>
+
+typedef enum SOCKSPEC_TYPE {
+    SOCKSPEC_UNIX,
+    SOCKSPEC_INET,
+    SOCKSPEC_INET6,
+} SOCKSPEC_TYPE;
+
+/*
+ * Check SPEC. Returns its type, or -1 with a reason (and, for the usual
+ * mistakes such as Postfix's inet:host:port, what was probably meant)
+ * in ERR.
+ */
+extern int sockspec_check(const char *spec, char *err, size_t errlen);
+
+/* The path of a unix: or local: SPEC, else null. */
+extern const char *sockspec_path(const char *spec);
+
+/* 1 when something accepts connections on the unix socket PATH. */
+extern int sockspec_unix_in_use(const char *path);
+
+#endif

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""smtpc.py - a small SMTP client for the real-MTA milter tests.
+
+Usage: smtpc.py HOST:PORT [-f FROM] [-i ID] [-t SECONDS] [-w FILE] RCPT...
+
+Sends one message over one SMTP session: EHLO, MAIL FROM:<FROM>, one
+RCPT TO per RCPT argument, then DATA if any recipient was accepted. An
+RCPT argument is an address, optionally followed by ESMTP parameters in
+the same argument: "a@b.test NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;x@y".
+The message carries the header "X-Test-Id: ID" (default: test), so the
+sink's copy can be matched to it.
+
+Prints every reply the client saw, one line each, the lines of a
+multi-line reply joined with " | ":
+
+    mail: 250 2.1.0 Ok
+    rcpt <a@b.test>: 250 2.1.5 Ok
+    rcpt <old@example.net>: 550 5.7.1 Moved away
+    data: 354 End data with <CR><LF>.<CR><LF>
+    eom: 250 2.0.0 Ok: queued as 4XbJ2p1
+
+"data: skipped" when no recipient was accepted. With -w FILE, the
+client sends the message but holds back its final "." line: it creates
+FILE, waits until someone removes it (at most 60 s), then ends the data. Exit 0 when the session
+ran to QUIT (whatever the replies), 1 when the connection failed.
+"""
+import os
+import socket
+import sys
+import time
+
+
+def read_reply(f):
+    lines = []
+    while True:
+        line = f.readline()
+        if not line:
+            raise EOFError("connection closed")
+        line = line.decode("utf-8", "replace").rstrip("\r\n")
+        lines.append(line)
+        if len(line) < 4 or line[3] != "-":
+            break
+    code = lines[-1][:3]
+    text = " | ".join(l[4:] for l in lines)
+    return code, text
+
+
+def main():
+    args = sys.argv[1:]
+    sender, ident, timeout, hold = "sender@client.test", "test", 30.0, None
+    rcpts = []
+    while args:
+        a = args.pop(0)
+        if a == "-f":
+            sender = args.pop(0)
+        elif a == "-i":
+            ident = args.pop(0)
+        elif a == "-t":
+            timeout = float(args.pop(0))
+        elif a == "-w":
+            hold = args.pop(0)
+        elif a.startswith("-") and not rcpts and ":" not in a:
+            raise SystemExit(__doc__)
+        else:
+            rcpts.append(a)
+    if len(rcpts) < 2:
+        raise SystemExit(__doc__)
+    host, port = rcpts.pop(0).rsplit(":", 1)
+    try:
+        sock = socket.create_connection((host, int(port)), timeout)
+        f = sock.makefile("rb")
+
+        def cmd(line):
+            sock.sendall(line.encode() + b"\r\n")
+            return read_reply(f)
+
+        read_reply(f)                               # greeting
+        cmd("EHLO client.test")
+        print("mail: %s %s" % cmd("MAIL FROM:<%s>" % sender))
+        accepted = 0
+        for r in rcpts:
+            words = r.split()
+            code, text = cmd("RCPT TO:<%s>%s" % (
+                words[0], "".join(" " + w for w in words[1:])))
+            print("rcpt <%s>: %s %s" % (words[0], code, text))
+            accepted += code.startswith("2")
+        if accepted:
+            print("data: %s %s" % cmd("DATA"))
+            body = ("From: <%s>\r\nTo: undisclosed-recipients:;\r\n"
+                    "Subject: mailswitch test %s\r\nX-Test-Id: %s\r\n"
+                    "Date: %s\r\n\r\nTest message %s.\r\n"
+                    % (sender, ident, ident,
+                       time.strftime("%a, %d %b %Y %H:%M:%S +0000",
+                                     time.gmtime()), ident))
+            sock.sendall(body.encode())
+            if hold:
+                open(hold, "w").close()
+                end = time.time() + 60
+                while os.path.exists(hold) and time.time() < end:
+                    time.sleep(0.05)
+            sock.sendall(b".\r\n")
+            print("eom: %s %s" % read_reply(f))
+        else:
+            print("data: skipped")
+        cmd("QUIT")
+        sock.close()
+    except (OSError, EOFError) as e:
+        print("error: %s" % e)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+#!/bin/sh
+# t-milter-concurrency.sh - many connections at once while the map is
+# replaced again and again: every message is answered, and the two
+# recipients of each message are resolved against the same map (a
+# transaction keeps the snapshot it started with), never a mix.
+
+. "$TOP/tests/lib/tap.sh"
+. "$TOP/tests/milter/lib.sh"
+trap milter_cleanup EXIT
+
+[ -x "$MILTER" ] || { fail "mailswitch-milter built"; exit 1; }
+WORKERS=8
+MESSAGES=40
+SWAPS=10
+
+# Two maps for the same 60 users: one sends them to Lima, one to Cuzco.
+i=0
+: >"$T/lima.txt"
+: >"$T/cuzco.txt"
+while [ $i -lt 60 ]; do
+    echo "user$i@inkacoca.org user$i@lima.inkacoca.org" >>"$T/lima.txt"
+    echo "user$i@inkacoca.org user$i@cuzco.inkacoca.org" >>"$T/cuzco.txt"
+    i=$((i + 1))
+done
+compile_map "$T/lima.txt" "$T/lima.db" &&
+    compile_map "$T/cuzco.txt" "$T/cuzco.db" &&
+    cp "$T/lima.db" "$T/live.db" || { fail "compile maps"; exit 1; }
+
+start_milter conc -m "$T/live.db" -o "stats_file=$T/conc.stats" ||
+    { fail "milter starts"; exit 1; }
+PID=$MILTER_PID
+
+# Each worker: one connection, MESSAGES messages of two recipients, with
+# a pause between the two so that swaps fall inside transactions.
+w=0
+while [ $w -lt $WORKERS ]; do
+    m=0
+    while [ $m -lt $MESSAGES ]; do
+        a=$(( (w * 7 + m) % 59 ))
+        echo "rcpt <user$a@inkacoca.org>"
+        echo "sleep 0.15"
+        echo "rcpt <user$((a + 1))@inkacoca.org>"
+        echo "eom"
+        m=$((m + 1))
+    done >"$T/script.$w"
+    mtclient "unix:$T/conc.sock" 0x17f <"$T/script.$w" >"$T/out.$w" 2>&1 &
+    eval "WPID_$w=\$!"
+    w=$((w + 1))
+done
+
+s=0
+while [ $s -lt $SWAPS ]; do
+    if [ $((s % 2)) -eq 0 ]; then src=cuzco; else src=lima; fi
+    cp "$T/$src.db" "$T/live.tmp" && mv "$T/live.tmp" "$T/live.db"
+    sleep 0.6
+    s=$((s + 1))
+done
+
+w=0 bad=0
+while [ $w -lt $WORKERS ]; do
+    eval "wait \$WPID_$w" || bad=$((bad + 1))
+    w=$((w + 1))
+done
+check_eq "concurrency: every worker finished cleanly" 0 "$bad"
+
+all=$(cat "$T"/out.*)
+check_eq "concurrency: every message answered" $((WORKERS * MESSAGES)) \
+    "$(echo "$all" | grep -c '^eom: continue$')"
+check_eq "concurrency: no recipient tempfailed or rejected" 0 \
+    "$(echo "$all" | grep -c 'reply\|tempfail\|reject')"
+# Per message, the two additions name the same branch.
+mixed=$(cat "$T"/out.* | awk '
+    /^eom: addrcpt/ { split($3, p, "@"); branch[n++] = p[2] }
+    /^eom: continue/ { if (n != 2 || branch[0] != branch[1]) bad++; n = 0 }
+    END { print bad + 0 }')
+check_eq "concurrency: no message resolved against two maps" 0 "$mixed"
+check "concurrency: both maps were served" \
+    sh -c "cat '$T'/out.* | grep -q cuzco && cat '$T'/out.* | grep -q lima"
+reloads=$(grep -c 'reloaded (generation' "$T/conc.log")
+check "concurrency: the map was reloaded under load ($reloads times)" \
+    test "$reloads" -ge $((SWAPS / 2))
+stop_milter "$PID"
+check_eq "concurrency: recipients counted" $((WORKERS * MESSAGES * 2)) \
+    "$(sed -n 's/^recipients //p' "$T/conc.stats")"

@@ -1,0 +1,72 @@
+#!/bin/sh
+# t-milter-valgrind.sh - mailswitch-milter under valgrind: rewrites,
+# rejects, a loop, an abort, a map reload and a bad map, then a clean
+# stop, with no memory errors and nothing lost.
+
+. "$TOP/tests/lib/tap.sh"
+. "$TOP/tests/milter/lib.sh"
+trap milter_cleanup EXIT
+
+if ! command -v valgrind >/dev/null 2>&1; then
+    skip "milter under valgrind" "valgrind not installed"
+    exit 0
+fi
+[ -x "$MILTER" ] || { fail "mailswitch-milter built"; exit 1; }
+if grep -q __asan_init "$MILTER"; then
+    skip "milter under valgrind" "built with AddressSanitizer (SANITIZE=1)"
+    exit 0
+fi
+
+compile_map "$TOP/tests/milter/table.txt" "$T/table.db" &&
+    compile_map "$TOP/tests/milter/replace-new.txt" "$T/new.db" ||
+    { fail "compile maps"; exit 1; }
+cp "$T/table.db" "$T/live.db"
+
+valgrind --leak-check=full --show-leak-kinds=definite,indirect \
+    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+    --log-file="$T/valgrind.log" \
+    "$MILTER" -f -p "unix:$T/vg.sock" -m "$T/live.db" \
+    -o "stats_file=$T/vg.stats" >"$T/vg.log" 2>&1 &
+VG_PID=$!
+MILTER_PIDS=$VG_PID
+wait_for "milter under valgrind" grep -q 'starting ' "$T/vg.log" ||
+    { fail "milter starts under valgrind"; cat "$T/vg.log"; exit 1; }
+S=unix:$T/vg.sock
+
+mtclient "$S" >"$T/out1" <<'EOF2'
+rcpt <DIEGO1@INKACOCA.ORG> NOTIFY=SUCCESS
+rcpt <nobody@inkacoca.org>
+rcpt <busy@example.net>
+rcpt <x@a.test>
+rcpt <info@example.net>
+rcpt <diego1@switch.inkacoca.org>
+rcpt <joe+foo@example.com> ORCPT=rfc822;joe+2Bfoo@example.com
+eom
+rcpt <diego1@inkacoca.org>
+abort
+rcpt <a+b+c@plus.test>
+eom
+EOF2
+check "valgrind: first connection answered" \
+    grep -q 'addrcpt_par <plus.a.b+c@other.net>' "$T/out1"
+
+cp "$T/new.db" "$T/live.tmp" && mv "$T/live.tmp" "$T/live.db"
+wait_for "reload" grep -q 'reloaded (generation 2)' "$T/vg.log"
+printf 'x\n' >"$T/live.tmp" && mv "$T/live.tmp" "$T/live.db"
+wait_for "bad map" grep -q 'still serving' "$T/vg.log"
+printf 'rcpt <mover@inkacoca.org>\neom\n' | mtclient "$S" 0x17f >"$T/out2"
+check "valgrind: served from the reloaded map" \
+    grep -q 'addrcpt <mover@cuzco.inkacoca.org>' "$T/out2"
+kill -USR2 "$VG_PID"
+wait_for "stats" grep -q 'stats: ' "$T/vg.log"
+
+kill "$VG_PID"
+wait_for "valgrind to finish" sh -c "! kill -0 $VG_PID" || kill -9 "$VG_PID"
+wait "$VG_PID"
+rc=$?
+check_eq "valgrind: exit status 0 (no errors, no leaks)" 0 "$rc"
+check "valgrind: no memory errors" \
+    grep -q 'ERROR SUMMARY: 0 errors' "$T/valgrind.log"
+check "valgrind: nothing definitely lost" \
+    grep -Eq 'definitely lost: 0 bytes|no leaks are possible' "$T/valgrind.log"
+[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T/valgrind.log" | tail -40

@@ -1,0 +1,246 @@
+#!/bin/sh
+# t-topology.sh - the topology file and the branch user lists: what
+# maptool build accepts, every error it reports (FILE:LINE, conflicts
+# naming both files and lines), and that nothing is written on error.
+. "$TOP/tests/lib/tap.sh"
+
+M=$MAPTOOL
+cd "$T" || exit 1
+
+# small_topology DIR: a two-branch topology in DIR, users in DIR/users.
+small_topology() {
+    mkdir -p "$1/users"
+    cat >"$1/t.topology" <<'EOF'
+# a small topology
+domain  example.test
+switch  sw.example.test  priority 10  address 192.0.2.10
+backup  mx2.example.test
+    priority 20
+    address  192.0.2.20
+branch  north
+    host      north-mail.example.test
+    address   192.0.2.21
+    subdomain north.example.test
+    users     users/north
+branch  south host south-mail.example.test address 192.0.2.22 users users/south
+role postmaster ana
+EOF
+    printf '# north\nana ana.b\nbruno old@north.example.test\n' >"$1/users/north"
+    printf 'carla\ndario\n' >"$1/users/south"
+}
+
+# build_err NAME: build $NAME/t.topology into $NAME/out; errors in $NAME.err.
+build_err() {
+    "$M" build "$1/t.topology" -o "$1/out" >"$1.out" 2>"$1.err"
+}
+
+# --- the example and a good small topology ------------------------------
+"$M" build "$TOP/examples/inkacoca/inkacoca.topology" -o ink >ink.out 2>ink.err
+check_rc "examples/inkacoca builds and verifies" 0 test -s ink/servers
+check_eq "the example's build reports no problem" 5 "$(grep -c '^proved ' ink.out)"
+check_eq "no warnings for the example" "" "$(cat ink.err)"
+for f in switch domain lima trujillo cuzco iquitos puerto-maldonado; do
+    check "ink/$f.vut and ink/$f.db written" test -s "ink/$f.vut" -a -s "ink/$f.db"
+done
+check "the zone fragment is written" test -s ink/dns.zone
+
+small_topology ok
+check_rc "a small topology builds" 0 build_err ok
+check_eq "default subdomain is NAME.DOMAIN" \
+    "$(printf 'carla@example.test\tforward\tcarla@south.example.test')" \
+    "$("$M" query ok/out/switch.db carla@example.test)"
+check_eq "an alias routes to its user" \
+    "$(printf 'ana.b@example.test\tforward\tana@north.example.test')" \
+    "$("$M" query ok/out/switch.db ana.b@example.test)"
+check_eq "an old address routes to its user at the switch" \
+    "$(printf 'old@north.example.test\tforward\tbruno@north.example.test')" \
+    "$("$M" query ok/out/switch.db old@north.example.test)"
+check_eq "the relay name goes back to the domain" \
+    "$(printf 'dario@switch.example.test\tforward\tdario@south.example.test')" \
+    "$("$M" query ok/out/switch.db dario@switch.example.test)"
+check_eq "unknown users are rejected at the switch" \
+    "$(printf 'zed@example.test\treject\t550\t5.1.1\tUser unknown')" \
+    "$("$M" query ok/out/switch.db zed@example.test)"
+check_eq "a role goes to its user" \
+    "$(printf 'postmaster@example.test\tforward\tana@north.example.test')" \
+    "$("$M" query ok/out/switch.db postmaster@example.test)"
+check_eq "a branch delivers its own users locally" \
+    "$(printf 'ana@example.test\tforward\tana')" "$("$M" query ok/out/north.db ana@example.test)"
+check_eq "a branch's map holds only its users" "" \
+    "$("$M" dump ok/out/north.db | cut -f1 | grep -v -e '^ana' -e '^bruno' -e '^old@')"
+check_eq "the domain map sends the others to the switch" \
+    "$(printf 'carla@example.test\tforward\tcarla@switch.example.test')" \
+    "$("$M" query ok/out/domain.db carla@example.test)"
+check_eq "the domain map rejects unknown users of a subdomain" \
+    "$(printf 'carla@north.example.test\treject\t550\t5.1.1\tUser unknown')" \
+    "$("$M" query ok/out/domain.db carla@north.example.test)"
+grep -v '^;' ok/out/dns.zone | tr -s ' ' >zone.rr
+check_eq "MX records: distinct priorities, switch first" \
+    "example.test. IN MX 10 sw.example.test.|example.test. IN MX 20 mx2.example.test." \
+    "$(grep '^example.test\. IN MX' zone.rr | tr '\n' '|' | sed 's/|$//')"
+check_eq "each subdomain's MX is its branch host" \
+    "north.example.test. IN MX 10 north-mail.example.test." \
+    "$(grep '^north.example.test\.' zone.rr)"
+check_eq "every host has its A record" 4 "$(grep -c ' IN A ' zone.rr)"
+check_eq "no MX names an address" "" \
+    "$(awk '$3 == "MX" && $5 ~ /^[0-9.]+$/' zone.rr)"
+check_eq "no CNAME in the zone" "" "$(grep -i cname zone.rr)"
+check_eq "servers: what each server runs, branches first" \
+    "north-mail.example.test branch:north rewrite north.db domain.db|south-mail.example.test branch:south rewrite south.db domain.db|sw.example.test switch rewrite switch.db|mx2.example.test backup validate domain.db" \
+    "$(sed -n 's/^server *//p' ok/out/servers | tr -s ' ' | tr '\n' '|' | sed 's/|$//')"
+
+if command -v nsd-checkzone >/dev/null 2>&1; then
+    { printf '$TTL 300\nexample.test. IN SOA ns.example.test. hostmaster.example.test. 1 60 60 600 60\n'
+      printf 'example.test. IN NS ns.example.test.\nns.example.test. IN A 192.0.2.53\n'
+      cat ok/out/dns.zone; } >full.zone
+    check "nsd-checkzone accepts the fragment in a zone" \
+        nsd-checkzone example.test full.zone
+else
+    skip "nsd-checkzone accepts the fragment in a zone" "nsd not installed"
+fi
+
+# Two switches with one priority share the load; verify follows both.
+small_topology lb
+sed -i 's/^backup .*/switch  sw2.example.test  priority 10  address 192.0.2.11\nbackup mx2.example.test/' lb/t.topology
+check_rc "two switches of equal priority build and verify" 0 build_err lb
+check_eq "equal MX priorities for load sharing" 2 \
+    "$(grep -c '^example.test\. *IN MX *10 ' lb/out/dns.zone)"
+check_eq "the relay name leads to both switches" 2 \
+    "$(grep -c '^switch.example.test\. *IN MX *10 ' lb/out/dns.zone)"
+
+# --- errors: FILE:LINE, both places for conflicts, nothing written -------
+# expect_error NAME PATTERN: the build of NAME failed, wrote nothing, and
+# its messages match PATTERN (grep -E).
+expect_error() {
+    if build_err "$1"; then
+        fail "$1: build fails"
+    else
+        pass "$1: build fails"
+    fi
+    if grep -qE "$2" "$1.err"; then
+        pass "$1: reported as wanted"
+    else
+        fail "$1: reported as wanted"
+        sed 's/^/#   /' "$1.err"
+    fi
+    check "$1: nothing written" test ! -e "$1/out"
+    check_eq "$1: no build directory left behind" "" "$(ls -a "$1" | grep build)"
+}
+
+small_topology dup
+printf 'erik\ncarla\n' >>dup/users/north
+expect_error dup "^dup/users/south:1: user carla is already a user of branch north \(dup/users/north:5\)$"
+
+small_topology diego
+printf 'diego\n' >>diego/users/north
+printf 'diego\n' >>diego/users/south
+expect_error diego "^diego/users/south:3: user diego is already a user of branch north \(diego/users/north:4\)"
+
+small_topology role
+printf 'postmaster\n' >>role/users/south
+expect_error role "^role/t.topology:13: role postmaster is already a user of branch south \(role/users/south:3\)$"
+
+small_topology alias
+printf 'eve carla\n' >>alias/users/north
+expect_error alias "^alias/users/south:1: user carla is already an alias of eve, branch north \(alias/users/north:4\)$"
+
+small_topology old
+printf 'eve ana@north.example.test\n' >>old/users/south
+expect_error old "^old/users/south:3: old address ana@north.example.test belongs to ana, which is a user of branch north \(old/users/north:2\)$"
+
+small_topology old2
+printf 'eve old@north.example.test\n' >>old2/users/south
+expect_error old2 "^old2/users/south:3: old address old@north.example.test is already bruno's, of branch north \(old2/users/north:3\)$"
+
+small_topology nohost
+sed -i '/north-mail/d' nohost/t.topology
+expect_error nohost "^nohost/t.topology:7: branch north has no host \(add \"host NAME\""
+
+small_topology noprio
+sed -i 's/priority 10 *//' noprio/t.topology
+expect_error noprio "^noprio/t.topology:3: switch sw.example.test has no priority"
+
+small_topology share
+sed -i 's/priority 20/priority 10/' share/t.topology
+expect_error share "^share/t.topology:5: backup mx2.example.test has priority 10: a backup MX needs a higher number"
+
+small_topology ipmx
+sed -i 's/^switch  sw.example.test/switch  192.0.2.10/' ipmx/t.topology
+expect_error ipmx "^ipmx/t.topology:3: switch host 192.0.2.10 is an address: an MX must name a host, never an address$"
+
+small_topology noaddr
+sed -i 's/address 192.0.2.22//' noaddr/t.topology
+expect_error noaddr "^noaddr/t.topology:12: south host south-mail.example.test is in example.test but has no address"
+
+small_topology samehost
+sed -i 's/south-mail.example.test/north-mail.example.test/' samehost/t.topology
+expect_error samehost "^samehost/t.topology:12: host north-mail.example.test is already the host of north \(line 8\)"
+
+small_topology keyword
+printf 'brnch west\n' >>keyword/t.topology
+expect_error keyword "^keyword/t.topology:14: unknown statement brnch"
+
+small_topology indent
+sed -i '1a\    priority 5' indent/t.topology
+expect_error indent "^indent/t.topology:2: indented line outside a switch, backup or branch"
+
+small_topology twice
+printf 'domain other.test\n' >>twice/t.topology
+expect_error twice "^twice/t.topology:14: domain given twice \(first at line 2\)$"
+
+small_topology badattr
+sed -i 's/subdomain north.example.test/subdomain north.elsewhere.test/' badattr/t.topology
+expect_error badattr "^badattr/t.topology:10: subdomain north.elsewhere.test must be under example.test"
+
+small_topology nolist
+sed -i 's#users/south#users/nowhere#' nolist/t.topology
+expect_error nolist "^nolist/t.topology:12: branch south: cannot read user list nolist/users/nowhere: No such file"
+
+small_topology badname
+printf 'a+b\nc%%d\n' >>badname/users/south
+expect_error badname "^badname/users/south:3: user a\+b: a name may not hold"
+
+small_topology roletarget
+printf 'role sales nobody\n' >>roletarget/t.topology
+expect_error roletarget "^roletarget/t.topology:14: role sales: target nobody is no user of any branch$"
+
+small_topology crlf
+printf 'erik\r\n' >>crlf/users/south
+expect_error crlf "^crlf/users/south:3: carriage return in line"
+
+small_topology many
+printf 'dario\n' >>many/users/north
+sed -i 's/^role.*/role postmaster nobody/' many/t.topology
+expect_error many "^many/users/south:2: user dario is already a user of branch north \(many/users/north:4\)$"
+check "many: every error reported, not just the first" grep -q "role postmaster: target nobody" many.err
+check "many: the count of errors is given" grep -q "2 errors, nothing written" many.err
+
+small_topology reserved
+sed -i 's/^branch  south/branch  switch/' reserved/t.topology
+expect_error reserved "^reserved/t.topology:12: branch name switch is reserved"
+
+# --- the build directory ---------------------------------------------
+mkdir -p keep && echo precious >keep/file
+small_topology kt
+check_rc "a directory that is no build is not replaced" 73 "$M" build kt/t.topology -o keep
+check_eq "its files are untouched" precious "$(cat keep/file)"
+
+small_topology re
+build_err re
+ino=$(stat -c %i re/out/switch.db)
+printf 'erik\n' >>re/users/south
+build_err re
+check_eq "a rebuild replaces the whole directory" \
+    "$(printf 'erik@example.test\tforward\terik@south.example.test')" \
+    "$("$M" query re/out/switch.db erik@example.test)"
+check "the rebuild wrote new maps" test "$(stat -c %i re/out/switch.db)" != "$ino"
+printf 'carla\n' >>re/users/north
+build_err re
+check_eq "a failed rebuild leaves the old build as it was" \
+    "$(printf 'erik@example.test\tforward\terik@south.example.test')" \
+    "$("$M" query re/out/switch.db erik@example.test)"
+check_eq "and no temporary directory" "" "$(ls -a re | grep build)"
+
+# --- usage --------------------------------------------------------------
+check_rc "build without -o is a usage error" 64 "$M" build ok/t.topology
+check_rc "a missing topology" 66 "$M" build nosuch.topology -o x
