@@ -25,7 +25,7 @@ pass "milter starts with a good map"
 MAIN_PID=$MILTER_PID
 S=unix:$T/main.sock
 
-for script in negotiate forward local reject catchall detail mixed twice loop
+for script in negotiate forward local reject catchall detail mixed twice loop pattern
 do
     run_lua "$script" "$S"
 done
@@ -51,6 +51,15 @@ case $(echo "$out" | sed -n 4p) in
 "rcpt <x@a.test>: reply 451 4.4.6 "*) pass "loop: 451 4.4.6" ;;
 *) fail "loop: 451 4.4.6"; echo "$out" | sed 's/^/#   /' ;;
 esac
+
+# A pattern that backtracks without end: a 451, and the milter says why.
+out=$(mtclient "$S" <<'EOF2'
+rcpt <aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab@x.test>
+EOF2
+)
+check_eq "pattern: catastrophic backtracking answers 451 4.3.0" \
+    "rcpt <aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab@x.test>: reply 451 4.3.0 Temporary lookup failure, try again later" \
+    "$out"
 
 # The same mailbox twice: added once.
 out=$(mtclient "$S" 0x17f <<'EOF2'
