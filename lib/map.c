@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "addr.h"
+#include "atomicfile.h"
 #include "htable.h"
 #include "map.h"
 #include "pattern.h"
@@ -47,9 +48,7 @@ struct MAP {
 
 struct MAP_WRITER {
     DB     *db;
-    char   *path;			/* final name */
-    char   *temp;			/* temporary name beside it */
-    int     fd;				/* the temporary file */
+    ATOMIC_FILE *file;			/* the temporary file beside the target */
     int     flags;
 };
 
@@ -422,28 +421,6 @@ uint32_t map_hash_rank(const char *key, int flags)
     return (h);
 }
 
-static char *temp_name(const char *path)
-{
-    char   *copy = strdup(path), *dir, *base, *temp;
-    size_t  len;
-
-    if (copy == 0)
-	return (0);
-    base = strrchr(copy, '/');
-    if (base) {
-	*base++ = 0;
-	dir = *copy ? copy : "/";
-    } else {
-	base = copy;
-	dir = ".";
-    }
-    len = strlen(dir) + strlen(base) + 16;
-    if ((temp = malloc(len)) != 0)
-	snprintf(temp, len, "%s/.%s.XXXXXX", dir, base);
-    free(copy);
-    return (temp);
-}
-
 /* Pairs per bucket: Berkeley DB rounds the buckets up to a power of two. */
 static u_int32_t fill_factor(size_t pair_size)
 {
@@ -459,22 +436,13 @@ MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
     DB     *db;
     int     r;
 
-    if ((w = calloc(1, sizeof(*w))) != 0)
-	w->fd = -1;
-    if (w == 0 || (w->path = strdup(path)) == 0
-	|| (w->temp = temp_name(path)) == 0) {
+    if ((w = calloc(1, sizeof(*w))) == 0) {
 	snprintf(err, errlen, "%s: out of memory", path);
-	goto fail;
+	return (0);
     }
     w->flags = flags;
-    w->fd = -1;
-    if ((w->fd = mkstemp(w->temp)) < 0) {
-	snprintf(err, errlen, "%s: cannot create temporary file: %s",
-		 w->temp, strerror(errno));
-	free(w->temp);
-	w->temp = 0;
+    if ((w->file = atomic_create(path, err, errlen)) == 0)
 	goto fail;
-    }
     db_message[0] = 0;
     if ((r = db_create(&db, 0, 0)) != 0) {
 	set_err(err, errlen, path, "cannot create handle", r);
@@ -488,14 +456,14 @@ MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
 	    || (r = db->set_h_nelem(db, nelem)) != 0))
 	goto db_fail;
     if ((r = db->set_cachesize(db, 0, MAP_WRITE_CACHE, 1)) != 0
-	|| (r = db->open(db, 0, w->temp, 0,
+	|| (r = db->open(db, 0, atomic_temp(w->file), 0,
 			 type == MAP_TYPE_BTREE ? DB_BTREE : DB_HASH,
 			 DB_CREATE, 0)) != 0)
 	goto db_fail;
     return (w);
 
 db_fail:
-    set_err(err, errlen, w->temp, "cannot create map", r);
+    set_err(err, errlen, atomic_temp(w->file), "cannot create map", r);
 fail:
     map_abort(w);
     return (0);
@@ -514,94 +482,27 @@ int     map_put(MAP_WRITER *w, const char *key, const char *value,
     v.data = (void *) value;
     v.size = strlen(value) + nul;
     if ((r = w->db->put(w->db, 0, &k, &v, 0)) != 0) {
-	set_err(err, errlen, w->temp, "write failed", r);
+	set_err(err, errlen, atomic_temp(w->file), "write failed", r);
 	return (-1);
     }
     return (0);
-}
-
-/* Give the new file the old one's owner and mode, or a plain file's. */
-static int copy_attributes(MAP_WRITER *w, char *err, size_t errlen)
-{
-    struct stat st;
-    mode_t  mask;
-
-    if (stat(w->path, &st) == 0) {
-	if (fchown(w->fd, st.st_uid, st.st_gid) < 0 && geteuid() == 0) {
-	    snprintf(err, errlen, "%s: cannot keep owner: %s", w->temp,
-		     strerror(errno));
-	    return (-1);
-	}
-	if (fchmod(w->fd, st.st_mode & 07777) < 0) {
-	    snprintf(err, errlen, "%s: cannot keep mode: %s", w->temp,
-		     strerror(errno));
-	    return (-1);
-	}
-	return (0);
-    }
-    mask = umask(0);
-    umask(mask);
-    if (fchmod(w->fd, 0666 & ~mask) < 0) {
-	snprintf(err, errlen, "%s: cannot set mode: %s", w->temp, strerror(errno));
-	return (-1);
-    }
-    return (0);
-}
-
-static int sync_dir(const char *path)
-{
-    char   *copy = strdup(path), *slash;
-    int     fd, r = -1;
-
-    if (copy == 0)
-	return (-1);
-    slash = strrchr(copy, '/');
-    if (slash == copy)
-	slash[1] = 0;
-    else if (slash)
-	*slash = 0;
-    if ((fd = open(slash ? copy : ".", O_RDONLY | O_DIRECTORY)) >= 0) {
-	r = fsync(fd);
-	close(fd);
-    }
-    free(copy);
-    return (r);
 }
 
 int     map_commit(MAP_WRITER *w, char *err, size_t errlen)
 {
+    ATOMIC_FILE *file = w->file;
     int     r;
 
     r = w->db->close(w->db, 0);
     w->db = 0;
     if (r != 0) {
-	set_err(err, errlen, w->temp, "cannot finish map", r);
-	goto fail;
+	set_err(err, errlen, atomic_temp(file), "cannot finish map", r);
+	map_abort(w);
+	return (-1);
     }
-    if (fsync(w->fd) < 0) {
-	snprintf(err, errlen, "%s: fsync: %s", w->temp, strerror(errno));
-	goto fail;
-    }
-    if (copy_attributes(w, err, errlen) < 0)
-	goto fail;
-    if (rename(w->temp, w->path) < 0) {
-	snprintf(err, errlen, "cannot rename %s to %s: %s", w->temp, w->path,
-		 strerror(errno));
-	goto fail;
-    }
-    free(w->temp);
-    w->temp = 0;
-    if (sync_dir(w->path) < 0) {
-	snprintf(err, errlen, "%s: cannot sync directory: %s", w->path,
-		 strerror(errno));
-	goto fail;
-    }
+    w->file = 0;
     map_abort(w);
-    return (0);
-
-fail:
-    map_abort(w);
-    return (-1);
+    return (atomic_commit(file, -1, err, errlen));
 }
 
 void    map_abort(MAP_WRITER *w)
@@ -610,11 +511,6 @@ void    map_abort(MAP_WRITER *w)
 	return;
     if (w->db)
 	w->db->close(w->db, DB_NOSYNC);
-    if (w->temp)
-	unlink(w->temp);
-    if (w->fd >= 0)
-	close(w->fd);
-    free(w->temp);
-    free(w->path);
+    atomic_abort(w->file);
     free(w);
 }

@@ -11,9 +11,13 @@
  * Write every entry of T (checked, no errors) into a new map at PATH of
  * TYPE (MAP_TYPE_HASH, MAP_TYPE_BTREE) with FLAGS (MAP_FLAG_NUL). The map
  * appears at PATH only when complete (map_commit). Takes T->order when
- * it can use it (T->order is then null). Returns 0, or -1 with a reason
- * in ERR and PATH as it was.
+ * it can use it (T->order is then null). Returns 0, or with a reason in
+ * ERR and PATH as it was: TABLE_WRITE_CREATE when the new map could not
+ * be started (a read-only directory, say), TABLE_WRITE_IO afterwards.
  */
+#define TABLE_WRITE_CREATE	(-1)
+#define TABLE_WRITE_IO		(-2)
+
 extern int table_write_map(TABLE *t, const char *path, int type, int flags,
 			           char *err, size_t errlen);
 

@@ -4,8 +4,7 @@
  * Exports cmd_compile(). Every line is checked before anything is
  * written; on any error the old map stays exactly as it was. A good
  * table is written to a temporary file beside the target and renamed
- * over it (see map_commit()). A /pattern/ is stored under its key as
- * written, its value opened by its number in the file (pattern.h).
+ * over it (table_write_map(), map_commit()).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,9 +13,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 #include "map.h"
-#include "pattern.h"
-#include "rank.h"
 #include "table.h"
+#include "tablemap.h"
 #include "maptool.h"
 
 typedef struct COMPILE_OPTS {
@@ -71,97 +69,16 @@ static int parse_opts(int argc, char **argv, COMPILE_OPTS *o)
     return (0);
 }
 
-static const TABLE *sort_table;
-
-static int by_key(const void *a, const void *b)
+/* Write T to OUT; the exit status. */
+static int write_map(TABLE *t, const COMPILE_OPTS *o, const char *out)
 {
-    return (strcmp(sort_table->entries[((const RANKED *) a)->entry].key,
-		   sort_table->entries[((const RANKED *) b)->entry].key));
-}
-
-/* The order to write entries in: by bucket for hash, by key for btree. */
-static RANKED *write_order(const TABLE *t, const COMPILE_OPTS *o)
-{
-    RANKED *order;
-    size_t  i;
-
-    if (o->type == MAP_TYPE_HASH && o->map_flags == 0) {
-	order = t->order;			/* the table's own */
-	((TABLE *) t)->order = 0;
-	return (order);
-    }
-    if ((order = malloc((t->count ? t->count : 1) * sizeof(*order))) == 0)
-	return (0);
-    for (i = 0; i < t->count; i++) {
-	order[i].entry = i;
-	order[i].rank = map_hash_rank(t->entries[i].key, o->map_flags);
-    }
-    if (o->type == MAP_TYPE_BTREE) {
-	sort_table = t;
-	qsort(order, t->count, sizeof(*order), by_key);
-    } else if (rank_sort(order, t->count) < 0) {
-	free(order);
-	return (0);
-    }
-    return (order);
-}
-
-/* Write E; a pattern's value goes with its number. */
-static int put_entry(MAP_WRITER *w, const TABLE_ENTRY *e, char *err, size_t errlen)
-{
-    char   *stored;
+    char    err[512];
     int     r;
 
-    if (e->seq == 0)
-	return (map_put(w, e->key, e->value, err, errlen));
-    if ((stored = pattern_store_value(e->seq, e->value)) == 0) {
-	snprintf(err, errlen, "out of memory");
-	return (-1);
-    }
-    r = map_put(w, e->key, stored, err, errlen);
-    free(stored);
-    return (r);
-}
-
-static int write_map(const TABLE *t, const COMPILE_OPTS *o, const char *out)
-{
-    MAP_WRITER *w;
-    RANKED *order;
-    const TABLE_ENTRY *e;
-    char    err[512];
-    size_t  i;
-
-    if ((order = write_order(t, o)) == 0) {
-	fprintf(stderr, "%s: out of memory\n", progname);
-	return (EX_OSERR);
-    }
-
-    if ((w = map_create(out, o->type, o->map_flags, t->count,
-			t->count ? t->text_size / t->count : 0, err, sizeof(err))) == 0) {
-	fprintf(stderr, "%s: %s\n", progname, err);
-	free(order);
-	return (EX_CANTCREAT);
-    }
-    for (i = 0; i < t->count; i++) {
-	/* The entries are visited out of file order: fetch ahead. */
-	if (i + 16 < t->count)
-	    __builtin_prefetch(t->entries + order[i + 16].entry);
-	if (i + 8 < t->count)
-	    __builtin_prefetch(t->entries[order[i + 8].entry].key);
-	e = t->entries + order[i].entry;
-	if (put_entry(w, e, err, sizeof(err)) < 0) {
-	    fprintf(stderr, "%s: %s\n", progname, err);
-	    map_abort(w);
-	    free(order);
-	    return (EX_IOERR);
-	}
-    }
-    free(order);
-    if (map_commit(w, err, sizeof(err)) < 0) {
-	fprintf(stderr, "%s: %s\n", progname, err);
-	return (EX_IOERR);
-    }
-    return (0);
+    if ((r = table_write_map(t, out, o->type, o->map_flags, err, sizeof(err))) == 0)
+	return (0);
+    fprintf(stderr, "%s: %s\n", progname, err);
+    return (r == TABLE_WRITE_CREATE ? EX_CANTCREAT : EX_IOERR);
 }
 
 int     cmd_compile(int argc, char **argv)
