@@ -55,38 +55,6 @@ static int serves(void *ctx, const char *domain)
     return (0);
 }
 
-/* The answer of VUT as a string: "forward a,b", "reject C E T", ... */
-static char *answer(const VUT *vut, const char *address, VUT_RESULT *keep)
-{
-    static char out[2048];
-    VUT_RESULT res;
-    size_t  i, n;
-
-    switch (vut_resolve(vut, address, &res)) {
-    case VUT_NONE:
-	snprintf(out, sizeof(out), "none");
-	break;
-    case VUT_FORWARD:
-	n = snprintf(out, sizeof(out), "forward ");
-	for (i = 0; i < res.nrcpt; i++)
-	    n += snprintf(out + n, sizeof(out) - n, "%s%s", i ? "," : "", res.rcpt[i]);
-	break;
-    case VUT_REJECT:
-	snprintf(out, sizeof(out), "reject %s %s %s", res.reply.code,
-		 res.reply.enhanced, res.reply.text);
-	break;
-    case VUT_ERROR:
-	snprintf(out, sizeof(out), "error %s %s %s", res.reply.code,
-		 res.reply.enhanced, res.why);
-	break;
-    }
-    if (keep)
-	*keep = res;
-    else
-	vut_result_free(&res);
-    return (out);
-}
-
 static char *resolve(const char *text, const char *address)
 {
     TABLE  *t = load(text);
@@ -99,7 +67,7 @@ static char *resolve(const char *text, const char *address)
     if (served)
 	src.serves = serves;
     vut_init(&vut, &src, 1);
-    out = answer(&vut, address, 0);
+    out = unit_answer(&vut, address, 0);
     table_free(t);
     return (out);
 }
@@ -198,7 +166,7 @@ START_TEST(test_dropped_members)
 
     src.ctx = t;
     vut_init(&vut, &src, 1);
-    ck_assert_str_eq(answer(&vut, "l@d.test", &res), "forward a@x.net");
+    ck_assert_str_eq(unit_answer(&vut, "l@d.test", &res), "forward a@x.net");
     ck_assert_int_eq(res.dropped, 2);
     vut_result_free(&res);
     table_free(t);
@@ -221,10 +189,10 @@ START_TEST(test_backtracking)
     ck_assert_ptr_nonnull(table_patterns(t));
     if (_i)
 	pattern_set_limits(table_patterns(t), 1000, 100);
-    out = answer(&vut, address, 0);
+    out = unit_answer(&vut, address, 0);
     ck_assert_msg(strncmp(out, "error 451 4.3.0 pattern /^(a+)+$/: ", 35) == 0, "%s", out);
     ck_assert_msg(strstr(out, "limit") != 0, "%s", out);
-    ck_assert_str_eq(answer(&vut, "aaaa@x.test", 0), "none");
+    ck_assert_str_eq(unit_answer(&vut, "aaaa@x.test", 0), "none");
     table_free(t);
 }
 END_TEST

@@ -23,37 +23,18 @@ static void no_report(void *ctx, const char *file, unsigned line, int is_error,
 /* Resolve ADDRESS through TEXT; return "forward a,b", "reject C E T", "none". */
 static char *resolve(const char *text, const char *address, int hops)
 {
-    static char out[2048];
     char   *path = unit_write_file("vut-table", text);
     TABLE  *t = table_load(path, 0, no_report, 0);
     VUT_SOURCE src = {table_lookup, 0, 0, "table", table_match};
     VUT     vut;
-    VUT_RESULT res;
-    size_t  i, n;
+    char   *out;
 
     ck_assert_ptr_nonnull(t);
     src.ctx = t;
     vut_init(&vut, &src, 1);
     if (hops)
 	vut.max_hops = hops;
-    switch (vut_resolve(&vut, address, &res)) {
-    case VUT_NONE:
-	snprintf(out, sizeof(out), "none");
-	break;
-    case VUT_FORWARD:
-	n = snprintf(out, sizeof(out), "forward ");
-	for (i = 0; i < res.nrcpt; i++)
-	    n += snprintf(out + n, sizeof(out) - n, "%s%s", i ? "," : "", res.rcpt[i]);
-	break;
-    case VUT_REJECT:
-	snprintf(out, sizeof(out), "reject %s %s %s", res.reply.code,
-		 res.reply.enhanced, res.reply.text);
-	break;
-    case VUT_ERROR:
-	snprintf(out, sizeof(out), "error %s", res.why);
-	break;
-    }
-    vut_result_free(&res);
+    out = unit_answer(&vut, address, 0);
     table_free(t);
     free(path);
     return (out);
