@@ -6,14 +6,23 @@
  *
  *  switch	@R -> %1@D; each user and alias at D -> user@B; each old
  *		address -> user@B; each role -> its targets; @D -> reject.
- *  domain	every known address (at D and at every B) -> user@R, every
- *		role -> role@R; @B and @D -> reject. The backup MX checks
- *		recipients with it (mode validate); each branch consults it
- *		after its own table, so that a branch rejects an unknown
- *		recipient itself and sends everything else to the switch.
+ *  domain	every name at D (users, aliases) -> user@R, every role ->
+ *		role@R, every old address -> user@B of the user's branch;
+ *		@D -> reject. The backup MX checks recipients with it (mode
+ *		validate); each branch consults it after its own table, so
+ *		that a branch rejects an unknown recipient of the domain
+ *		itself and sends the others' mail to the switch.
  *  branch	its own users' addresses (at D, at B, old addresses) ->
- *		the bare user name: local delivery. Nothing else, so that for
- *		any other address a branch acts as the domain table says.
+ *		the bare user name: local delivery; @B -> reject. Nothing
+ *		else, so that for any other address a branch acts as the
+ *		domain table says.
+ *
+ * Addresses at a branch subdomain go straight to that branch (its MX),
+ * which knows its users. An old address of a user who moved goes
+ * straight to the user's new branch: no map serves that subdomain's
+ * other names, so the result is final there, and the branch the user
+ * left never hands the mail back to a switch that may still send it
+ * there.
  *
  * The routing rules themselves stay in lib/vut.c: these are plain
  * tables, and maptool verify proves what they do by resolving through
@@ -134,28 +143,27 @@ int     routegen_domain(const TOPOLOGY *topo, FILE *fp)
     const TOPO_BRANCH *b;
     const TOPO_ROLE *r;
     const TOPO_USER *u;
-    char    at_relay[300];
+    char    at_relay[300], at_branch[300];
 
     header(topo, fp, ROUTEGEN_DOMAIN, "every address of the domain");
-    fprintf(fp, "# Known addresses go to the switch, unknown ones are refused.\n"
-	    "# The backup MX checks recipients with this table (milter mode\n"
-	    "# validate); every branch consults it after its own table.\n");
+    fprintf(fp, "# Known names go to the switch, old addresses to their user's\n"
+	    "# branch, unknown names are refused. The backup MX checks recipients\n"
+	    "# with this table (milter mode validate); every branch consults it\n"
+	    "# after its own table.\n");
     snprintf(at_relay, sizeof(at_relay), "@%s", topo->relay);
     for (b = topo->branches; b < topo->branches + topo->nbranches; b++) {
 	fprintf(fp, "#\n# Branch %s (%s).\n", b->name, b->users_path);
+	snprintf(at_branch, sizeof(at_branch), "@%s", b->subdomain);
 	for (u = topo->users + b->first_user; u < topo->users + b->first_user + b->nusers; u++) {
 	    user_names(topo, fp, u, topo->domain, u->name, at_relay);
-	    user_names(topo, fp, u, b->subdomain, u->name, at_relay);
-	    old_addresses(topo, fp, u, u->name, at_relay);
+	    old_addresses(topo, fp, u, u->name, at_branch);
 	}
     }
     if (topo->nroles)
 	fprintf(fp, "#\n# Roles (%s).\n", topo->path);
     for (r = topo->roles; r < topo->roles + topo->nroles; r++)
 	entry(fp, r->name, topo->domain, r->name, at_relay);
-    fprintf(fp, "#\n# Nobody else is known.\n");
-    for (b = topo->branches; b < topo->branches + topo->nbranches; b++)
-	entry(fp, "", b->subdomain, topo->reject, "");
+    fprintf(fp, "#\n# Nobody else is known at %s.\n", topo->domain);
     entry(fp, "", topo->domain, topo->reject, "");
     return (finish(fp));
 }
@@ -176,5 +184,8 @@ int     routegen_branch(const TOPOLOGY *topo, size_t branch, FILE *fp)
 	user_names(topo, fp, u, b->subdomain, u->name, "");
 	old_addresses(topo, fp, u, u->name, "");
     }
+    fprintf(fp, "#\n# Nobody else is known at %s (but see domain.vut for old\n"
+	    "# addresses of users who moved to another branch).\n", b->subdomain);
+    entry(fp, "", b->subdomain, topo->reject, "");
     return (finish(fp));
 }

@@ -474,6 +474,8 @@ typedef struct EXPECT {
     const char *name;			/* EXPECT_MAILBOX */
     int     no_switch;			/* a branch's mail to its own users */
     size_t  role;			/* EXPECT_ROLE */
+    long    by;				/* EXPECT_REJECT: -1 the first server,
+					 * else by this branch's server */
 } EXPECT;
 
 static void describe(const WORKER *w, const OUTCOME *o, char *buf, size_t len)
@@ -529,7 +531,10 @@ static void describe_expect(const WORKER *w, const EXPECT *e, char *buf, size_t 
 		 topo->branches[e->branch].name, e->no_switch ? ", no switch" : "");
 	break;
     case EXPECT_REJECT:
-	snprintf(buf, len, "a 5xx rejection by the first server");
+	if (e->by < 0)
+	    snprintf(buf, len, "a 5xx rejection by the first server");
+	else
+	    snprintf(buf, len, "a 5xx rejection by branch %s", topo->branches[e->by].name);
 	break;
     case EXPECT_ROLE:
 	snprintf(buf, len, "each target of role %s once", topo->roles[e->role].name);
@@ -593,7 +598,8 @@ static int judge(const WORKER *w, size_t start, const EXPECT *e)
 	    return (P_DELIVERY);
 	return (e->no_switch && o->via_switch ? P_LOCAL : -1);
     case EXPECT_REJECT:
-	return (n == 1 && o->kind == OUT_REJECT && o->hops == 0 && o->code[0] == '5' ?
+	return (n == 1 && o->kind == OUT_REJECT && o->code[0] == '5'
+		&& (e->by < 0 ? o->hops == 0 : w->v->vs[o->server].branch == e->by) ?
 		-1 : P_UNKNOWN);
     case EXPECT_ROLE:
 	return (role_met(w, start, e->role) ? -1 : P_DELIVERY);
@@ -751,14 +757,21 @@ static void unknown_name(const TOPOLOGY *topo, unsigned n, char *buf, size_t len
     }
 }
 
+/*
+ * LOCAL@DOMAIN is unknown: the first server must reject it, but one at
+ * another branch's subdomain goes to that branch (its MX), which must.
+ */
 static void send_unknown(WORKER *w, size_t entry, const char *local, const char *domain)
 {
+    const VERIFIER *v = w->v;
+    long    b = topology_branch_of_domain(v->topo, domain);
     char    address[ADDR_MAX + 1];
     EXPECT  e;
 
     reset_user(w);
     memset(&e, 0, sizeof(e));
     e.kind = EXPECT_REJECT;
+    e.by = (b >= 0 && b != v->vs[v->entries[entry].server].branch) ? b : -1;
     snprintf(address, sizeof(address), "%s@%s", local, domain);
     if (send_one(w, entry, address, &e) == 0)
 	w->unknown_ok++;
@@ -813,8 +826,9 @@ static void check_unknown(WORKER *w)
 }
 
 /*
- * A branch's own map must hold nothing but addresses of its own users:
- * then any other address passes through it untouched.
+ * A branch's own map must hold nothing but addresses of its own users
+ * and the catch-all of its own subdomain: then any other address of the
+ * domain passes through it untouched.
  */
 typedef struct OWN_CHECK {
     WORKER *w;
@@ -830,7 +844,12 @@ static void check_own_entry(OWN_CHECK *oc, const char *key)
     long    user;
 
     snprintf(copy, sizeof(copy), "%s", key);
-    if ((at = strrchr(copy, '@')) == 0 || at == copy) {
+    if ((at = strrchr(copy, '@')) == 0) {
+	user = -1;
+    } else if (at == copy) {
+	/* Its own subdomain's catch-all concerns nobody else. */
+	if (strcmp(at + 1, topo->branches[oc->branch].subdomain) == 0)
+	    return;
 	user = -1;
     } else {
 	*at = 0;
@@ -1301,7 +1320,8 @@ static void print_summary(VERIFIER *v, WORKER *w, int nw)
 {
     static const char *const promise[P_COUNT] = {
 	"every known address ends in exactly one mailbox, its user's",
-	"every unknown address is rejected by the first server it reaches",
+	"every unknown address is rejected by the first server it reaches\n"
+	"         (at another branch's subdomain: by that branch, its MX)",
 	"no path loops",
 	"no mail a branch sends to its own users passes through a switch",
 	"the build is consistent (servers, zone, branch maps)",

@@ -41,9 +41,11 @@ int     servers_write(const TOPOLOGY *topo, const char *topology_path, FILE *fp)
 
     fprintf(fp, "# servers - the mail servers of %s, written by maptool build.\n"
 	    "# One a line: server HOST ROLE MODE MAP...: run the milter in MODE\n"
-	    "# with the MAPs in this order (-m MAP ...). Install a new build in\n"
-	    "# the order of the lines: branches, then switches, then backups.\n",
-	    topo->domain);
+	    "# with the MAPs in this order (-m MAP ...).\n"
+	    "# Install a new build server by server in the order of the lines\n"
+	    "# (branches, then switches, then backups; a branch that gains users\n"
+	    "# before one that loses them), and on each server its maps last to\n"
+	    "# first, with maptool install.\n", topo->domain);
     fprintf(fp, "topology %s\ndomain   %s\n", topology_path, topo->domain);
     for (i = 0; i < topo->nbranches; i++)
 	server_line(fp, topo->branches[i].host.name, "branch", topo->branches[i].name,

@@ -37,7 +37,7 @@ if ! pf_available || ! command -v python3 >/dev/null 2>&1; then
     skip "milter killed under load" "the postfix package or python3 unavailable"
     exit 0
 fi
-LOAD_PID= HELD_PID=
+LOAD_PID='' HELD_PID=''
 cleanup() {
     [ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null
     [ -n "$HELD_PID" ] && kill "$HELD_PID" 2>/dev/null
@@ -93,7 +93,6 @@ check_eq "a transaction whose milter died before end of data is tempfailed" \
 sleep 2
 check "milter restarts on the same socket" start_milter k2 -p "unix:$T/k.sock" \
     -m "$T/load.db" -u postfix -o "stats_file=$T/run/k.stats" || exit 1
-PID2=$MILTER_PID
 smtp_send "$pfport" held u1+held@load.test u2+held@load.test
 check "... and accepted when sent again" \
     grep -q '^eom: 250 2.0.0 Ok: queued as ' "$T/send.held.out"

@@ -79,19 +79,22 @@ smtp_send $P dsn      "diego1@inkacoca.org NOTIFY=SUCCESS,FAILURE" \
     joe+foo@example.com "other@nowhere.test NOTIFY=DELAY"
 smtp_send $P rejected old@example.net nobody@inkacoca.org
 smtp_send $P vam      again@inkacoca.org
+smtp_send $P pattern  sales-12@inkacoca.org
 
 check "postfix queue drains" pf_wait_queue 30
-# 11 messages had a recipient accepted; "rejected" had none.
-check "sink has 11 messages" sink_wait 11 20
+# 12 messages had a recipient accepted; "rejected" had none.
+check "sink has 12 messages" sink_wait 12 20
 sink_index
 
 # Every message was accepted at end of data, except the one whose every
 # recipient was refused.
-for id in forward local catchall detail mixed twice twice2 list list2 dsn vam; do
+for id in forward local catchall detail mixed twice twice2 list list2 dsn vam pattern; do
     check "$id: accepted at end of data" \
         grep -q '^eom: 250 2.0.0 Ok: queued as ' "$T/send.$id.out"
 done
 
+check_eq "pattern: a PCRE2 entry rewrites, with \$1 substituted" \
+    "sales@branch12.example.net" "$(sink_got pattern)"
 check_eq "forward: the sink got the mapped address" \
     "diego1@lima.inkacoca.org" "$(sink_got forward)"
 check_eq "local name: the result, qualified by Postfix with \$myorigin" \

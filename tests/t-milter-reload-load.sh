@@ -46,7 +46,7 @@ if ! pf_available || ! command -v python3 >/dev/null 2>&1; then
     skip "milter reload under load" "the postfix package or python3 unavailable"
     exit 0
 fi
-LOAD_PID= SWAP_PID=
+LOAD_PID='' SWAP_PID=''
 cleanup() {
     [ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null
     [ -n "$SWAP_PID" ] && kill "$SWAP_PID" 2>/dev/null

@@ -36,6 +36,9 @@ M=$MAPTOOL
 D=inkacoca.org
 BUILD=build
 SEND=$TOP/tests/lib/smtpsend.py
+# Debian's python3, not a version manager's shim (slow to start).
+PYTHON=python3
+[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
 cd "$T" || exit 1
 
 # --- the organisation: two branches of the example ----------------------
@@ -120,8 +123,16 @@ branch() {
 }
 
 start=$(date +%s)
+# The outside sender's Postfix keeps its bounces in a mailbox.
+mkdir -p "$NET_DIR/out/etc" &&
+    echo "tester@sender.example.net sender.example.net/tester/" >"$NET_DIR/out/etc/vmailbox"
 if up &&
-    net_postfix out sender.example.net &&
+    net_postfix out sender.example.net \
+        "virtual_mailbox_domains = sender.example.net" \
+        "virtual_mailbox_base = $NET_DIR/out/mail" \
+        "virtual_mailbox_maps = texthash:$NET_DIR/out/etc/vmailbox" \
+        "virtual_uid_maps = static:$(id -u postfix)" \
+        "virtual_gid_maps = static:$(id -g postfix)" &&
     server switch switch.$D rewrite "switch.db" \
         "relay_domains = $D, switch.$D, lima.$D, cuzco.$D" "relay_recipient_maps =" &&
     server mx2 mx2.$D validate "domain.db" \
@@ -146,7 +157,7 @@ send() {
     _h=$1 _id=$2
     shift 2
     eval "_ip=\$NET_IP_$_h"
-    net_exec "$_h" python3 "$SEND" --id "$_id" "$_ip" "$@" >>"$T/send.log" 2>&1
+    net_exec "$_h" "$PYTHON" "$SEND" --id "$_id" "$_ip" "$@" >>"$T/send.log" 2>&1
 }
 
 # where ID: HOST:USER for every mailbox holding the message ID, sorted.
@@ -164,10 +175,15 @@ the_file() {
     done | head -n 1
 }
 
+# is_at ID EXPECTED: message ID is in the mailboxes EXPECTED, and only there.
+is_at() {
+    test "$(where "$1")" = "$2"
+}
+
 # arrived ID EXPECTED [SECS]: wait for ID to be at EXPECTED, then check it
 # is there and nowhere else.
 arrived() {
-    net_wait "${3:-20}" test "$(where "$1")" = "$2"
+    net_wait "${3:-20}" is_at "$1" "$2"
     check_eq "$1 is delivered to $2 only" "$2" "$(where "$1")"
 }
 
@@ -183,6 +199,11 @@ dump_logs() {
     done
 }
 
+phase() {
+    echo "# $* ($(( $(date +%s) - start )) s)"
+}
+
+phase "mail from outside"
 # --- mail from outside: every user, at the right branch -------------------
 for u in $LIMA_USERS; do send out "in-$u" "$u@$D"; done
 for u in $CUZCO_USERS; do send out "in-$u" "$u@$D"; done
@@ -195,8 +216,9 @@ arrived in-role lima:ana
 check "mail from outside passed the switch" \
     grep -q 'by switch.inkacoca.org' "$(the_file in-carlos)"
 
+phase "unknown users"
 # --- unknown users: rejected at RCPT time with the map's text ------------
-net_exec out python3 "$SEND" --id unknown 10.77.0.10 "nobody@$D" >unknown.out 2>&1
+net_exec out "$PYTHON" "$SEND" --id unknown 10.77.0.10 "nobody@$D" >unknown.out 2>&1
 check_eq "the switch rejects an unknown user at RCPT with the map's text" \
     "rcpt nobody@$D 550 5.1.1 User unknown" "$(grep '^rcpt' unknown.out)"
 send out unknown-via-mx "nobody@$D"
@@ -205,7 +227,14 @@ net_wait 20 grep -q 'nobody@inkacoca.org.*said: 550 5.1.1 User unknown (in reply
 check "the sender's Postfix got the 550 at RCPT time from the switch" \
     grep -q 'to=<nobody@inkacoca.org>, relay=switch.inkacoca.org.*said: 550 5.1.1 User unknown (in reply to RCPT TO command)' \
     "$NET_DIR/out/maillog"
+bounced() {
+    grep -l -F 'Subject: unknown-via-mx' $(net_maildir_files out) /dev/null 2>/dev/null |
+        xargs -r grep -l '550 5.1.1 User unknown' | grep -q .
+}
+net_wait 20 bounced
+check "the sender gets a bounce with the map's text" bounced
 
+phase "within and between branches"
 # --- within a branch, and between branches --------------------------------
 send lima local-1 "jorge@$D"
 arrived local-1 lima:jorge
@@ -227,6 +256,7 @@ send cuzco local-unknown "nobody@$D"
 check "a branch rejects an unknown user itself, at RCPT" \
     grep -q "^rcpt nobody@$D 550 5.1.1 User unknown" send.log
 
+phase "old addresses"
 # --- old subdomain addresses ----------------------------------------------
 send out old-1 "diego@lima.$D"
 send out old-2 "diego@cuzco.$D"
@@ -236,10 +266,11 @@ arrived old-2 cuzco:diego2
 arrived old-3 lima:ana
 check "old addresses go straight to the branch, not through the switch" \
     sh -c "! grep -q 'by switch.inkacoca.org' $(the_file old-1)"
-net_exec out python3 "$SEND" --id old-unknown 10.77.0.21 "carlos@lima.$D" >oldu.out 2>&1
+net_exec out "$PYTHON" "$SEND" --id old-unknown 10.77.0.21 "carlos@lima.$D" >oldu.out 2>&1
 check_eq "a user of another branch is unknown at Lima's subdomain" \
     "rcpt carlos@lima.$D 550 5.1.1 User unknown" "$(grep '^rcpt' oldu.out)"
 
+phase "failover"
 # --- failover to the backup MX ---------------------------------------------
 net_pf_stop switch
 check "the switch is stopped" not _net_listening switch -t 25
@@ -251,14 +282,17 @@ net_wait 30 grep -q 'to=<nobody@inkacoca.org>, relay=mx2.inkacoca.org.*said: 550
 check "the backup MX rejects an unknown user at RCPT" \
     grep -q 'to=<nobody@inkacoca.org>, relay=mx2.inkacoca.org.*said: 550 5.1.1 User unknown (in reply to RCPT TO command)' \
     "$NET_DIR/out/maillog"
-net_wait 30 net_pf_queue_empty out
-check "the sender handed the known users' mail to the backup MX" \
-    grep -q 'to=<carlos@inkacoca.org>, relay=mx2.inkacoca.org.*status=sent' "$NET_DIR/out/maillog"
+# sent_to_mx2 USER: the sender has handed USER's mail to the backup MX.
+sent_to_mx2() {
+    grep -q "to=<$1@inkacoca.org>, relay=mx2.inkacoca.org.*status=sent" "$NET_DIR/out/maillog"
+}
+net_wait 30 sent_to_mx2 ana && net_wait 10 sent_to_mx2 diego2
+check "the sender handed the known users' mail to the backup MX" sent_to_mx2 carlos
 check "the sender tried the switch first (MX priority)" \
     grep -q 'connect to switch.inkacoca.org\[10.77.0.10\]:25: Connection refused' "$NET_DIR/out/maillog"
 check "the backup MX queues it" not net_pf_queue_empty mx2
 check_eq "nothing arrives while the switch is down" "" "$(where fo-1)$(where fo-2)"
-net_exec out python3 "$SEND" --id fo-direct 10.77.0.20 "mariela@$D" "nobody@$D" >fod.out 2>&1
+net_exec out "$PYTHON" "$SEND" --id fo-direct 10.77.0.20 "mariela@$D" "nobody@$D" >fod.out 2>&1
 check_eq "the backup MX accepts a known user and rejects an unknown one" \
     "rcpt mariela@$D 250 2.1.5 Ok|rcpt nobody@$D 550 5.1.1 User unknown" \
     "$(grep '^rcpt' fod.out | tr '\n' '|' | sed 's/|$//')"
@@ -273,11 +307,12 @@ sleep 2
 check_eq "every failover message exactly once, none lost" \
     "lima:ana|cuzco:carlos cuzco:diego2|cuzco:mariela" "$(where fo-1)|$(where fo-2)|$(where fo-direct)"
 
+phase "a user moves"
 # --- a user moves from Lima to Cuzco while mail flows ------------------------
 cp -r org org2
 sed -i '/^rosa$/d' org2/users/lima
 printf 'rosa        rosa@lima.inkacoca.org    # moved from Lima\n' >>org2/users/cuzco
-net_exec out python3 "$SEND" --count 40 --interval 0.25 --id "move-{n}" \
+net_exec out "$PYTHON" "$SEND" --count 40 --interval 0.25 --id "move-{n}" \
     --log "$T/move.log" --stop "$T/move.stop" 10.77.0.99 "rosa@$D" >move.out 2>&1 &
 mover=$!
 net_wait 20 test -s "$T/move.log"
@@ -285,19 +320,26 @@ sleep 1
 "$M" build org2/e2e.topology -o build2 >build2.out 2>&1
 check_rc "the moved user's topology builds and verifies" 0 test -s build2/servers
 
+# reloaded HOST N: HOST's milter has logged N map reloads.
+reloaded() {
+    test "$(grep -c ' reloaded ' "$NET_DIR/$1/milter.log")" -ge "$2"
+}
+
 # reload HOST MAP...: install MAPs of build2 on HOST; wait for its milter.
 reload() {
     _h=$1
     shift
-    _before=$(grep -c 'reloaded' "$NET_DIR/$_h/milter.log")
+    _before=$(grep -c ' reloaded ' "$NET_DIR/$_h/milter.log")
     install_maps "$_h" "$@" || return 1
     net_milter_reload "$_h"
-    net_wait 10 test "$(grep -c 'reloaded' "$NET_DIR/$_h/milter.log")" -ge $((_before + $#))
+    net_wait 10 reloaded "$_h" $((_before + $#))
 }
 BUILD=build2
-# The order of servers: the new branch first, then the others, the
-# switch, the backup (build2/servers lists branches, switches, backups).
-if reload cuzco cuzco.db domain.db && reload lima lima.db domain.db &&
+# The order: the branch the user moves to first, then the other branches,
+# the switch, the backup: no server ever sends mail for the user to one
+# that does not know the user yet. On a branch, the shared domain map
+# goes first: a milter may look at its maps between the two installs.
+if reload cuzco domain.db cuzco.db && reload lima domain.db lima.db &&
     reload switch switch.db && reload mx2 domain.db; then
     pass "the new maps are installed and every milter has them"
 else
@@ -307,30 +349,30 @@ cut=$(wc -l <"$T/move.log")
 wait $mover
 total=$(wc -l <"$T/move.log")
 check "messages were sent before and after the move" test "$cut" -gt 1 -a "$total" -gt "$((cut + 5))"
+# delivered PREFIX: "ID HOST:USER" for every delivered copy of a message
+# whose ID starts with PREFIX, in one pass over the mailboxes.
+delivered() {
+    for _h in lima cuzco; do
+        net_maildir_files "$_h" | xargs -r grep -H -x "X-Test-Id: $1.*" |
+            sed "s#^$NET_DIR/$_h/mail/[^/]*/\([^/]*\)/[^:]*:X-Test-Id: #$_h:\1 #"
+    done | awk '{ print $2, $1 }' | sort
+}
 all_there() {
-    _n=1
-    while [ $_n -le "$total" ]; do
-        [ -n "$(where "move-$_n")" ] || return 1
-        _n=$((_n + 1))
-    done
+    test "$(delivered move- | cut -d' ' -f1 | sort -u | wc -l)" -ge "$total"
 }
 net_wait 60 all_there
 sleep 2
-lost= doubled= late_at_lima= n=1
-while [ $n -le "$total" ]; do
-    w=$(where "move-$n")
-    case $w in
-    "") lost="$lost $n" ;;
-    *" "*) doubled="$doubled $n" ;;
-    esac
-    [ $n -gt "$cut" ] && [ "$w" != cuzco:rosa ] && late_at_lima="$late_at_lima $n"
-    n=$((n + 1))
-done
+delivered move- >moved.txt
+lost=$(n=1; while [ $n -le "$total" ]; do
+    grep -q "^move-$n " moved.txt || printf ' %s' $n; n=$((n + 1)); done)
+doubled=$(cut -d' ' -f1 moved.txt | sort | uniq -d | tr '\n' ' ')
+late_at_lima=$(awk -v cut="$cut" '{ n = substr($1, 6) + 0 } n > cut && $2 != "cuzco:rosa" { printf " %d", n }' moved.txt)
 check_eq "no message to the moved user is lost" "" "$lost"
 check_eq "none is delivered twice" "" "$doubled"
 check_eq "every message sent after the install is at the new branch" "" "$late_at_lima"
-before=$(n=1; while [ $n -le "$cut" ]; do where "move-$n"; n=$((n + 1)); done | sort | uniq -c | tr -s ' ' | tr '\n' ',')
-echo "# moved user: $cut messages sent before the switch-over ($before), $((total - cut)) after, all to cuzco"
+before=$(awk -v cut="$cut" '{ n = substr($1, 6) + 0 } n <= cut { print $2 }' moved.txt |
+    sort | uniq -c | awk '{ printf "%s%d at %s", (NR > 1 ? ", " : ""), $1, $2 }')
+echo "# moved user: $cut messages sent before the switch-over ($before), $((total - cut)) after"
 
 [ "$E2E_FAILED" = 0 ] || dump_logs
 echo "# e2e took $(( $(date +%s) - start )) s"

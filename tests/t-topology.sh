@@ -66,14 +66,20 @@ check_eq "a role goes to its user" \
     "$("$M" query ok/out/switch.db postmaster@example.test)"
 check_eq "a branch delivers its own users locally" \
     "$(printf 'ana@example.test\tforward\tana')" "$("$M" query ok/out/north.db ana@example.test)"
-check_eq "a branch's map holds only its users" "" \
-    "$("$M" dump ok/out/north.db | cut -f1 | grep -v -e '^ana' -e '^bruno' -e '^old@')"
+check_eq "a branch's map holds only its users and its subdomain's catch-all" "" \
+    "$("$M" dump ok/out/north.db | cut -f1 | grep -v -e '^ana' -e '^bruno' -e '^old@' -e '^@north.example.test$')"
+check_eq "a branch rejects unknown users of its subdomain" \
+    "$(printf 'zed@north.example.test\treject\t550\t5.1.1\tUser unknown')" \
+    "$("$M" query ok/out/north.db zed@north.example.test)"
 check_eq "the domain map sends the others to the switch" \
     "$(printf 'carla@example.test\tforward\tcarla@switch.example.test')" \
     "$("$M" query ok/out/domain.db carla@example.test)"
-check_eq "the domain map rejects unknown users of a subdomain" \
-    "$(printf 'carla@north.example.test\treject\t550\t5.1.1\tUser unknown')" \
-    "$("$M" query ok/out/domain.db carla@north.example.test)"
+check_eq "the domain map rejects unknown users of the domain" \
+    "$(printf 'zed@example.test\treject\t550\t5.1.1\tUser unknown')" \
+    "$("$M" query ok/out/domain.db zed@example.test)"
+check_eq "the domain map sends an old address to its user's branch" \
+    "$(printf 'old@north.example.test\tforward\tbruno@north.example.test')" \
+    "$("$M" query ok/out/domain.db old@north.example.test)"
 grep -v '^;' ok/out/dns.zone | tr -s ' ' >zone.rr
 check_eq "MX records: distinct priorities, switch first" \
     "example.test. IN MX 10 sw.example.test.|example.test. IN MX 20 mx2.example.test." \

@@ -52,11 +52,12 @@ net_available() {
     ip netns del "${NET_PREFIX}probe"
 }
 
-# net_wait SECS CMD...: CMD succeeds within SECS seconds (0.2 s steps).
+# net_wait SECS CMD...: CMD succeeds within SECS seconds of wall time
+# (tried every 0.2 s, and at most 5 * SECS times).
 net_wait() {
-    _nw_n=$(( $1 * 5 )) _nw_i=0
+    _nw_end=$(( $(date +%s) + $1 )) _nw_n=$(( $1 * 5 )) _nw_i=0
     shift
-    while [ $_nw_i -lt $_nw_n ]; do
+    while [ $_nw_i -lt $_nw_n ] && [ "$(date +%s)" -le $_nw_end ]; do
         "$@" 2>/dev/null && return 0
         sleep 0.2
         _nw_i=$((_nw_i + 1))

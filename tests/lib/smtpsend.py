@@ -27,7 +27,8 @@ import time
 def one_message(args, number):
     msg_id = args.id.replace("{n}", str(number))
     host, _, port = args.host.partition(":")
-    smtp = smtplib.SMTP(host, int(port or 25), timeout=args.timeout)
+    smtp = smtplib.SMTP(host, int(port or 25), local_hostname="sender.example.net",
+                        timeout=args.timeout)
     try:
         smtp.ehlo("sender.example.net")
         code, text = smtp.mail(args.sender)
