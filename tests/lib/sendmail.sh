@@ -74,8 +74,9 @@ sm_setup() {
         echo "define(\`confBAD_RCPT_THROTTLE', \`0')dnl"
         echo "define(\`confMAX_DAEMON_CHILDREN', \`0')dnl"
         echo "define(\`confCONNECTION_RATE_THROTTLE', \`0')dnl"
-        echo "define(\`confREFUSE_LA', \`0')dnl"
-        echo "define(\`confQUEUE_LA', \`0')dnl"
+        # a busy machine must not make sendmail queue or refuse: load is no signal here
+        echo "define(\`confREFUSE_LA', \`1000')dnl"
+        echo "define(\`confQUEUE_LA', \`1000')dnl"
         echo "define(\`SMART_HOST', \`relay:[127.0.0.1]')dnl"
         echo "define(\`MAIL_HUB', \`relay:[127.0.0.1]')dnl"
         echo "define(\`RELAY_MAILER_ARGS', \`TCP \$h $_sm_sinkport')dnl"
