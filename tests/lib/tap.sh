@@ -1,12 +1,12 @@
 # tests/lib/tap.sh - helpers for test scripts run by tests/run.
 # Source it; then use ok/fail/skip/check_eq/check_rc.
 
-# Results go to fd 3, the test's own standard output, so that a check
+# Results go to fd 8, the test's own standard output, so that a check
 # whose command is redirected (check_rc ... >file) still reports.
-exec 3>&1
-pass() { echo "ok - $*" >&3; }
-fail() { echo "not ok - $*" >&3; }
-skip() { echo "ok - $1 # SKIP ${2:-}" >&3; }
+exec 8>&1
+pass() { echo "ok - $*" >&8; }
+fail() { echo "not ok - $*" >&8; }
+skip() { echo "ok - $1 # SKIP ${2:-}" >&8; }
 
 # check NAME COMMAND...: pass when COMMAND succeeds.
 check() {
@@ -20,7 +20,7 @@ check_eq() {
         pass "$1"
     else
         fail "$1"
-        printf '#   expected: %s\n#   got:      %s\n' "$2" "$3" >&3
+        printf '#   expected: %s\n#   got:      %s\n' "$2" "$3" >&8
     fi
 }
 
