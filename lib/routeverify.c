@@ -127,7 +127,6 @@ typedef struct VERIFIER {
     long   *branch_mx;			/* per branch: MX entry of its subdomain */
     size_t *domain_mx;			/* MX entries of the domain */
     size_t  ndomain_mx;
-    long    domain_index_of_domain;
     int     setup_problems;
 } VERIFIER;
 
@@ -686,8 +685,10 @@ static int send_everywhere(WORKER *w, const char *local, const char *domain,
     } else if (v->branch_mx[b] >= 0) {
 	bad |= send_user(w, (size_t) v->branch_mx[b], local, domain, u, 0);
     }
-    bad |= send_user(w, (size_t) v->submission[u->branch], local, domain, u, 1);
-    if (other != u->branch)
+    /* A branch no server runs has no submission (a setup problem). */
+    if (v->submission[u->branch] >= 0)
+	bad |= send_user(w, (size_t) v->submission[u->branch], local, domain, u, 1);
+    if (other != u->branch && v->submission[other] >= 0)
 	bad |= send_user(w, (size_t) v->submission[other], local, domain, u, 0);
     return (bad);
 }
@@ -1227,15 +1228,15 @@ static void setup_entries(VERIFIER *v)
     }
     for (b = 0; b < topo->nbranches; b++) {
 	v->submission[b] = -1;
-	for (i = 0; i < v->nvs; i++)
+	for (s = -1, i = 0; i < v->nvs; i++)
 	    if (v->vs[i].branch == (long) b)
-		v->submission[b] = (long) v->nentries;
-	if (v->submission[b] < 0) {
+		s = (long) i;
+	if (s < 0) {
 	    setup_problem(v, "no server runs branch %s", topo->branches[b].name);
 	    continue;
 	}
-	add_entry(v, (int) server_of_host(v, topo->branches[b].host.name),
-		  ENTRY_SUBMISSION, -1, "submission");
+	v->submission[b] = (long) v->nentries;
+	add_entry(v, (int) s, ENTRY_SUBMISSION, -1, "submission");
     }
 }
 
@@ -1311,7 +1312,7 @@ static int thread_count(const VERIFY_OPTS *opts, size_t users)
 	n = 1;
     if (n > VERIFY_MAX_THREADS)
 	n = VERIFY_MAX_THREADS;
-    if (users < 10000)
+    if (users < 10000 && opts->threads == 0)
 	n = 1;				/* not worth a thread */
     return ((int) n);
 }

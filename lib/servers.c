@@ -7,11 +7,14 @@
  *	topology /etc/mailswitch/inkacoca.topology
  *	domain   inkacoca.org
  *	server   HOST ROLE MODE MAP...
+ *	users    BRANCH DIGEST
  *
  * ROLE is "switch", "backup" or "branch:NAME"; MODE the milter's mode
  * (rewrite or validate); the MAPs are given to the milter in that order.
  * Deployment scripts read it to know what goes where; maptool verify
- * reads it to know what each server runs.
+ * reads it to know what each server runs; the next maptool build reads
+ * the digests of the user lists to put the branches that gain users
+ * first.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,9 +38,37 @@ static void server_line(FILE *fp, const char *host, const char *role,
     putc('\n', fp);
 }
 
-int     servers_write(const TOPOLOGY *topo, const char *topology_path, FILE *fp)
+/* FNV-1a over every name and alias of the branch's users, in order. */
+uint64_t servers_users_digest(const TOPOLOGY *topo, size_t branch)
 {
-    size_t  i;
+    const TOPO_BRANCH *b = topo->branches + branch;
+    const TOPO_USER *u;
+    const TOPO_ALIAS *a;
+    uint64_t h = 1469598103934665603ULL;
+    const unsigned char *s;
+
+#define DIGEST(str, end) do { \
+	for (s = (const unsigned char *) (str); *s; s++) \
+	    h = (h ^ *s) * 1099511628211ULL; \
+	h = (h ^ (end)) * 1099511628211ULL; \
+    } while (0)
+
+    for (u = topo->users + b->first_user; u < topo->users + b->first_user + b->nusers; u++) {
+	DIGEST(u->name, '\n');
+	for (a = topo->aliases + u->first_alias; a < topo->aliases + u->first_alias + u->naliases; a++) {
+	    DIGEST(a->local, a->domain ? '@' : ' ');
+	    if (a->domain)
+		DIGEST(a->domain, ' ');
+	}
+    }
+#undef DIGEST
+    return (h);
+}
+
+int     servers_write(const TOPOLOGY *topo, const char *topology_path,
+		              const size_t *order, FILE *fp)
+{
+    size_t  i, b;
 
     fprintf(fp, "# servers - the mail servers of %s, written by maptool build.\n"
 	    "# One a line: server HOST ROLE MODE MAP...: run the milter in MODE\n"
@@ -47,15 +78,21 @@ int     servers_write(const TOPOLOGY *topo, const char *topology_path, FILE *fp)
 	    "# before one that loses them), and on each server its maps last to\n"
 	    "# first, with maptool install.\n", topo->domain);
     fprintf(fp, "topology %s\ndomain   %s\n", topology_path, topo->domain);
-    for (i = 0; i < topo->nbranches; i++)
-	server_line(fp, topo->branches[i].host.name, "branch", topo->branches[i].name,
-		    "rewrite", topo->branches[i].name, ROUTEGEN_DOMAIN);
+    for (i = 0; i < topo->nbranches; i++) {
+	b = order ? order[i] : i;
+	server_line(fp, topo->branches[b].host.name, "branch", topo->branches[b].name,
+		    "rewrite", topo->branches[b].name, ROUTEGEN_DOMAIN);
+    }
     for (i = 0; i < topo->nswitches; i++)
 	server_line(fp, topo->switches[i].name, "switch", 0, "rewrite",
 		    ROUTEGEN_SWITCH, 0);
     for (i = 0; i < topo->nbackups; i++)
 	server_line(fp, topo->backups[i].name, "backup", 0, "validate",
 		    ROUTEGEN_DOMAIN, 0);
+    fprintf(fp, "# Digests of the user lists, for the next build.\n");
+    for (i = 0; i < topo->nbranches; i++)
+	fprintf(fp, "users   %s %016llx\n", topo->branches[i].name,
+		(unsigned long long) servers_users_digest(topo, i));
     return (fflush(fp) == 0 && !ferror(fp) ? 0 : -1);
 }
 
@@ -122,6 +159,24 @@ static int set_once(char **field, const char *value)
     return (0);
 }
 
+/* users BRANCH DIGEST: for the server of that branch (listed before). */
+static const char *set_digest(SERVERS *ss, const char *branch, const char *hex)
+{
+    char   *end;
+    size_t  i;
+    unsigned long long d = strtoull(hex, &end, 16);
+
+    if (*hex == 0 || *end)
+	return ("users wants a branch and a hexadecimal digest");
+    for (i = 0; i < ss->count; i++)
+	if (ss->server[i].branch && strcmp(ss->server[i].branch, branch) == 0) {
+	    ss->server[i].users_digest = d;
+	    ss->server[i].has_digest = 1;
+	    return (0);
+	}
+    return ("users names a branch no server line has");
+}
+
 static const char *parse_line(SERVERS *ss, char *line, unsigned lineno)
 {
     char   *w[SERVERS_MAX_WORDS + 1], *s = line;
@@ -143,8 +198,10 @@ static const char *parse_line(SERVERS *ss, char *line, unsigned lineno)
 	return (set_once(&ss->topology, w[1]) < 0 ? "topology given twice" : 0);
     if (strcmp(w[0], "domain") == 0 && n == 2)
 	return (set_once(&ss->domain, w[1]) < 0 ? "domain given twice" : 0);
+    if (strcmp(w[0], "users") == 0 && n == 3)
+	return (set_digest(ss, w[1], w[2]));
     if (strcmp(w[0], "server") != 0)
-	return ("expected topology, domain or server");
+	return ("expected topology, domain, server or users");
     if ((grown = realloc(ss->server, (ss->count + 1) * sizeof(*grown))) == 0)
 	return ("out of memory");
     ss->server = grown;

@@ -5,6 +5,7 @@
  * servers.h - the "servers" file maptool build writes beside the tables:
  * each mail server, its role, the milter mode and the maps it runs with.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include "table.h"
 #include "topology.h"
@@ -20,6 +21,8 @@ typedef struct SERVER {
     int     validate;			/* milter mode validate */
     char   *maps[SERVER_MAX_MAPS];	/* file names in the build directory */
     size_t  nmaps;
+    uint64_t users_digest;		/* SERVER_BRANCH: of its user list */
+    int     has_digest;
     unsigned line;
 } SERVER;
 
@@ -33,11 +36,15 @@ typedef struct SERVERS {
 
 /*
  * Write the file for TOPO; TOPOLOGY_PATH is recorded for maptool verify.
- * Branches come first, then switches, then backups: the order to install
- * a new build in. Returns 0, or -1 on a write error.
+ * Branches come first, in ORDER (indices; null: as in the topology),
+ * then switches, then backups: the order to install a new build in.
+ * Returns 0, or -1 on a write error.
  */
 extern int servers_write(const TOPOLOGY *topo, const char *topology_path,
-			         FILE *fp);
+			         const size_t *order, FILE *fp);
+
+/* A digest of a branch's users and aliases, to notice a changed list. */
+extern uint64_t servers_users_digest(const TOPOLOGY *topo, size_t branch);
 
 /* Read it back; problems are reported and counted in *ERRORS. */
 extern SERVERS *servers_read(const char *path, TABLE_REPORT_FN report,

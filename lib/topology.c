@@ -266,11 +266,10 @@ static const char *name_problem(const char *name)
 }
 
 /* Lower-case copy of a host or domain name (DNS names fold). */
-static char *folded_name(TOPOLOGY *topo, const char *name)
+static char *folded_name(const char *name)
 {
     char   *s = xstrdup(name);
 
-    (void) topo;
     addr_fold(s, s);
     return (s);
 }
@@ -413,7 +412,7 @@ static void parse_domain(PARSER *p, int argc, char **argv)
 		 topo->domain_where.line);
 	return;
     }
-    topo->domain = folded_name(topo, argv[1]);
+    topo->domain = folded_name(argv[1]);
     topo->domain_where.file = topo->path;
     topo->domain_where.line = p->line;
     if ((why = host_problem(topo->domain)) != 0)
@@ -432,7 +431,7 @@ static void parse_relay(PARSER *p, int argc, char **argv)
 	return;
     }
     p->relay_line = p->line;
-    topo->relay = folded_name(topo, argv[1]);
+    topo->relay = folded_name(argv[1]);
     if ((why = host_problem(topo->relay)) != 0)
 	error_at(p, topo->path, p->line, "relay %s %s", argv[1], why);
 }
@@ -478,7 +477,7 @@ static TOPO_HOST *new_host(PARSER *p, BLOCK_KIND kind, const char *name)
 	p->block_index = topo->nbackups;
 	h = grow(&topo->backups, &topo->nbackups, sizeof(*h));
     }
-    h->name = folded_name(topo, name);
+    h->name = folded_name(name);
     h->where.file = topo->path;
     h->where.line = p->line;
     p->block = kind;
@@ -537,7 +536,7 @@ static void parse_role(PARSER *p, int argc, char **argv)
     int     i;
 
     r = grow(&topo->roles, &topo->nroles, sizeof(*r));
-    r->name = folded_name(topo, argv[1]);
+    r->name = folded_name(argv[1]);
     r->where.file = topo->path;
     r->where.line = p->line;
     if ((why = name_problem(r->name)) != 0)
@@ -638,7 +637,7 @@ static void set_host(PARSER *p, const char *value)
 		 h->where.line);
 	return;
     }
-    h->name = folded_name(p->topo, value);
+    h->name = folded_name(value);
     h->where.file = p->topo->path;
     h->where.line = p->line;
 }
@@ -649,7 +648,7 @@ static void set_subdomain(PARSER *p, const char *value)
 
     if (once(p, "subdomain", &b->subdomain_line) < 0)
 	return;
-    b->subdomain = folded_name(p->topo, value);
+    b->subdomain = folded_name(value);
 }
 
 static void set_users(PARSER *p, const char *value)

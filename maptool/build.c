@@ -41,6 +41,8 @@ typedef struct BUILD {
     TOPOLOGY *topo;
     VERIFY_OPTS verify;
     int     keep;			/* -k: keep a build that fails */
+    size_t *order;			/* branches, those that gain first */
+    size_t  gaining;
     size_t  tables, entries;
 } BUILD;
 
@@ -95,7 +97,7 @@ static int write_servers(const BUILD *b, size_t arg, FILE *fp)
     (void) arg;
     if (realpath(b->topology, real) == 0)
 	snprintf(real, sizeof(real), "%s", b->topology);
-    return (servers_write(b->topo, real, fp));
+    return (servers_write(b->topo, real, b->order, fp));
 }
 
 /* Write PATH with FN, flushed and synced. */
@@ -146,6 +148,84 @@ static int write_table(const BUILD *b, const char *name, WRITE_FN fn, size_t arg
     free(vut);
     free(db);
     return (r);
+}
+
+/* Quiet: problems with the previous build only make the order plainer. */
+static void ignore_report(void *ctx, const char *file, unsigned line,
+			          int is_error, const char *why)
+{
+    (void) ctx;
+    (void) file;
+    (void) line;
+    (void) is_error;
+    (void) why;
+}
+
+/* Does branch I have a user that the previous build's map of it lacks? */
+static int gains_users(const BUILD *b, const SERVERS *old, size_t i)
+{
+    const TOPOLOGY *topo = b->topo;
+    const TOPO_BRANCH *br = topo->branches + i;
+    const SERVER *s = 0;
+    char    path[PATH_MAX], key[TOPO_MAX_NAME + 260], err[512], *value;
+    MAP    *map;
+    size_t  k, u;
+    int     gains = 0, r;
+
+    for (k = 0; k < old->count; k++)
+	if (old->server[k].branch && strcmp(old->server[k].branch, br->name) == 0)
+	    s = old->server + k;
+    if (s && s->has_digest && s->users_digest == servers_users_digest(topo, i))
+	return (0);				/* the same list as before */
+    snprintf(path, sizeof(path), "%s/%s.db", b->dir, br->name);
+    if (s == 0 || (map = map_open_readonly(path, err, sizeof(err))) == 0)
+	return (1);				/* a new branch */
+    for (u = br->first_user; !gains && u < br->first_user + br->nusers; u++) {
+	snprintf(key, sizeof(key), "%s@%s", topo->users[u].name, topo->domain);
+	if ((r = map_lookup(map, key, &value)) > 0)
+	    free(value);
+	else
+	    gains = 1;
+    }
+    map_close(map);
+    return (gains);
+}
+
+/*
+ * The order to install the branches in: those that gain users first, so
+ * that no server sends a moved user's mail to a branch that does not
+ * know the user yet. Needs the previous build in DIR; without one, the
+ * topology's order.
+ */
+static int order_branches(BUILD *b)
+{
+    char    path[PATH_MAX];
+    SERVERS *old;
+    size_t  n = b->topo->nbranches, i, j = 0;
+    unsigned char *gains;
+    int     errors;
+
+    if ((b->order = malloc((n ? n : 1) * sizeof(size_t))) == 0
+	|| (gains = calloc(n ? n : 1, 1)) == 0) {
+	fprintf(stderr, "%s: out of memory\n", progname);
+	return (-1);
+    }
+    snprintf(path, sizeof(path), "%s/servers", b->dir);
+    if (access(path, F_OK) == 0
+	&& (old = servers_read(path, ignore_report, 0, &errors)) != 0) {
+	for (i = 0; i < n; i++)
+	    gains[i] = (unsigned char) gains_users(b, old, i);
+	servers_free(old);
+    }
+    for (i = 0; i < n; i++)
+	if (gains[i])
+	    b->order[j++] = i;
+    b->gaining = j;
+    for (i = 0; i < n; i++)
+	if (!gains[i])
+	    b->order[j++] = i;
+    free(gains);
+    return (0);
 }
 
 /* Every output file, in a table: name, writer, and whether it is a map. */
@@ -292,8 +372,17 @@ static int check_target(const char *dir)
     struct dirent *e;
     int     empty = 1;
 
-    if (stat(dir, &st) < 0)
-	return (errno == ENOENT ? 0 : -1);
+    if (lstat(dir, &st) < 0) {
+	if (errno == ENOENT)
+	    return (0);
+	fprintf(stderr, "%s: build: %s: %s\n", progname, dir, strerror(errno));
+	return (-1);
+    }
+    if (S_ISLNK(st.st_mode)) {
+	fprintf(stderr, "%s: build: %s is a symbolic link: name the directory "
+		"itself (it is replaced as a whole)\n", progname, dir);
+	return (-1);
+    }
     if (!S_ISDIR(st.st_mode)) {
 	fprintf(stderr, "%s: build: %s is not a directory\n", progname, dir);
 	return (-1);
@@ -351,14 +440,42 @@ static char *make_stage(const char *dir)
     return (stage);
 }
 
+/*
+ * Without RENAME_EXCHANGE (an old kernel, some file systems): move DIR
+ * aside, the new build in, and the old one out. DIR is briefly absent.
+ */
+static int replace_dir_in_steps(BUILD *b)
+{
+    char    aside[PATH_MAX];
+
+    snprintf(aside, sizeof(aside), "%s.old", b->stage);
+    if (rename(b->dir, aside) < 0)
+	return (-1);
+    if (rename(b->stage, b->dir) < 0) {
+	(void) rename(aside, b->dir);
+	return (-1);
+    }
+    if (remove_build(aside) < 0)
+	fprintf(stderr, "%s: warning: cannot remove the old build, now %s\n",
+		progname, aside);
+    return (0);
+}
+
 /* Put the new build in place of DIR: one atomic exchange if DIR exists. */
 static int replace_dir(BUILD *b)
 {
-    if (renameat2(AT_FDCWD, b->stage, AT_FDCWD, b->dir, RENAME_EXCHANGE) == 0) {
+    int     r;
+
+    if ((r = renameat2(AT_FDCWD, b->stage, AT_FDCWD, b->dir, RENAME_EXCHANGE)) == 0) {
 	if (remove_build(b->stage) < 0)
 	    fprintf(stderr, "%s: warning: cannot remove the old build, now %s\n",
 		    progname, b->stage);
-    } else if (errno != ENOENT || rename(b->stage, b->dir) < 0) {
+    } else if (errno == ENOENT) {
+	r = rename(b->stage, b->dir);
+    } else if (errno == EINVAL || errno == ENOSYS) {
+	r = replace_dir_in_steps(b);
+    }
+    if (r < 0) {
 	fprintf(stderr, "%s: build: cannot move %s to %s: %s\n", progname,
 		b->stage, b->dir, strerror(errno));
 	return (-1);
@@ -424,7 +541,9 @@ int     cmd_build(int argc, char **argv)
 	topology_free(b.topo);
 	return (EX_DATAERR);
     }
-    if (check_target(b.dir) < 0 || (b.stage = make_stage(b.dir)) == 0) {
+    if (check_target(b.dir) < 0 || order_branches(&b) < 0
+	|| (b.stage = make_stage(b.dir)) == 0) {
+	free(b.order);
 	topology_free(b.topo);
 	return (EX_CANTCREAT);
     }
@@ -451,7 +570,16 @@ int     cmd_build(int argc, char **argv)
     }
     if (status != 0 && !(b.keep && status == EX_DATAERR))
 	(void) remove_build(b.stage);
+    if (status == 0 && b.gaining > 0 && b.gaining < b.topo->nbranches) {
+	size_t  i;
+
+	printf("install the branches that gain users first:");
+	for (i = 0; i < b.gaining; i++)
+	    printf(" %s", b.topo->branches[b.order[i]].name);
+	printf(" (see %s/servers)\n", b.dir);
+    }
     fflush(stdout);
+    free(b.order);
     free(b.stage);
     topology_free(b.topo);
     return (status);

@@ -231,6 +231,9 @@ small_topology kt
 check_rc "a directory that is no build is not replaced" 73 "$M" build kt/t.topology -o keep
 check_eq "its files are untouched" precious "$(cat keep/file)"
 
+ln -s keep keeplink
+check_rc "a symbolic link as the build directory is refused" 73 "$M" build kt/t.topology -o keeplink
+
 small_topology re
 build_err re
 ino=$(stat -c %i re/out/switch.db)
@@ -250,3 +253,25 @@ check_eq "and no temporary directory" "" "$(ls -a re | grep build)"
 # --- usage --------------------------------------------------------------
 check_rc "build without -o is a usage error" 64 "$M" build ok/t.topology
 check_rc "a missing topology" 66 "$M" build nosuch.topology -o x
+
+# --- the install order: branches that gain users first -----------------
+small_topology mv
+build_err mv
+check_eq "a first build lists the branches as the topology does" "north south" \
+    "$(sed -n 's/^server .* branch:\([a-z]*\) .*/\1/p' mv/out/servers | tr '\n' ' ' | sed 's/ $//')"
+sed -i '/^carla$/d' mv/users/south
+printf 'carla carla@south.example.test\n' >>mv/users/north
+sed -i 's/^branch  north/branch  north/' mv/t.topology
+build_err mv
+check_eq "a user moving south to north: north is installed first" \
+    "install the branches that gain users first: north (see mv/out/servers)" "$(tail -n 1 mv.out)"
+printf 'zoe\n' >>mv/users/south
+build_err mv
+check_eq "a new user in the second branch puts it first" "south north" \
+    "$(sed -n 's/^server .* branch:\([a-z]*\) .*/\1/p' mv/out/servers | tr '\n' ' ' | sed 's/ $//')"
+build_err mv
+check_eq "an unchanged rebuild keeps the topology's order" "north south" \
+    "$(sed -n 's/^server .* branch:\([a-z]*\) .*/\1/p' mv/out/servers | tr '\n' ' ' | sed 's/ $//')"
+check_eq "the moved user's old address goes to the new branch, straight" \
+    "$(printf 'carla@south.example.test\tforward\tcarla@north.example.test')" \
+    "$("$M" query mv/out/domain.db carla@south.example.test)"

@@ -14,6 +14,8 @@
 #   net_available               why not, on stdout, when this cannot run
 #   net_init                    the bridge namespace
 #   net_host NAME IP            a host: namespace, veth, address, resolver
+#                               (NAME: letters, digits, hyphens; 13 at most)
+#   net_get KIND NAME           IP, FQDN or MILTER (its pid) of host NAME
 #   net_exec NAME CMD...        run CMD in NAME's namespace
 #   net_dns_start NAME DOMAIN ZONE   nsd on NAME, authoritative for DOMAIN
 #                               with ZONE's records (SOA and NS added)
@@ -69,6 +71,17 @@ _net_ns() {
     echo "${NET_PREFIX}$1"
 }
 
+# net_var KIND NAME: the shell variable holding KIND of host NAME (host
+# names may hold hyphens, variable names may not).
+net_var() {
+    echo "NET_$1_$(echo "$2" | tr -c 'A-Za-z0-9_\n' '_')"
+}
+
+# net_get KIND NAME: print that variable.
+net_get() {
+    eval "echo \"\$$(net_var "$1" "$2")\""
+}
+
 net_exec() {
     _ne_host=$1
     shift
@@ -101,7 +114,7 @@ net_host() {
         ip -n "$_nh_ns" addr add "$2/24" dev eth0 &&
         ip -n "$_nh_ns" link set eth0 up || return 1
     mkdir -p "/etc/netns/$_nh_ns" "$NET_DIR/$1" || return 1
-    eval "NET_IP_$1=\$2"
+    eval "$(net_var IP "$1")=\$2"
     NET_HOSTS="$NET_HOSTS $1"
 }
 
@@ -117,7 +130,7 @@ _net_resolvers() {
 # SOA, an NS (NAME itself) and FRAGMENT's records.
 net_dns_start() {
     _nd_dir=$NET_DIR/$1
-    eval "_nd_ip=\$NET_IP_$1"
+    _nd_ip=$(net_get IP "$1")
     NET_DOMAIN=$2
     {
         printf '$TTL 60\n%s. IN SOA ns.%s. hostmaster.%s. 1 60 60 600 60\n' "$2" "$2" "$2"
@@ -167,7 +180,7 @@ net_postfix() {
     shift 2
     pf_tree && pf_users || return 1
     _np_dir=$NET_DIR/$_np_name
-    eval "_np_ip=\$NET_IP_$_np_name"
+    _np_ip=$(net_get IP "$_np_name")
     mkdir -p "$_np_dir/etc" "$_np_dir/queue" "$_np_dir/data" "$_np_dir/meta" \
         "$_np_dir/mail" || return 1
     chown postfix "$_np_dir/data" "$_np_dir/mail" &&
@@ -244,7 +257,7 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
-    eval "NET_FQDN_$_np_name=\$_np_fqdn"
+    eval "$(net_var FQDN "$_np_name")=\$_np_fqdn"
 }
 
 # net_pf_start NAME...: start Postfix on each NAME, all at once (the
@@ -313,7 +326,7 @@ net_milter_start() {
         -u postfix -g postfix -o "mode=$_nm_mode" -P "$_nm_dir/milter.pid" \
         $_nm_maps >"$_nm_dir/milter.log" 2>&1 &
     NET_PIDS="$NET_PIDS $!"
-    eval "NET_MILTER_$_nm_host=\$!"
+    eval "$(net_var MILTER "$_nm_host")=\$!"
     net_wait 10 test -S "$_nm_dir/milter.sock" || {
         echo "net_milter_start $_nm_host: no socket" >&2
         cat "$_nm_dir/milter.log" >&2
@@ -322,7 +335,7 @@ net_milter_start() {
 }
 
 net_milter_reload() {
-    eval "_nl_pid=\$NET_MILTER_$1"
+    _nl_pid=$(net_get MILTER "$1")
     [ -n "$_nl_pid" ] && kill -USR1 "$_nl_pid"
 }
 

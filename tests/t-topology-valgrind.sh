@@ -1,0 +1,62 @@
+#!/bin/sh
+# t-topology-valgrind.sh - maptool build, verify and install under
+# valgrind: no invalid access, no uninitialised use, no leak (definite or
+# indirect), for good input and bad, with and without threads.
+. "$TOP/tests/lib/tap.sh"
+
+if ! command -v valgrind >/dev/null 2>&1; then
+    skip "maptool build under valgrind" "valgrind not installed"
+    exit 0
+fi
+cd "$T" || exit 1
+VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
+
+# vg NAME COMMAND...: COMMAND runs clean under valgrind (its own exit
+# status does not matter here, only valgrind's 99).
+vg() {
+    _n=$1; shift
+    $VG "$@" >"$T/vg.out" 2>"$T/vg.err"
+    if [ $? -eq 99 ]; then
+        fail "valgrind: $_n"
+        sed 's/^/#   /' "$T/vg.err" | head -n 40
+    else
+        pass "valgrind: $_n"
+    fi
+}
+
+mkdir -p t/users
+cat >t/t.topology <<'TOPO'
+domain  example.test
+switch  sw.example.test  priority 10  address 192.0.2.10
+switch  sw2.example.test priority 10  address 192.0.2.11
+backup  mx2.example.test priority 20  address 2001:db8::20
+branch  north host north-mail.example.test address 192.0.2.21 users users/north
+branch  south host south-mail.example.test address 192.0.2.22 users users/south
+role postmaster ana
+role team ana, carla, help@outside.test
+TOPO
+printf 'ana ana.b\nbruno old@north.example.test\n' >t/users/north
+printf 'carla\ndario dd old@south.example.test\n' >t/users/south
+
+vg "build (load-shared switches, IPv6, aliases, roles)" "$MAPTOOL" build t/t.topology -o out
+check "the build under valgrind verified" test -s out/servers
+vg "verify" "$MAPTOOL" verify out
+vg "verify in two threads" "$MAPTOOL" verify -j 2 -s 3 out
+vg "rebuild over an earlier build" "$MAPTOOL" build t/t.topology -o out
+cp out/switch.db live.db
+vg "install" "$MAPTOOL" install out/domain.db live.db
+vg "install refused" "$MAPTOOL" install t/t.topology live.db
+
+# Bad input: conflicts, a missing list, a broken build.
+cp -r t bad
+printf 'carla\npostmaster\nx+y\n' >>bad/users/north
+printf 'brnch west\n    priority 5\n' >>bad/t.topology
+vg "build with errors" "$MAPTOOL" build bad/t.topology -o badout
+sed -i 's#users/south#users/nowhere#' bad/t.topology
+vg "build with a missing user list" "$MAPTOOL" build bad/t.topology -o badout
+cp -r out broken
+printf 'carla@example.test carla\n' >>broken/north.vut
+"$MAPTOOL" compile -o broken/north.db broken/north.vut
+sed -i '/ south-mail/d; /^users *south /d' broken/servers
+vg "verify a broken build" "$MAPTOOL" verify broken
+vg "verify a missing build" "$MAPTOOL" verify nowhere
