@@ -73,6 +73,7 @@ deps-test:
 demo: all
 	@sh build-aux/install-deps demo
 	sh examples/demo
+	sh examples/inkacoca/demo
 
 install: all
 	mkdir -p $(DESTDIR)$(sbindir) $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(mandir)/man5
