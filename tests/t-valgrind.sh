@@ -3,25 +3,8 @@
 # no uninitialised use, no leak (definite or indirect), good input or bad.
 . "$TOP/tests/lib/tap.sh"
 
-if ! command -v valgrind >/dev/null 2>&1; then
-    skip "maptool under valgrind" "valgrind not installed"
-    exit 0
-fi
+. "$TOP/tests/lib/valgrind.sh"
 cd "$T" || exit 1
-VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
-
-# vg NAME COMMAND...: COMMAND runs clean under valgrind (its own exit
-# status does not matter here, only valgrind's 99).
-vg() {
-    _n=$1; shift
-    $VG "$@" >"$T/vg.out" 2>"$T/vg.err"
-    if [ $? -eq 99 ]; then
-        fail "valgrind: $_n"
-        sed 's/^/#   /' "$T/vg.err" | head -n 40
-    else
-        pass "valgrind: $_n"
-    fi
-}
 
 cat >t.vut <<'TABLE'
 diego1@inkacoca.org	diego1@lima.inkacoca.org
