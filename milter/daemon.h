@@ -41,4 +41,7 @@ extern void daemon_pidfile_remove(const char *path, int fd);
 extern int daemon_detach(char *err, size_t errlen);
 extern void daemon_ready(int fd);
 
+/* Give threads started from now on small stacks; -1 with a reason. */
+extern int daemon_thread_stacks(char *err, size_t errlen);
+
 #endif

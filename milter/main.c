@@ -329,6 +329,7 @@ static int start(const CONFIG *cfg, int *pid_fd)
 	|| (*pid_fd >= 0 && daemon_pidfile_write(*pid_fd, err,
 						 sizeof(err)) < 0)
 	|| watch_block_signals() < 0
+	|| daemon_thread_stacks(err, sizeof(err)) < 0
 	|| watch_start(err, sizeof(err)) < 0) {
 	msg_error("%s", err);
 	unstart(cfg, *pid_fd, 1);

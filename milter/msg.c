@@ -4,12 +4,19 @@
  * Exports msg_open(), msg_detach(), msg_close(), msg_info(), msg_warn(),
  * msg_error() and msg_facility(). Before msg_open() everything goes to
  * standard error only; after it, to syslog and, until msg_detach(), to
- * standard error as well. Safe to call from any thread: the only state
+ * standard error as well. When nothing listens on the syslog socket at
+ * msg_open(), syslog is left out (glibc would otherwise try to connect
+ * again for every line). Safe to call from any thread: the only state
  * is set before the first thread starts.
  */
+#include <errno.h>
+#include <paths.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <unistd.h>
 #include "msg.h"
 
 static const char *msg_ident = "mailswitch-milter";
@@ -37,10 +44,39 @@ int     msg_facility(const char *name)
     return (-1);
 }
 
+/* Does anything listen on the syslog socket? 0, or an errno value. */
+static int syslog_unreachable(void)
+{
+    static const int types[] = {SOCK_DGRAM, SOCK_STREAM};
+    struct sockaddr_un sun;
+    size_t  i;
+    int     fd, err = 0;
+
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    strncpy(sun.sun_path, _PATH_LOG, sizeof(sun.sun_path) - 1);
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+	if ((fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0)) < 0)
+	    return (errno);
+	err = connect(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0 ? errno : 0;
+	(void) close(fd);
+	if (err != EPROTOTYPE)
+	    break;
+    }
+    return (err);
+}
+
 void    msg_open(const char *ident, int facility, int to_stderr)
 {
+    int     err;
+
     msg_ident = ident;
     msg_stderr = to_stderr;
+    if ((err = syslog_unreachable()) != 0) {
+	msg_warn("syslog socket %s: %s; logging to standard error only",
+		 _PATH_LOG, strerror(err));
+	return;
+    }
     openlog(ident, LOG_PID | LOG_NDELAY, facility);
     msg_syslog = 1;
 }

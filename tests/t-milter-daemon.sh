@@ -63,6 +63,32 @@ check "stop: the stats file holds the last counters" \
     grep -q '^messages 1$' "$T/d.stats"
 DPID=
 
+# Syslog: lines go to /dev/log when something listens there; when nothing
+# does, the milter says so once and logs to standard error only. Each
+# case runs in a mount namespace with a /dev of its own.
+if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null 2>&1; then
+    skip "syslog" "needs root and unshare"
+else
+    for listen in 1 0; do
+        rm -rf "$T/ns$listen" && mkdir "$T/ns$listen" &&
+            cp "$T/table.db" "$T/ns$listen/" || fail "syslog: scratch dir"
+        MILTER_LUA=$MILTER_LUA unshare -m sh "$TOP/tests/milter/syslog-ns.sh" \
+            "$T/ns$listen" $listen
+        check_eq "syslog ($listen): the namespace ran" 0 $?
+        check "syslog ($listen): the recipient was rewritten" \
+            grep -q 'addrcpt <diego1@lima.inkacoca.org>' "$T/ns$listen/answers"
+    done
+    check "syslog: with a listener, the rewrite line reaches it (mail.info)" \
+        grep -q '^<22>.*mailswitch-milter\[[0-9]*\]: .*rewrite <diego1@inkacoca.org>' \
+        "$T/ns1/syslog"
+    check "syslog: with a listener, no word of a missing socket" \
+        sh -c "! grep -q 'syslog socket' '$T/ns1/stderr'"
+    check_eq "syslog: with none, said once" 1 \
+        "$(grep -c 'syslog socket /dev/log: .*; logging to standard error only' "$T/ns0/stderr")"
+    check "syslog: with none, the rewrite line is on standard error" \
+        grep -q 'rewrite <diego1@inkacoca.org>' "$T/ns0/stderr"
+fi
+
 # Privileges: open the socket as root, then run as nobody.
 if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
     skip "privileges" "needs root and user nobody"

@@ -1,0 +1,36 @@
+#!/bin/sh
+# syslog-ns.sh DIR LISTEN: run in a mount namespace of its own (unshare -m)
+# with an empty /dev. When LISTEN is 1 a datagram socket on /dev/log
+# collects what arrives into DIR/syslog; then mailswitch-milter starts in
+# the foreground (standard error to DIR/stderr), rewrites one recipient
+# and stops. Needs MILTER, MILTER_LUA and DIR/table.db.
+dir=$1 listen=$2
+mount -t tmpfs -o size=1m,mode=755 tmpfs /dev && mknod -m 666 /dev/null c 1 3 || exit 3
+: >"$dir/syslog"
+if [ "$listen" = 1 ]; then
+    python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+s.settimeout(20)
+with open(sys.argv[1], "ab", buffering=0) as out:
+    try:
+        while True:
+            out.write(s.recv(4096) + b"\n")
+    except socket.timeout:
+        pass' "$dir/syslog" &
+    lpid=$!
+    i=0
+    while [ ! -S /dev/log ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+fi
+"$MILTER" -f -p "unix:$dir/ns.sock" -m "$dir/table.db" >"$dir/stderr" 2>&1 &
+mpid=$!
+i=0
+while ! grep -q 'starting ' "$dir/stderr" && [ $i -lt 100 ]; do
+    sleep 0.1; i=$((i + 1))
+done
+printf 'rcpt <diego1@inkacoca.org>\neom\n' |
+    python3 "$MILTER_LUA/mtclient.py" "unix:$dir/ns.sock" 0x17f >"$dir/answers"
+kill "$mpid"
+wait "$mpid"
+[ -n "${lpid:-}" ] && { sleep 0.2; kill "$lpid"; wait "$lpid"; }
+exit 0
