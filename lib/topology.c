@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "addr.h"
@@ -498,6 +499,12 @@ static void open_backup(PARSER *p, int argc, char **argv)
     parse_attributes(p, argc - 2, argv + 2);
 }
 
+/* Branch names name files and default subdomains. */
+static int good_branch_name(const char *name)
+{
+    return (strspn(name, NAME_CHARS) == strlen(name) && name[0] != '-');
+}
+
 static void open_branch(PARSER *p, int argc, char **argv)
 {
     TOPOLOGY *topo = p->topo;
@@ -511,7 +518,7 @@ static void open_branch(PARSER *p, int argc, char **argv)
     b->name = xstrdup(argv[1]);
     b->where.file = topo->path;
     b->where.line = p->line;
-    if (strspn(b->name, NAME_CHARS) != strlen(b->name) || b->name[0] == '-')
+    if (!good_branch_name(b->name))
 	error_at(p, topo->path, p->line, "branch name %s: use lower-case "
 		 "letters, digits and hyphens (it names the branch's files)",
 		 b->name);
@@ -611,9 +618,11 @@ static void set_priority(PARSER *p, const char *value)
 	return;
     errno = 0;
     n = strtol(value, &end, 10);
-    if (*value == 0 || *end || errno || n < 0 || n > 65535)
+    if (*value == 0 || *end || errno || n < 0 || n > 65535) {
 	error_at(p, p->topo->path, p->line, "priority %s: an MX preference "
 		 "is a number from 0 to 65535", value);
+	n = -1;					/* compared with nothing */
+    }
     h->priority = (int) n;
 }
 
@@ -743,8 +752,15 @@ static void parse_topology_line(PARSER *p, char *line, size_t len)
 	return;
     }
     if (argc - 1 < k->min_args || argc - 1 > k->max_args) {
-	error_at(p, p->topo->path, p->line, "%s takes %s", k->name,
-		 k->min_args == k->max_args ? "one value" : "more values");
+	if (k->min_args == k->max_args)
+	    error_at(p, p->topo->path, p->line, "%s takes %d value%s", k->name,
+		     k->min_args, k->min_args == 1 ? "" : "s");
+	else if (argc - 1 < k->min_args)
+	    error_at(p, p->topo->path, p->line, "%s takes at least %d values",
+		     k->name, k->min_args);
+	else
+	    error_at(p, p->topo->path, p->line, "%s takes at most %d values",
+		     k->name, k->max_args);
 	return;
     }
     k->parse(p, argc, argv);
@@ -820,7 +836,7 @@ static void check_mx_hosts(PARSER *p)
 	if (h->priority_line == 0)
 	    error_at(p, h->where.file, h->where.line, "switch %s has no priority "
 		     "(its MX preference: add \"priority 10\")", h->name);
-	else if (h->priority > max_switch)
+	else if (h->priority >= 0 && h->priority > max_switch)
 	    max_switch = h->priority;
 	check_host(p, h, "switch");
     }
@@ -830,7 +846,8 @@ static void check_mx_hosts(PARSER *p)
 	if (h->priority_line == 0)
 	    error_at(p, h->where.file, h->where.line, "backup %s has no priority "
 		     "(its MX preference: add \"priority 20\")", h->name);
-	else if (max_switch >= 0 && h->priority <= max_switch)
+	else if (h->priority >= 0 && max_switch >= 0
+		 && h->priority <= max_switch)
 	    error_at(p, h->where.file, h->priority_line, "backup %s has priority "
 		     "%d: a backup MX needs a higher number than every switch "
 		     "(%d), or it would share their load", h->name, h->priority,
@@ -876,7 +893,7 @@ static void check_branch(PARSER *p, TOPO_BRANCH *b)
     if (b->users_path == 0)
 	error_at(p, b->where.file, b->where.line, "branch %s has no user list "
 		 "(add \"users PATH\")", b->name);
-    if (b->subdomain == 0 && topo->domain) {
+    if (b->subdomain == 0 && topo->domain && good_branch_name(b->name)) {
 	len = strlen(b->name) + strlen(topo->domain) + 2;
 	b->subdomain = xrealloc(0, len);
 	snprintf(b->subdomain, len, "%s.%s", b->name, topo->domain);
@@ -1085,8 +1102,15 @@ static void check_old_addresses(PARSER *p)
     }
 }
 
-/* Role targets: a user or alias of the domain, or an outside address. */
-static void check_role_target(PARSER *p, TOPO_ROLE *r, char **target)
+/*
+ * Role targets: a user or alias of the domain, or an outside address.
+ * Returns the user a target names, ROLE_OUTSIDE for an outside address,
+ * ROLE_BAD after an error.
+ */
+#define ROLE_OUTSIDE	(-1)
+#define ROLE_BAD	(-2)
+
+static long check_role_target(PARSER *p, TOPO_ROLE *r, char **target)
 {
     TOPOLOGY *topo = p->topo;
     char    local[ADDR_MAX + 1], *full;
@@ -1099,14 +1123,15 @@ static void check_role_target(PARSER *p, TOPO_ROLE *r, char **target)
 	if (addr_parse(*target, &addr, &why) < 0) {
 	    error_at(p, r->where.file, r->where.line, "role %s: target %s: %s",
 		     r->name, *target, why);
-	    return;
+	    return (ROLE_BAD);
 	}
 	addr_fold(addr.domain, addr.domain);
 	if (strcmp(addr.domain, topo->domain) != 0) {
-	    if (topology_in_domain(addr.domain, topo->domain))
-		error_at(p, r->where.file, r->where.line, "role %s: target %s: "
-			 "name users at %s itself", r->name, *target, topo->domain);
-	    return;				/* an outside address */
+	    if (!topology_in_domain(addr.domain, topo->domain))
+		return (ROLE_OUTSIDE);
+	    error_at(p, r->where.file, r->where.line, "role %s: target %s: "
+		     "name users at %s itself", r->name, *target, topo->domain);
+	    return (ROLE_BAD);
 	}
 	snprintf(local, sizeof(local), "%s", addr.local);
     } else {
@@ -1118,30 +1143,55 @@ static void check_role_target(PARSER *p, TOPO_ROLE *r, char **target)
 	error_at(p, r->where.file, r->where.line, "role %s: target %s is %s",
 		 r->name, *target, kind == TOPO_IS_ROLE ? "a role (name users "
 		 "or outside addresses)" : "no user of any branch");
-	return;
+	return (ROLE_BAD);
     }
     len = strlen(local) + strlen(topo->domain) + 2;
     full = xrealloc(0, len);
     snprintf(full, len, "%s@%s", local, topo->domain);
     free(*target);
     *target = full;
+    return (user_of(topo, kind, index));
 }
+
+/* Do targets I and J of R (with USERS from check_role_target) meet? */
+static int same_target(const TOPO_ROLE *r, const long *users, size_t i,
+		               size_t j)
+{
+    if (users[i] == ROLE_BAD || users[j] == ROLE_BAD)
+	return (0);
+    if (users[i] == ROLE_OUTSIDE || users[j] == ROLE_OUTSIDE)
+	return (users[i] == users[j]
+		&& strcasecmp(r->targets[i], r->targets[j]) == 0);
+    return (users[i] == users[j]);
+}
+
+
 
 static void check_roles(PARSER *p)
 {
     TOPOLOGY *topo = p->topo;
     TOPO_ROLE *r;
-    size_t  i, len;
+    size_t  i, j, len;
+    long   *users;
 
     for (r = topo->roles; r < topo->roles + topo->nroles; r++)
 	(void) enter_name(p, r->name, TOPO_IS_ROLE, r - topo->roles,
 			  r->where.file, r->where.line);
     for (r = topo->roles; r < topo->roles + topo->nroles; r++) {
 	len = strlen(r->name) + strlen(topo->domain) + 2;
+	users = xrealloc(0, r->ntargets * sizeof(*users));
 	for (i = 0; i < r->ntargets; i++) {
-	    check_role_target(p, r, r->targets + i);
+	    users[i] = check_role_target(p, r, r->targets + i);
 	    len += strlen(r->targets[i]) + 2;
+	    for (j = 0; j < i; j++)
+		if (same_target(r, users, i, j)) {
+		    error_at(p, r->where.file, r->where.line, "role %s: targets "
+			     "%s and %s are the same mailbox", r->name,
+			     r->targets[j], r->targets[i]);
+		    break;
+		}
 	}
+	free(users);
 	if (len > TABLE_MAX_LINE)
 	    error_at(p, r->where.file, r->where.line, "role %s: too many "
 		     "targets (its table line would pass %d bytes)", r->name,

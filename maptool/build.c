@@ -498,10 +498,14 @@ static int parse_opts(int argc, char **argv, BUILD *b)
 	    b->keep = 1;
 	    break;
 	case 's':
-	    b->verify.samples = atoi(optarg);
+	    if ((b->verify.samples = option_number("build", "-s", optarg,
+						   0, 10000)) < 0)
+		return (-1);
 	    break;
 	case 'j':
-	    b->verify.threads = atoi(optarg);
+	    if ((b->verify.threads = option_number("build", "-j", optarg,
+						   1, 64)) < 0)
+		return (-1);
 	    break;
 	default:
 	    usage_error("build: bad option");
@@ -510,10 +514,6 @@ static int parse_opts(int argc, char **argv, BUILD *b)
     }
     if (optind != argc - 1 || b->dir == 0) {
 	usage_error("build: name one TOPOLOGY and -o DIR");
-	return (-1);
-    }
-    if (b->verify.samples < 0 || b->verify.samples > 10000) {
-	usage_error("build: -s takes 0 to 10000");
 	return (-1);
     }
     b->topology = argv[optind];

@@ -7,7 +7,9 @@
  * live in lib/.
  */
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include "maptool.h"
@@ -51,6 +53,25 @@ void    usage_error(const char *fmt,...)
     va_end(ap);
     fprintf(stderr, "\n");
     usage(stderr);
+}
+
+/*
+ * The value of a numeric option: a whole number from MIN to MAX, or -1
+ * after a usage error naming CMD and OPT.
+ */
+int     option_number(const char *cmd, const char *opt, const char *arg,
+		              int min, int max)
+{
+    char   *end;
+    long    n;
+
+    errno = 0;
+    n = strtol(arg, &end, 10);
+    if (*arg == 0 || *end || errno || n < min || n > max) {
+	usage_error("%s: %s takes a number from %d to %d", cmd, opt, min, max);
+	return (-1);
+    }
+    return ((int) n);
 }
 
 /* Print a table problem as FILE:LINE: why, the form editors jump to. */

@@ -16,6 +16,8 @@ extern int cmd_install(int argc, char **argv);
 /* Shared by the commands. */
 extern const char *progname;
 extern void usage_error(const char *fmt,...);
+extern int option_number(const char *cmd, const char *opt, const char *arg,
+			         int min, int max);
 extern void report_line(void *ctx, const char *file, unsigned line,
 			        int is_error, const char *why);
 

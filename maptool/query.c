@@ -114,10 +114,8 @@ int     cmd_query(int argc, char **argv)
 	    trace = 1;
 	    break;
 	case 'H':
-	    if ((hops = atoi(optarg)) < 1 || hops > 100) {
-		usage_error("query: hops must be 1 to 100");
+	    if ((hops = option_number("query", "-H", optarg, 1, 100)) < 0)
 		return (EX_USAGE);
-	    }
 	    break;
 	default:
 	    usage_error("query: bad option");

@@ -16,18 +16,6 @@
 #include "maptool.h"
 
 /* A number option from MIN to MAX, or -1 after a usage message. */
-static int number(const char *what, const char *arg, int min, int max)
-{
-    char   *end;
-    long    n = strtol(arg, &end, 10);
-
-    if (*arg == 0 || *end || n < min || n > max) {
-	usage_error("verify: %s takes %d to %d", what, min, max);
-	return (-1);
-    }
-    return ((int) n);
-}
-
 int     cmd_verify(int argc, char **argv)
 {
     VERIFY_OPTS o;
@@ -47,15 +35,15 @@ int     cmd_verify(int argc, char **argv)
 	    topology = optarg;
 	    break;
 	case 's':
-	    if ((o.samples = number("-s", optarg, 0, 10000)) < 0)
+	    if ((o.samples = option_number("verify", "-s", optarg, 0, 10000)) < 0)
 		return (EX_USAGE);
 	    break;
 	case 'j':
-	    if ((o.threads = number("-j", optarg, 1, 64)) < 0)
+	    if ((o.threads = option_number("verify", "-j", optarg, 1, 64)) < 0)
 		return (EX_USAGE);
 	    break;
 	case 'p':
-	    if ((o.max_problems = number("-p", optarg, 0, 1000000)) < 0)
+	    if ((o.max_problems = option_number("verify", "-p", optarg, 0, 1000000)) < 0)
 		return (EX_USAGE);
 	    break;
 	default:

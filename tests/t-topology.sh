@@ -209,6 +209,14 @@ expect_error badname "^badname/users/south:3: user a\+b: a name may not hold"
 small_topology roletarget
 printf 'role sales nobody\n' >>roletarget/t.topology
 expect_error roletarget "^roletarget/t.topology:14: role sales: target nobody is no user of any branch$"
+small_topology roledup
+printf 'role sales ana, ana.b, x@outside.test, X@Outside.Test\n' >>roledup/t.topology
+expect_error roledup "^roledup/t.topology:14: role sales: targets ana@example.test and ana.b@example.test are the same mailbox$"
+expect_error roledup "^roledup/t.topology:14: role sales: targets x@outside.test and X@Outside.Test are the same mailbox$"
+small_topology roleok
+printf 'role sales ana, bruno, x@outside.test\n' >>roleok/t.topology
+build_err roleok
+check_eq "a role with distinct targets builds" 0 $?
 
 small_topology crlf
 printf 'erik\r\n' >>crlf/users/south
@@ -253,6 +261,17 @@ check_eq "and no temporary directory" "" "$(ls -a re | grep build)"
 # --- usage --------------------------------------------------------------
 check_rc "build without -o is a usage error" 64 "$M" build ok/t.topology
 check_rc "a missing topology" 66 "$M" build nosuch.topology -o x
+for opt in "-s abc" "-s -1" "-s 10001" "-j 0" "-j 65" "-j 2x"; do
+    out=$("$M" build $opt ok/t.topology -o bad-opt 2>&1)
+    check_eq "build $opt is a usage error (64)" 64 $?
+    check "build $opt: says which numbers it takes" \
+        grep -q "build: ${opt% *} takes a number from" <<EOF2
+$out
+EOF2
+done
+check "a bad option writes nothing" test ! -e bad-opt
+check_rc "verify -j abc is a usage error" 64 "$M" verify -j abc ok/out 2>/dev/null
+check_rc "query -H 0 is a usage error" 64 "$M" query -H 0 ok/out/switch.db x@y 2>/dev/null
 
 # --- the install order: branches that gain users first -----------------
 small_topology mv
