@@ -307,7 +307,8 @@ static int try_patterns(STATE *st, const STEP *step, const PARTS *p, char *out,
 	if (src->match == 0)
 	    continue;
 	value = 0;
-	line[0] = 0;
+	if (st->vut->trace)
+	    line[0] = 0;
 	r = src->match(src->ctx, p->formatted, &value,
 		       st->vut->trace ? line : 0, sizeof(line));
 	if (st->vut->trace && line[0])
@@ -500,6 +501,7 @@ static VUT_STATUS loop_reject(STATE *st, const char *why, const char *next)
 }
 
 static VUT_STATUS resolve_address(STATE *st, const char *address);
+static VUT_STATUS resolve_with(STATE *, const char *, char *, size_t);
 
 /* Record an error: member; it rejects only if nothing else results. */
 static VUT_STATUS member_rejects(STATE *st, const char *value)
@@ -549,10 +551,27 @@ static VUT_STATUS resolve_next(STATE *st, const char *current, const char *membe
     return (s);
 }
 
+/*
+ * The entry's value lives on the heap, not in this frame: a resolve is
+ * recursive, and the milter's short-lived threads must not reach deep
+ * enough into their stacks that every new thread faults pages in again.
+ */
 static VUT_STATUS resolve_address(STATE *st, const char *address)
 {
+    char   *value;
+    VUT_STATUS s;
+
+    if ((value = malloc(VALUE_MAX)) == 0)
+	return (set_error(st, "out of memory"));
+    s = resolve_with(st, address, value, VALUE_MAX);
+    free(value);
+    return (s);
+}
+
+static VUT_STATUS resolve_with(STATE *st, const char *address, char *value,
+			               size_t len)
+{
     PARTS   p;
-    char    value[VALUE_MAX];
     char   *current = st->chain[st->depth];
     const char *why;
     char   *member, *cursor;
@@ -570,7 +589,7 @@ static VUT_STATUS resolve_address(STATE *st, const char *address)
     if (p.addr.domain[0] == 0)
 	return (add_rcpt(st, p.formatted));
     split_local(&p);
-    if ((r = find_entry(st, &p, value, sizeof(value))) < 0)
+    if ((r = find_entry(st, &p, value, len)) < 0)
 	return (VUT_ERROR);
     if (r == 0)
 	return (add_rcpt(st, p.formatted));

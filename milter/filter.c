@@ -121,7 +121,9 @@ static int begin_transaction(CONN *conn)
 	conn->lookups[i].failed = &conn->map_failed;
 	conn->sources[i].lookup = lookup;
 	conn->sources[i].serves = serves;
-	conn->sources[i].match = match;
+	/* a map without patterns has no match step to try */
+	conn->sources[i].match = map_pattern_count(conn->maps->maps[i]->map)
+	    ? match : 0;
 	conn->sources[i].ctx = conn->lookups + i;
 	conn->sources[i].name = conn->maps->maps[i]->path;
     }

@@ -89,14 +89,16 @@ def read_reply(f):
 
 
 class Session:
-    def __init__(self, host, port):
-        self.sock = socket.create_connection((host, port), 30)
-        self.sock.settimeout(60)
+    """An SMTP session, greeted and EHLO sent (smtpc.py uses it too)."""
+
+    def __init__(self, host, port, timeout=60, helo="load.client.test"):
+        self.sock = socket.create_connection((host, port), min(timeout, 30))
+        self.sock.settimeout(timeout)
         self.f = self.sock.makefile("rb")
         code, text = read_reply(self.f)
         if code[0] != "2":
             raise EOFError("greeting %s %s" % (code, text))
-        code, text = self.cmd("EHLO load.client.test")
+        code, text = self.cmd("EHLO " + helo)
         if code[0] != "2":
             raise EOFError("ehlo %s %s" % (code, text))
 

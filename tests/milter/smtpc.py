@@ -25,24 +25,10 @@ FILE, waits until someone removes it (at most 60 s), then ends the data. Exit 0 
 ran to QUIT (whatever the replies), 1 when the connection failed.
 """
 import os
-import socket
 import sys
 import time
 
-
-def read_reply(f):
-    lines = []
-    while True:
-        line = f.readline()
-        if not line:
-            raise EOFError("connection closed")
-        line = line.decode("utf-8", "replace").rstrip("\r\n")
-        lines.append(line)
-        if len(line) < 4 or line[3] != "-":
-            break
-    code = lines[-1][:3]
-    text = " | ".join(l[4:] for l in lines)
-    return code, text
+from loadgen import Session, read_reply
 
 
 def main():
@@ -67,15 +53,8 @@ def main():
         raise SystemExit(__doc__)
     host, port = rcpts.pop(0).rsplit(":", 1)
     try:
-        sock = socket.create_connection((host, int(port)), timeout)
-        f = sock.makefile("rb")
-
-        def cmd(line):
-            sock.sendall(line.encode() + b"\r\n")
-            return read_reply(f)
-
-        read_reply(f)                               # greeting
-        cmd("EHLO client.test")
+        smtp = Session(host, int(port), timeout, "client.test")
+        cmd = smtp.cmd
         print("mail: %s %s" % cmd("MAIL FROM:<%s>" % sender))
         accepted = 0
         for r in rcpts:
@@ -92,18 +71,17 @@ def main():
                     % (sender, ident, ident,
                        time.strftime("%a, %d %b %Y %H:%M:%S +0000",
                                      time.gmtime()), ident))
-            sock.sendall(body.encode())
+            smtp.sock.sendall(body.encode())
             if hold:
                 open(hold, "w").close()
                 end = time.time() + 60
                 while os.path.exists(hold) and time.time() < end:
                     time.sleep(0.05)
-            sock.sendall(b".\r\n")
-            print("eom: %s %s" % read_reply(f))
+            smtp.sock.sendall(b".\r\n")
+            print("eom: %s %s" % read_reply(smtp.f))
         else:
             print("data: skipped")
-        cmd("QUIT")
-        sock.close()
+        smtp.close()
     except (OSError, EOFError) as e:
         print("error: %s" % e)
         return 1
