@@ -406,6 +406,19 @@ static int check_target(const char *dir)
     return (0);
 }
 
+/* A rebuilt DIR keeps the old one's mode, and its owner when we may. */
+static void keep_owner_and_mode(const char *stage, const char *dir)
+{
+    struct stat st;
+
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+	return;
+    if ((geteuid() == 0 && chown(stage, st.st_uid, st.st_gid) < 0)
+	|| chmod(stage, st.st_mode & 07777) < 0)
+	fprintf(stderr, "%s: warning: %s: cannot keep the owner and mode of "
+		"%s: %s\n", progname, stage, dir, strerror(errno));
+}
+
 /* A fresh directory beside DIR: ".NAME.build.XXXXXX". */
 static char *make_stage(const char *dir)
 {
@@ -466,6 +479,7 @@ static int replace_dir(BUILD *b)
 {
     int     r;
 
+    keep_owner_and_mode(b->stage, b->dir);
     if ((r = renameat2(AT_FDCWD, b->stage, AT_FDCWD, b->dir, RENAME_EXCHANGE)) == 0) {
 	if (remove_build(b->stage) < 0)
 	    fprintf(stderr, "%s: warning: cannot remove the old build, now %s\n",

@@ -251,6 +251,15 @@ check_eq "a rebuild replaces the whole directory" \
     "$(printf 'erik@example.test\tforward\terik@south.example.test')" \
     "$("$M" query re/out/switch.db erik@example.test)"
 check "the rebuild wrote new maps" test "$(stat -c %i re/out/switch.db)" != "$ino"
+chmod 750 re/out
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+    chown nobody re/out
+fi
+owner=$(stat -c %U re/out) ino=$(stat -c %i re/out)
+build_err re
+check "a third build replaced the directory" test "$(stat -c %i re/out)" != "$ino"
+check_eq "a rebuild keeps the build directory's mode" 750 "$(stat -c %a re/out)"
+check_eq "and its owner" "$owner" "$(stat -c %U re/out)"
 printf 'carla\n' >>re/users/north
 build_err re
 check_eq "a failed rebuild leaves the old build as it was" \
