@@ -8,10 +8,10 @@
  * sensibly, so it aborts with a message (as Postfix's mymalloc does).
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "htable.h"
+#include "xalloc.h"
 
 typedef struct SLOT {
     const char *key;
@@ -32,17 +32,6 @@ static uint64_t hash_string(const char *s)
     while (*s)
 	h = (h ^ (unsigned char) *s++) * 1099511628211ULL;
     return (h);
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void   *p = calloc(n, size);
-
-    if (p == 0) {
-	fprintf(stderr, "fatal: out of memory\n");
-	abort();
-    }
-    return (p);
 }
 
 HTABLE *htable_create(size_t expect)

@@ -43,6 +43,7 @@
 #include "servers.h"
 #include "table.h"
 #include "vut.h"
+#include "xalloc.h"
 #include "zone.h"
 
 #define VERIFY_MAX_HOPS		8	/* servers one message may pass */
@@ -162,19 +163,6 @@ typedef struct WORKER {
     size_t  begin, end;			/* users */
     int     index, nworkers;
 } WORKER;
-
-/* Memory: failing here ends the program, as htable.c does. */
-
-static void *xrealloc(void *ptr, size_t size)
-{
-    void   *p = realloc(ptr, size ? size : 1);
-
-    if (p == 0) {
-	fprintf(stderr, "fatal: out of memory\n");
-	abort();
-    }
-    return (p);
-}
 
 /* Per-user strings: offsets stay valid while the buffer grows. */
 static size_t save_string(WORKER *w, const char *s)

@@ -42,6 +42,7 @@
 #include "htable.h"
 #include "topology.h"
 #include "vut.h"
+#include "xalloc.h"
 
 #define TOPO_MAX_ARGS	32		/* words on one topology line */
 #define DEFAULT_REJECT	"550 5.1.1 User unknown"
@@ -99,26 +100,6 @@ static void warning_at(PARSER *p, const char *file, unsigned line,
     va_start(ap, fmt);
     vreport(p, file, line, 0, fmt, ap);
     va_end(ap);
-}
-
-/* Memory: a failure here ends the program, as htable.c's does. */
-
-static void *xrealloc(void *ptr, size_t size)
-{
-    void   *p = realloc(ptr, size ? size : 1);
-
-    if (p == 0) {
-	fprintf(stderr, "fatal: out of memory\n");
-	abort();
-    }
-    return (p);
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t  len = strlen(s) + 1;
-
-    return (memcpy(xrealloc(0, len), s, len));
 }
 
 /* Grow *ARRAY of *N items of SIZE bytes by one zeroed item; return it. */
@@ -1164,8 +1145,6 @@ static int same_target(const TOPO_ROLE *r, const long *users, size_t i,
 		&& strcasecmp(r->targets[i], r->targets[j]) == 0);
     return (users[i] == users[j]);
 }
-
-
 
 static void check_roles(PARSER *p)
 {
