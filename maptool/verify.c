@@ -15,7 +15,6 @@
 #include "topology.h"
 #include "maptool.h"
 
-/* A number option from MIN to MAX, or -1 after a usage message. */
 int     cmd_verify(int argc, char **argv)
 {
     VERIFY_OPTS o;

@@ -3,9 +3,10 @@
  *
  * Exports daemon_user(), daemon_drop(), daemon_pidfile_open(),
  * daemon_pidfile_write(), daemon_pidfile_remove(), daemon_detach(),
- * daemon_ready() and daemon_thread_stacks(). The pid file is opened and locked (flock) before the
- * fork and before privileges are dropped, so it may live in a directory
- * only root can write; the lock passes to the child with the descriptor.
+ * daemon_ready() and daemon_thread_stacks(). The pid file is opened and
+ * locked (flock) before the fork and before privileges are dropped, so it
+ * may live in a directory only root can write; the lock passes to the
+ * child with the descriptor.
  */
 #include <errno.h>
 #include <fcntl.h>
