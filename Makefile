@@ -16,12 +16,19 @@ WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 ifeq ($(SANITIZE),1)
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
-ALL_CFLAGS = $(CFLAGS) $(WARN) $(SAN) -D_GNU_SOURCE -Ilib \
+ALL_CFLAGS = $(CFLAGS) $(WARN) $(SAN) -D_GNU_SOURCE -Ilib/util -Ilib -Itopology \
 	-DMAILSWITCH_VERSION='"$(PACKAGE_VERSION)"' $(PCRE2_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
-LIB_SRCS = $(wildcard lib/*.c)
-LIB_OBJS = $(LIB_SRCS:.c=.o)
+# Three layers, each a static library; each includes only from those
+# below it (tests/t-layers.sh checks): util (no mail knowledge), the
+# virtusertable core, the topology.
+UTIL_OBJS = $(patsubst %.c,%.o,$(wildcard lib/util/*.c))
+CORE_OBJS = $(patsubst %.c,%.o,$(wildcard lib/*.c))
+TOPO_OBJS = $(patsubst %.c,%.o,$(wildcard topology/*.c))
+UTIL_LIB = lib/util/libmsutil.a
+CORE_LIB = lib/libmailswitch.a
+TOPO_LIB = topology/libtopology.a
 MAPTOOL_OBJS = $(patsubst %.c,%.o,$(wildcard maptool/*.c))
 MILTER_OBJS = $(patsubst %.c,%.o,$(wildcard milter/*.c))
 UNIT_OBJS = $(patsubst %.c,%.o,$(wildcard tests/unit/*.c))
@@ -48,21 +55,28 @@ FLAGS_ID = $(CC) $(ALL_CFLAGS) $(CPPFLAGS) $(ALL_LDFLAGS)
 .build-flags: FORCE
 	@echo '$(FLAGS_ID)' | cmp -s - $@ 2>/dev/null || echo '$(FLAGS_ID)' >$@
 
-%.o: %.c $(wildcard lib/*.h) $(wildcard maptool/*.h) $(wildcard milter/*.h) config.mk .build-flags
+HEADERS = $(wildcard lib/util/*.h lib/*.h topology/*.h maptool/*.h milter/*.h)
+%.o: %.c $(HEADERS) config.mk .build-flags
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
-lib/libmailswitch.a: $(LIB_OBJS)
-	rm -f $@ && ar rcs $@ $(LIB_OBJS)
+$(UTIL_LIB): $(UTIL_OBJS)
+	rm -f $@ && ar rcs $@ $(UTIL_OBJS)
+$(CORE_LIB): $(CORE_OBJS)
+	rm -f $@ && ar rcs $@ $(CORE_OBJS)
+$(TOPO_LIB): $(TOPO_OBJS)
+	rm -f $@ && ar rcs $@ $(TOPO_OBJS)
 
-maptool/maptool: $(MAPTOOL_OBJS) lib/libmailswitch.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(MAPTOOL_OBJS) lib/libmailswitch.a $(LIBS)
+# Linked top layer first, so each library resolves into the ones below.
+maptool/maptool: $(MAPTOOL_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAPTOOL_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB) $(LIBS)
 
-milter/mailswitch-milter: $(MILTER_OBJS) lib/libmailswitch.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(MILTER_OBJS) lib/libmailswitch.a $(LIBS) $(MILTER_LIBS)
+# The milter links the core and util layers only, never the topology.
+milter/mailswitch-milter: $(MILTER_OBJS) $(CORE_LIB) $(UTIL_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MILTER_OBJS) $(CORE_LIB) $(UTIL_LIB) $(LIBS) $(MILTER_LIBS)
 
 tests/unit/%.o: ALL_CFLAGS += $(CHECK_CFLAGS)
-tests/unit/unit: $(UNIT_OBJS) lib/libmailswitch.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJS) lib/libmailswitch.a $(LIBS) $(CHECK_LIBS)
+tests/unit/unit: $(UNIT_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB) $(LIBS) $(CHECK_LIBS)
 
 check: deps-test all
 	tests/run
@@ -82,7 +96,7 @@ install: all
 	$(if $(MAN5),$(INSTALL) -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5/)
 
 clean:
-	rm -f lib/*.o lib/*.a maptool/*.o maptool/maptool milter/*.o \
+	rm -f lib/util/*.o lib/util/*.a lib/*.o lib/*.a topology/*.o topology/*.a maptool/*.o maptool/maptool milter/*.o \
 		milter/mailswitch-milter tests/unit/*.o tests/unit/unit .build-flags
 	rm -rf tests/log
 

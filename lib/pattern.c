@@ -5,8 +5,8 @@
  * table readers; pattern_store_value() and pattern_parse_stored() for the
  * stored form (a sequence number before the value keeps file order in a
  * hash map); and the PATTERN_SET: pattern_set_create(), _add(),
- * _finish(), _count(), _key(), _value(), _limits(), _match(), _sample()
- * and _free(). A set is compiled once (with JIT where the library has
+ * _finish(), _count(), _key(), _value(), _regex(), _limits(), _match(),
+ * _test() and _free(). A set is compiled once (with JIT where the library has
  * it) and then only read, so matches may come from several threads;
  * each match has its own match data and is bounded by a match, depth
  * and heap limit. Cheap tests computed at load skip most patterns
@@ -25,7 +25,6 @@
 #include "addr.h"
 #include "htable.h"
 #include "pattern.h"
-#include "regex_sample.h"
 #include "vut.h"
 
 /* The flags that may follow the closing "/". */
@@ -766,23 +765,34 @@ int     pattern_set_match(const PATTERN_SET *set, const char *address,
     return (0);
 }
 
-int     pattern_set_sample(const PATTERN_SET *set, size_t i, char *buf,
-			           size_t len)
+int     pattern_set_regex(const PATTERN_SET *set, size_t i, const char **text,
+			          size_t *len)
+{
+    char    why[256];
+    REGEX   re;
+
+    if (parse_key(set->patterns[i].key, &re, why, sizeof(why)) < 0)
+	return (-1);
+    *text = re.text;
+    *len = re.len;
+    return (0);
+}
+
+int     pattern_set_test(const PATTERN_SET *set, size_t i, const char *address)
 {
     const PATTERN *p = set->patterns + i;
     pcre2_match_data *md;
-    char    why[256], subject[ADDR_MAX + 1 + SUBJECT_PAD];
-    REGEX   re;
+    char    subject[ADDR_MAX + 1 + SUBJECT_PAD];
+    size_t  len = strlen(address);
     int     rc;
 
-    if (parse_key(p->key, &re, why, sizeof(why)) < 0
-	|| regex_sample(re.text, re.len, buf, len) < 0
+    if (len > ADDR_MAX
 	|| (md = pcre2_match_data_create(set->max_pairs, 0)) == 0)
 	return (-1);
-    rc = pcre2_match(p->code, (PCRE2_SPTR) padded(buf, strlen(buf), subject,
-		     sizeof(subject)), strlen(buf), 0, 0, md, set->mctx);
+    rc = pcre2_match(p->code, (PCRE2_SPTR) padded(address, len, subject,
+		     sizeof(subject)), len, 0, 0, md, set->mctx);
     pcre2_match_data_free(md);
-    return (rc > 0 ? 0 : -1);
+    return (rc > 0 ? 1 : rc == PCRE2_ERROR_NOMATCH ? 0 : -1);
 }
 
 static void free_bucket(void *ctx, const char *key, void *value)

@@ -89,12 +89,13 @@ extern void pattern_set_limits(PATTERN_SET *set, uint32_t match_limit,
 extern int pattern_set_match(const PATTERN_SET *set, const char *address,
 			             char **value, char *trace, size_t tracelen);
 
-/*
- * An address pattern I matches, derived from its regex (one path
- * through it, checked by matching), into BUF; -1 when none was found.
- */
-extern int pattern_set_sample(const PATTERN_SET *set, size_t i, char *buf,
-			              size_t len);
+/* The regex of pattern I (between the slashes); -1 if its key is bad. */
+extern int pattern_set_regex(const PATTERN_SET *set, size_t i,
+			             const char **text, size_t *len);
+
+/* Does pattern I alone match ADDRESS? 1 yes, 0 no, -1 failed. */
+extern int pattern_set_test(const PATTERN_SET *set, size_t i,
+			            const char *address);
 
 extern void pattern_set_free(PATTERN_SET *set);
 

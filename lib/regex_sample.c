@@ -1,7 +1,8 @@
 /*
  * regex_sample.c - a string a regular expression should match, for probes.
  *
- * Exports regex_sample(). A small recursive descent over the text of a
+ * Exports regex_sample(), and regex_sample_pattern() for one entry of a
+ * PATTERN_SET (the sample, confirmed by matching). A small recursive descent over the text of a
  * PCRE2 regex: alternatives, then atoms each with its quantifier. The
  * first branch of an alternation is taken, lookarounds and option
  * settings emit nothing, a class gives one of its members (a letter or
@@ -12,6 +13,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pattern.h"
 #include "regex_sample.h"
 
 #define MAX_REPEAT	64		/* the most copies of one atom */
@@ -466,4 +468,16 @@ int     regex_sample(const char *re, size_t len, char *buf, size_t buflen)
 	g.bad = 1;			/* an unbalanced ")" */
     buf[g.bad ? 0 : g.n] = 0;
     return (g.bad ? -1 : 0);
+}
+
+int     regex_sample_pattern(const PATTERN_SET *set, size_t i, char *buf,
+			             size_t len)
+{
+    const char *re;
+    size_t  relen;
+
+    if (pattern_set_regex(set, i, &re, &relen) < 0
+	|| regex_sample(re, relen, buf, len) < 0)
+	return (-1);
+    return (pattern_set_test(set, i, buf) == 1 ? 0 : -1);
 }

@@ -16,4 +16,12 @@
  */
 extern int regex_sample(const char *re, size_t len, char *buf, size_t buflen);
 
+/*
+ * An address pattern I of SET matches, derived from its regex and
+ * confirmed by matching, into BUF; -1 when none was found.
+ */
+struct PATTERN_SET;
+extern int regex_sample_pattern(const struct PATTERN_SET *set, size_t i,
+				        char *buf, size_t len);
+
 #endif

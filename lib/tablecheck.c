@@ -18,6 +18,7 @@
 #include "tablecheck.h"
 #include "htable.h"
 #include "pattern.h"
+#include "regex_sample.h"
 #include "vut.h"
 
 #define PROBE_USER	"mailswitch-check-probe"
@@ -178,7 +179,7 @@ static void probe_pattern(CHECKER *ck, const TABLE_ENTRY *e)
     long    i;
 
     if (set == 0 || (i = pattern_index(set, e)) < 0
-	|| pattern_set_sample(set, i, probe, sizeof(probe)) < 0) {
+	|| regex_sample_pattern(set, i, probe, sizeof(probe)) < 0) {
 	say(ck, e, 0, "found no address this pattern matches, so it is "
 	    "not probed for routing loops");
 	ck->stats->warnings++;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "map.h"
 #include "pattern.h"
+#include "regex_sample.h"
 #include "table.h"
 #include "vut.h"
 #include "unit.h"
@@ -509,7 +510,7 @@ START_TEST(test_sample)
     PATTERN_SET *set = set_of(keys);
     char    buf[256];
 
-    ck_assert_int_eq(pattern_set_sample(set, 0, buf, sizeof(buf)) == 0, samples[_i].found);
+    ck_assert_int_eq(regex_sample_pattern(set, 0, buf, sizeof(buf)) == 0, samples[_i].found);
     pattern_set_free(set);
 }
 END_TEST
