@@ -129,6 +129,7 @@ static int probe_map(MAP *map, char *err, size_t errlen)
 
 #define SCAN_GROW	1		/* note_domain(): out of room */
 #define SCAN_PATTERN	2		/* note_domain(): a bad pattern */
+#define SCAN_NOMEM	3		/* note_domain(): out of memory */
 
 /* Keep a pattern entry for compiling once the scan is over. */
 static int note_pattern(MAP *map, const char *key, const char *stored)
@@ -173,8 +174,8 @@ static int note_domain(void *ctx, const char *key, const char *value)
     memcpy(grown, at + 1, len);
     addr_fold(grown, grown);
     map->domain_len += len;
-    htable_insert(map->domains, grown, grown);
-    return (0);
+    return (htable_insert(map->domains, grown, grown) == HTABLE_NOMEM ?
+	    SCAN_NOMEM : 0);
 }
 
 static int scan_domains(MAP *map, char *err, size_t errlen)
@@ -187,13 +188,16 @@ static int scan_domains(MAP *map, char *err, size_t errlen)
 	free(map->domain_text);
 	pattern_set_free(map->patterns);
 	map->domain_len = 0;
+	map->domains = 0;
+	map->patterns = 0;
 	if ((map->domain_text = malloc(map->domain_cap)) == 0
-	    || (map->patterns = pattern_set_create()) == 0) {
+	    || (map->patterns = pattern_set_create()) == 0
+	    || (map->domains = htable_create(16)) == 0
+	    || (r = map_walk(map, note_domain, map)) == SCAN_NOMEM) {
 	    snprintf(err, errlen, "%s: out of memory", map->path);
 	    return (-1);
 	}
-	map->domains = htable_create(16);
-	if ((r = map_walk(map, note_domain, map)) == 0)
+	if (r == 0)
 	    break;
 	if (r == SCAN_PATTERN) {
 	    snprintf(err, errlen, "%s: %s", map->path, map->pattern_err);

@@ -500,7 +500,10 @@ static int file_pattern(PATTERN_SET *set, size_t i)
     if ((b = htable_find(set->by_domain, at + 1)) == 0) {
 	if ((b = calloc(1, sizeof(*b))) == 0)
 	    return (-1);
-	htable_insert(set->by_domain, at + 1, b);
+	if (htable_insert(set->by_domain, at + 1, b) == HTABLE_NOMEM) {
+	    free(b);
+	    return (-1);
+	}
     }
     return (bucket_add(b, i));
 }

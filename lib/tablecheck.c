@@ -20,6 +20,7 @@
 #include "pattern.h"
 #include "regex_sample.h"
 #include "vut.h"
+#include "xalloc.h"
 
 #define PROBE_USER	"mailswitch-check-probe"
 
@@ -60,7 +61,7 @@ static DOMAIN *domain_of(CHECKER *ck, const char *domain)
     DOMAIN *d = htable_find(ck->domains, domain);
 
     if (d == 0 && (d = calloc(1, sizeof(*d))) != 0)
-	htable_insert(ck->domains, domain, d);
+	xhtable_insert(ck->domains, domain, d);
     return (d);
 }
 
@@ -88,7 +89,7 @@ static void index_domains(CHECKER *ck)
 	len += strlen(t->entries[i].key) + 1;
     if ((ck->users_text = p = malloc(len + 1)) == 0)
 	return;
-    ck->domains = htable_create(64);
+    ck->domains = xhtable_create(64);
     for (i = 0; i < t->count; i++) {
 	const char *key = t->entries[i].key, *at = strrchr(key, '@');
 	DOMAIN *d;

@@ -1010,12 +1010,12 @@ static int load_map(VERIFIER *v, size_t i)
     if (ts->table == 0)
 	return (-1);
     /* The domains of literal keys, as map_serves() knows them. */
-    ts->domains = htable_create(16);
+    ts->domains = xhtable_create(16);
     for (e = 0; e < ts->table->count; e++)
 	if (ts->table->entries[e].seq == 0
 	    && (at = strrchr(ts->table->entries[e].key, '@')) != 0
 	    && htable_find(ts->domains, at + 1) == 0)
-	    htable_insert(ts->domains, at + 1, ts);
+	    xhtable_insert(ts->domains, at + 1, ts);
     /* Build the lookup index now, before threads share the table. */
     if (table_lookup(ts->table, "@", &value) > 0)
 	free(value);
@@ -1079,7 +1079,7 @@ static long domain_slot(VERIFIER *v, const char *domain)
 	return ((long) d - 1);
     v->domains = xrealloc(v->domains, (v->ndomains + 1) * sizeof(char *));
     v->domains[v->ndomains] = domain;
-    htable_insert(v->domain_index, domain, (void *) (uintptr_t) (v->ndomains + 1));
+    xhtable_insert(v->domain_index, domain, (void *) (uintptr_t) (v->ndomains + 1));
     return ((long) v->ndomains++);
 }
 
@@ -1233,7 +1233,7 @@ static void setup_routes(VERIFIER *v)
     const TOPOLOGY *topo = v->topo;
     size_t  s, d;
 
-    v->domain_index = htable_create(16 + topo->nbranches);
+    v->domain_index = xhtable_create(16 + topo->nbranches);
     domain_slot(v, topo->domain);
     domain_slot(v, topo->relay);
     for (d = 0; d < topo->nbranches; d++)

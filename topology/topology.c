@@ -370,7 +370,7 @@ static int enter_name(PARSER *p, const char *name, TOPO_KIND kind, size_t index,
 	error_at(p, file, line, "%s %s is already %s", what[kind], name, desc);
 	return (-1);
     }
-    htable_insert(topo->names, name, pack_name(kind, index));
+    xhtable_insert(topo->names, name, pack_name(kind, index));
     return (0);
 }
 
@@ -963,7 +963,7 @@ static void add_old_address(PARSER *p, const TOPO_BRANCH *b, char *word,
 		 was->line);
 	return;
     }
-    htable_insert(topo->old, keep(topo, xstrdup(word)),
+    xhtable_insert(topo->old, keep(topo, xstrdup(word)),
 		  (void *) (uintptr_t) (topo->naliases + 1));
     *at = 0;				/* local part and domain apart */
     new_alias(topo, word, at + 1, user, line);
@@ -1210,8 +1210,8 @@ TOPOLOGY *topology_load(const char *path, TABLE_REPORT_FN report, void *ctx)
     topo = xrealloc(0, sizeof(*topo));
     memset(topo, 0, sizeof(*topo));
     topo->path = xstrdup(path);
-    topo->names = htable_create(1024);
-    topo->old = htable_create(16);
+    topo->names = xhtable_create(1024);
+    topo->old = xhtable_create(16);
     memset(&p, 0, sizeof(p));
     p.topo = topo;
     p.report = report;

@@ -4,14 +4,15 @@
  * Exports htable_create(), htable_insert(), htable_find(),
  * htable_count(), htable_walk() and htable_free(). Keys belong to the
  * caller and must outlive the table. Insert returns null on success or
- * the existing value; on allocation failure the program cannot go on
- * sensibly, so it aborts with a message (as Postfix's mymalloc does).
+ * the existing value. Nothing here aborts: running out of memory makes
+ * create return null and insert return HTABLE_NOMEM, so that a daemon
+ * can give up one reload and keep serving (see xalloc.h for callers that
+ * may simply exit).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "htable.h"
-#include "xalloc.h"
 
 typedef struct SLOT {
     const char *key;
@@ -34,13 +35,21 @@ static uint64_t hash_string(const char *s)
     return (h);
 }
 
+char    htable_nomem_mark;
+
 HTABLE *htable_create(size_t expect)
 {
-    HTABLE *t = xcalloc(1, sizeof(*t));
+    HTABLE *t = calloc(1, sizeof(*t));
 
-    for (t->size = 16; t->size < expect * 2; t->size <<= 1)
+    if (t == 0)
+	return (0);
+    for (t->size = 16; t->size < expect * 2 && t->size < SIZE_MAX / 4;
+	 t->size <<= 1)
 	 /* void */ ;
-    t->slots = xcalloc(t->size, sizeof(SLOT));
+    if ((t->slots = calloc(t->size, sizeof(SLOT))) == 0) {
+	free(t);
+	return (0);
+    }
     return (t);
 }
 
@@ -54,19 +63,23 @@ static SLOT *probe(const HTABLE *t, const char *key, uint64_t hash)
     return (&t->slots[i]);
 }
 
-static void grow(HTABLE *t)
+static int grow(HTABLE *t)
 {
     SLOT   *old = t->slots, *s;
     size_t  n = t->size, i;
 
-    t->size *= 2;
-    t->slots = xcalloc(t->size, sizeof(SLOT));
+    if ((t->slots = calloc(n * 2, sizeof(SLOT))) == 0) {
+	t->slots = old;
+	return (-1);
+    }
+    t->size = n * 2;
     for (i = 0; i < n; i++)
 	if (old[i].key) {
 	    s = probe(t, old[i].key, old[i].hash);
 	    *s = old[i];
 	}
     free(old);
+    return (0);
 }
 
 void   *htable_insert(HTABLE *t, const char *key, void *value)
@@ -76,11 +89,15 @@ void   *htable_insert(HTABLE *t, const char *key, void *value)
 
     if (s->key)
 	return (s->value);
+    if ((t->used + 1) * 2 > t->size) {
+	if (grow(t) < 0)
+	    return (HTABLE_NOMEM);
+	s = probe(t, key, hash);
+    }
     s->key = key;
     s->value = value;
     s->hash = hash;
-    if (++t->used * 2 > t->size)
-	grow(t);
+    t->used++;
     return (0);
 }
 
