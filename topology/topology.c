@@ -1196,6 +1196,21 @@ static void read_topology(PARSER *p, char *text, size_t len)
     }
 }
 
+/*
+ * Every array starts with room for one item, so that none is ever null:
+ * a loop from ARRAY to ARRAY + COUNT is then defined when COUNT is 0
+ * (arithmetic on a null pointer, even plus 0, is not).
+ */
+static void empty_arrays(TOPOLOGY *topo)
+{
+    topo->switches = xcalloc(1, sizeof(*topo->switches));
+    topo->backups = xcalloc(1, sizeof(*topo->backups));
+    topo->branches = xcalloc(1, sizeof(*topo->branches));
+    topo->users = xcalloc(1, sizeof(*topo->users));
+    topo->aliases = xcalloc(1, sizeof(*topo->aliases));
+    topo->roles = xcalloc(1, sizeof(*topo->roles));
+}
+
 TOPOLOGY *topology_load(const char *path, TABLE_REPORT_FN report, void *ctx)
 {
     PARSER  p;
@@ -1207,8 +1222,8 @@ TOPOLOGY *topology_load(const char *path, TABLE_REPORT_FN report, void *ctx)
 	report(ctx, path, 0, 1, err);
 	return (0);
     }
-    topo = xrealloc(0, sizeof(*topo));
-    memset(topo, 0, sizeof(*topo));
+    topo = xcalloc(1, sizeof(*topo));
+    empty_arrays(topo);
     topo->path = xstrdup(path);
     topo->names = xhtable_create(1024);
     topo->old = xhtable_create(16);

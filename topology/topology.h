@@ -69,6 +69,10 @@ typedef enum TOPO_KIND {
     TOPO_UNKNOWN, TOPO_IS_USER, TOPO_IS_ALIAS, TOPO_IS_ROLE,
 } TOPO_KIND;
 
+/*
+ * The arrays of servers, branches, users, aliases and roles are never
+ * null, even when empty, so that ARRAY + COUNT is always defined.
+ */
 typedef struct TOPOLOGY {
     char   *path;			/* the topology file */
     char   *domain;			/* folded */
