@@ -29,19 +29,18 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "addr.h"
 #include "htable.h"
+#include "slurp.h"
 #include "topology.h"
 #include "vut.h"
+#include "words.h"
 #include "xalloc.h"
 
 #define TOPO_MAX_ARGS	32		/* words on one topology line */
@@ -122,63 +121,15 @@ static char *keep(TOPOLOGY *topo, char *s)
 
 /* Reading files. */
 
+/* A whole file; running out of memory ends the program, as elsewhere. */
 static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
-    struct stat st;
-    char   *buf;
-    size_t  n = 0;
-    ssize_t r;
-    int     fd;
+    char   *text;
 
-    if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &st) < 0) {
-	snprintf(err, errlen, "%s", strerror(errno));
-	if (fd >= 0)
-	    close(fd);
-	return (0);
-    }
-    if (!S_ISREG(st.st_mode)) {
-	snprintf(err, errlen, "not a regular file");
-	close(fd);
-	return (0);
-    }
-    buf = xrealloc(0, st.st_size + 1);
-    while (n < (size_t) st.st_size) {
-	if ((r = read(fd, buf + n, st.st_size - n)) < 0 && errno == EINTR)
-	    continue;
-	if (r <= 0) {
-	    snprintf(err, errlen, "%s", r < 0 ? strerror(errno) : "file shrank while read");
-	    close(fd);
-	    free(buf);
-	    return (0);
-	}
-	n += r;
-    }
-    close(fd);
-    buf[n] = 0;
-    *len = n;
-    return (buf);
-}
-
-/*
- * Split LINE in place into words; "#" at the start of a word begins a
- * comment. Returns the number of words, or -1 when there are too many.
- */
-static int split_words(char *line, char **argv, int max)
-{
-    int     argc = 0;
-    char   *s = line;
-
-    for (;;) {
-	s += strspn(s, " \t");
-	if (*s == 0 || *s == '#')
-	    return (argc);
-	if (argc == max)
-	    return (-1);
-	argv[argc++] = s;
-	s += strcspn(s, " \t");
-	if (*s)
-	    *s++ = 0;
-    }
+    if ((text = slurp_file(path, SLURP_REGULAR, len, err, errlen)) == 0
+	&& errno == ENOMEM)
+	xalloc_fail();
+    return (text);
 }
 
 /* A line must be text: no NUL, no carriage return. */
@@ -710,7 +661,7 @@ static void parse_topology_line(PARSER *p, char *line, size_t len)
 	error_at(p, p->topo->path, p->line, "%s", why);
 	return;
     }
-    if ((argc = split_words(line, argv, TOPO_MAX_ARGS)) < 0) {
+    if ((argc = words_split(line, argv, TOPO_MAX_ARGS, '#')) < 0) {
 	error_at(p, p->topo->path, p->line, "too many words on one line");
 	return;
     }
@@ -984,7 +935,7 @@ static void parse_user_line(PARSER *p, size_t branch, char *line, size_t len,
 	error_at(p, b->users_path, lineno, "%s", why);
 	return;
     }
-    if ((argc = split_words(line, argv, TOPO_MAX_ARGS)) < 0) {
+    if ((argc = words_split(line, argv, TOPO_MAX_ARGS, '#')) < 0) {
 	error_at(p, b->users_path, lineno, "too many aliases on one line");
 	return;
     }
