@@ -421,7 +421,10 @@ void    map_close(MAP *map)
 /*
  * Berkeley DB's default hash (FNV-1 from 0) picks the bucket from the low
  * bits of the hash; ranking by the bit-reversed hash groups every bucket
- * together for any number of buckets.
+ * together for any number of buckets. This is the library's own hash,
+ * written out here because it must choose the buckets the library
+ * chooses: multiply first, start from 0. It is not the FNV-1a of fnv.h,
+ * and must not become it.
  */
 uint32_t map_hash_rank(const char *key, int flags)
 {

@@ -14,87 +14,24 @@
  */
 #include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "addr.h"
 #include "bigmem.h"
+#include "fnv.h"
 #include "map.h"
 #include "pattern.h"
+#include "slurp.h"
 #include "table.h"
 #include "vut.h"
-
-static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
-{
-    int     fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY);
-    size_t  cap = 1 << 16, n = 0;
-    char   *buf = 0, *grown;
-    ssize_t r;
-    struct stat st;
-
-    if (fd < 0 || fstat(fd, &st) < 0) {
-	snprintf(err, errlen, "%s", strerror(errno));
-	return (0);
-    }
-    if (S_ISDIR(st.st_mode)) {
-	snprintf(err, errlen, "is a directory");
-	close(fd);
-	return (0);
-    }
-    /* A regular file is read into a buffer of its size, plus one. */
-    if (S_ISREG(st.st_mode))
-	cap = st.st_size + 2;
-    for (;;) {
-	if (buf == 0 || n + 1 >= cap) {
-	    if (buf)
-		cap *= 2;
-	    if ((grown = realloc(buf, cap)) == 0) {
-		snprintf(err, errlen, "out of memory");
-		break;
-	    }
-	    if (buf == 0)
-		bigmem_advise(grown, cap);
-	    buf = grown;
-	}
-	if ((r = read(fd, buf + n, cap - n - 1)) < 0) {
-	    if (errno == EINTR)
-		continue;
-	    snprintf(err, errlen, "%s", strerror(errno));
-	    break;
-	}
-	if (r == 0) {
-	    if (fd != 0)
-		close(fd);
-	    buf[n] = 0;
-	    *len = n;
-	    return (buf);
-	}
-	n += r;
-    }
-    if (fd > 0)
-	close(fd);
-    free(buf);
-    return (0);
-}
 
 /* The index: entry number + 1 (0: free) and a hash of its key. */
 typedef struct TABLE_SLOT {
     uint32_t entry;
     uint32_t hash;
 } TABLE_SLOT;
-
-static uint32_t key_hash(const char *key)
-{
-    uint32_t h = 2166136261u;
-
-    while (*key)
-	h = (h ^ (unsigned char) *key++) * 16777619u;
-    return (h);
-}
 
 /* The slot holding KEY, or the free slot where it would go. */
 static TABLE_SLOT *find_slot(const TABLE *t, const char *key, uint32_t hash)
@@ -130,7 +67,7 @@ static int build_index(TABLE *t)
     if ((t->index = calloc(size, sizeof(TABLE_SLOT))) == 0)
 	return (-1);
     for (i = 0; i < t->count; i++) {
-	hash = key_hash(t->entries[i].key);
+	hash = fnv32(t->entries[i].key);
 	slot = find_slot(t, t->entries[i].key, hash);
 	if (slot->entry == 0) {			/* the first of duplicates wins */
 	    slot->entry = i + 1;
@@ -453,7 +390,7 @@ TABLE  *table_load(const char *path, int flags, TABLE_REPORT_FN report, void *ct
 	report(ctx, path, 0, 1, "out of memory");
 	return (0);
     }
-    if ((t->text = read_all(path, &len, err, sizeof(err))) == 0) {
+    if ((t->text = slurp_file(path, SLURP_STDIN, &len, err, sizeof(err))) == 0) {
 	report(ctx, t->name, 0, 1, err);
 	table_free(t);
 	return (0);
@@ -574,7 +511,7 @@ int     table_lookup(void *ctx, const char *key, char **value)
 
     if (t->index == 0 && build_index(t) < 0)
 	return (-1);
-    slot = find_slot(t, key, key_hash(key));
+    slot = find_slot(t, key, fnv32(key));
 
     if (slot->entry == 0)
 	return (0);

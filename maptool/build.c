@@ -7,9 +7,10 @@
  * in a fresh directory beside DIR, each text table compiled exactly as
  * maptool compile would (table_load(), then table_write_map()), then
  * verified (route_verify()); only a build that verifies replaces DIR,
- * in one atomic exchange of the two directories.
+ * in one atomic exchange of the two directories. DIR and the stage are
+ * handled through open directories (builddir.c), so that neither can be
+ * swapped for a symbolic link while the build runs.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,6 +23,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 #include "atomicfile.h"
+#include "builddir.h"
 #include "map.h"
 #include "routegen.h"
 #include "routeverify.h"
@@ -37,7 +39,8 @@
 typedef struct BUILD {
     const char *topology;
     const char *dir;
-    char   *stage;			/* the new build, beside dir */
+    BUILD_DIR out;			/* dir, and the stage beside it */
+    char   *stage;			/* the new build's path (out.stage) */
     TOPOLOGY *topo;
     VERIFY_OPTS verify;
     int     keep;			/* -k: keep a build that fails */
@@ -100,13 +103,31 @@ static int write_servers(const BUILD *b, size_t arg, FILE *fp)
     return (servers_write(b->topo, real, b->order, fp));
 }
 
+/*
+ * A new file PATH (from stage_path()) in the stage, opened through the
+ * stage's descriptor and never through a symbolic link.
+ */
+static FILE *create_in_stage(const BUILD *b, const char *path)
+{
+    const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    FILE   *fp;
+    int     fd;
+
+    if ((fd = openat(b->out.stage_fd, name, O_WRONLY | O_CREAT | O_EXCL
+		     | O_NOFOLLOW | O_CLOEXEC, 0666)) < 0)
+	return (0);
+    if ((fp = fdopen(fd, "w")) == 0)
+	close(fd);
+    return (fp);
+}
+
 /* Write PATH with FN, flushed and synced. */
 static int write_file(const BUILD *b, const char *path, WRITE_FN fn, size_t arg)
 {
     FILE   *fp;
     int     r;
 
-    if ((fp = fopen(path, "w")) == 0) {
+    if ((fp = create_in_stage(b, path)) == 0) {
 	fprintf(stderr, "%s: %s: %s\n", progname, path, strerror(errno));
 	return (-1);
     }
@@ -340,164 +361,6 @@ static int write_all(BUILD *b)
     return (atomic_sync_dir(b->stage) == 0 || errno == EINVAL ? 0 : -1);
 }
 
-/* The build directory: files only, all ours. Remove it and them. */
-static int remove_build(const char *dir)
-{
-    DIR    *d;
-    struct dirent *e;
-    char    path[PATH_MAX];
-    int     r = 0;
-
-    if ((d = opendir(dir)) == 0)
-	return (errno == ENOENT ? 0 : -1);
-    while ((e = readdir(d)) != 0) {
-	if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-	    continue;
-	snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-	if (unlink(path) < 0)
-	    r = -1;
-    }
-    closedir(d);
-    if (rmdir(dir) < 0)
-	r = -1;
-    return (r);
-}
-
-/* DIR may be new, empty, or an earlier build (it has a servers file). */
-static int check_target(const char *dir)
-{
-    struct stat st;
-    char    path[PATH_MAX];
-    DIR    *d;
-    struct dirent *e;
-    int     empty = 1;
-
-    if (lstat(dir, &st) < 0) {
-	if (errno == ENOENT)
-	    return (0);
-	fprintf(stderr, "%s: build: %s: %s\n", progname, dir, strerror(errno));
-	return (-1);
-    }
-    if (S_ISLNK(st.st_mode)) {
-	fprintf(stderr, "%s: build: %s is a symbolic link: name the directory "
-		"itself (it is replaced as a whole)\n", progname, dir);
-	return (-1);
-    }
-    if (!S_ISDIR(st.st_mode)) {
-	fprintf(stderr, "%s: build: %s is not a directory\n", progname, dir);
-	return (-1);
-    }
-    snprintf(path, sizeof(path), "%s/servers", dir);
-    if (access(path, F_OK) == 0)
-	return (0);
-    if ((d = opendir(dir)) == 0) {
-	fprintf(stderr, "%s: build: %s: %s\n", progname, dir, strerror(errno));
-	return (-1);
-    }
-    while ((e = readdir(d)) != 0)
-	if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-	    empty = 0;
-    closedir(d);
-    if (!empty) {
-	fprintf(stderr, "%s: build: %s holds files but no earlier build "
-		"(no servers file): refusing to replace it\n", progname, dir);
-	return (-1);
-    }
-    return (0);
-}
-
-/* A rebuilt DIR keeps the old one's mode, and its owner when we may. */
-static void keep_owner_and_mode(const char *stage, const char *dir)
-{
-    struct stat st;
-
-    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-	return;
-    if ((geteuid() == 0 && chown(stage, st.st_uid, st.st_gid) < 0)
-	|| chmod(stage, st.st_mode & 07777) < 0)
-	fprintf(stderr, "%s: warning: %s: cannot keep the owner and mode of "
-		"%s: %s\n", progname, stage, dir, strerror(errno));
-}
-
-/* A fresh directory beside DIR: ".NAME.build.XXXXXX". */
-static char *make_stage(const char *dir)
-{
-    char   *copy = strdup(dir), *slash, *stage;
-    size_t  len;
-    mode_t  mask;
-
-    if (copy == 0)
-	return (0);
-    while ((len = strlen(copy)) > 1 && copy[len - 1] == '/')
-	copy[len - 1] = 0;
-    len = strlen(copy) + 24;
-    if ((stage = malloc(len)) == 0) {
-	free(copy);
-	return (0);
-    }
-    slash = strrchr(copy, '/');
-    if (slash)
-	snprintf(stage, len, "%.*s.%s.build.XXXXXX", (int) (slash - copy + 1), copy, slash + 1);
-    else
-	snprintf(stage, len, ".%s.build.XXXXXX", copy);
-    free(copy);
-    if (mkdtemp(stage) == 0) {
-	fprintf(stderr, "%s: build: cannot make a directory beside %s: %s\n",
-		progname, dir, strerror(errno));
-	free(stage);
-	return (0);
-    }
-    mask = umask(0);
-    umask(mask);
-    (void) chmod(stage, 0777 & ~mask);
-    return (stage);
-}
-
-/*
- * Without RENAME_EXCHANGE (an old kernel, some file systems): move DIR
- * aside, the new build in, and the old one out. DIR is briefly absent.
- */
-static int replace_dir_in_steps(BUILD *b)
-{
-    char    aside[PATH_MAX];
-
-    snprintf(aside, sizeof(aside), "%s.old", b->stage);
-    if (rename(b->dir, aside) < 0)
-	return (-1);
-    if (rename(b->stage, b->dir) < 0) {
-	(void) rename(aside, b->dir);
-	return (-1);
-    }
-    if (remove_build(aside) < 0)
-	fprintf(stderr, "%s: warning: cannot remove the old build, now %s\n",
-		progname, aside);
-    return (0);
-}
-
-/* Put the new build in place of DIR: one atomic exchange if DIR exists. */
-static int replace_dir(BUILD *b)
-{
-    int     r;
-
-    keep_owner_and_mode(b->stage, b->dir);
-    if ((r = renameat2(AT_FDCWD, b->stage, AT_FDCWD, b->dir, RENAME_EXCHANGE)) == 0) {
-	if (remove_build(b->stage) < 0)
-	    fprintf(stderr, "%s: warning: cannot remove the old build, now %s\n",
-		    progname, b->stage);
-    } else if (errno == ENOENT) {
-	r = rename(b->stage, b->dir);
-    } else if (errno == EINVAL || errno == ENOSYS) {
-	r = replace_dir_in_steps(b);
-    }
-    if (r < 0) {
-	fprintf(stderr, "%s: build: cannot move %s to %s: %s\n", progname,
-		b->stage, b->dir, strerror(errno));
-	return (-1);
-    }
-    (void) atomic_sync_dir(b->dir);
-    return (0);
-}
-
 static int parse_opts(int argc, char **argv, BUILD *b)
 {
     int     ch;
@@ -555,12 +418,15 @@ int     cmd_build(int argc, char **argv)
 	topology_free(b.topo);
 	return (EX_DATAERR);
     }
-    if (check_target(b.dir) < 0 || order_branches(&b) < 0
-	|| (b.stage = make_stage(b.dir)) == 0) {
+    if (builddir_open(&b.out, b.dir) < 0 || order_branches(&b) < 0
+	|| builddir_stage(&b.out) < 0) {
+	(void) builddir_remove_stage(&b.out);
+	builddir_close(&b.out);
 	free(b.order);
 	topology_free(b.topo);
 	return (EX_CANTCREAT);
     }
+    b.stage = b.out.stage;
     b.verify.dir = b.stage;
     b.verify.name = b.dir;
     if (write_all(&b) < 0) {
@@ -573,7 +439,7 @@ int     cmd_build(int argc, char **argv)
 	printf("build %s: %zu users, %zu tables, %zu entries: written in %.1f s, "
 	       "verified in %.1f s\n", b.dir, b.topo->nusers, b.tables, b.entries,
 	       t1 - t0, t2 - t1);
-	if (status == 0 && replace_dir(&b) < 0)
+	if (status == 0 && builddir_replace(&b.out) < 0)
 	    status = EX_CANTCREAT;
 	else if (status != 0 && b.keep)
 	    fprintf(stderr, "%s: build: not verified; %s is unchanged, the "
@@ -583,7 +449,7 @@ int     cmd_build(int argc, char **argv)
 		    progname, b.dir);
     }
     if (status != 0 && !(b.keep && status == EX_DATAERR))
-	(void) remove_build(b.stage);
+	(void) builddir_remove_stage(&b.out);
     if (status == 0 && b.gaining > 0 && b.gaining < b.topo->nbranches) {
 	size_t  i;
 
@@ -594,7 +460,7 @@ int     cmd_build(int argc, char **argv)
     }
     fflush(stdout);
     free(b.order);
-    free(b.stage);
+    builddir_close(&b.out);
     topology_free(b.topo);
     return (status);
 }

@@ -114,6 +114,19 @@ check_eq "equal MX priorities for load sharing" 2 \
 check_eq "the relay name leads to both switches" 2 \
     "$(grep -c '^switch.example.test\. *IN MX *10 ' lb/out/dns.zone)"
 
+# Empty arrays: no user has an alias or an old address, no role, and a
+# branch without users. Run under UndefinedBehaviorSanitizer by
+# t-sanitizers.sh, where arithmetic on a null array pointer aborts.
+small_topology bare
+printf 'ana\nbruno\n' >bare/users/north
+sed -i '/^role /d' bare/t.topology
+check_rc "a topology without aliases, old addresses or roles builds" 0 build_err bare
+check_eq "only the expected warning" "warning: no postmaster" \
+    "$(sed -n 's/^bare\/t.topology: \(warning: no postmaster\).*/\1/p' bare.err)"
+: >bare/users/south
+check_rc "a branch without users builds" 0 build_err bare
+check_rc "and verifies" 0 "$M" verify bare/out >bare.verify 2>&1
+
 # --- errors: FILE:LINE, both places for conflicts, nothing written -------
 # expect_error NAME PATTERN: the build of NAME failed, wrote nothing, and
 # its messages match PATTERN (grep -E).

@@ -11,7 +11,8 @@
  * The tables, by name: "switch" (every switch), "domain" (the backup
  * MX's validation table, which each branch also consults after its
  * own), and one per branch, named as the branch. Each writer prints a
- * whole table, with a header naming SOURCE, and returns 0, or -1 when
+ * whole table to FP, with a comment header naming the table and the
+ * topology file it comes from (TOPO->path), and returns 0, or -1 when
  * FP reports a write error.
  */
 extern int routegen_switch(const TOPOLOGY *topo, FILE *fp);

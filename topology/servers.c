@@ -20,8 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fnv.h"
 #include "routegen.h"
 #include "servers.h"
+#include "words.h"
 
 #define SERVERS_MAX_WORDS	(4 + SERVER_MAX_MAPS)
 
@@ -38,30 +40,29 @@ static void server_line(FILE *fp, const char *host, const char *role,
     putc('\n', fp);
 }
 
+/*
+ * The digest starts from the value earlier builds started from (short
+ * of FNV's offset basis by a digit), so that the digests in their
+ * servers files still match an unchanged list.
+ */
+#define DIGEST_START	1469598103934665603ULL
+
 /* FNV-1a over every name and alias of the branch's users, in order. */
 uint64_t servers_users_digest(const TOPOLOGY *topo, size_t branch)
 {
     const TOPO_BRANCH *b = topo->branches + branch;
     const TOPO_USER *u;
     const TOPO_ALIAS *a;
-    uint64_t h = 1469598103934665603ULL;
-    const unsigned char *s;
-
-#define DIGEST(str, end) do { \
-	for (s = (const unsigned char *) (str); *s; s++) \
-	    h = (h ^ *s) * 1099511628211ULL; \
-	h = (h ^ (end)) * 1099511628211ULL; \
-    } while (0)
+    uint64_t h = DIGEST_START;
 
     for (u = topo->users + b->first_user; u < topo->users + b->first_user + b->nusers; u++) {
-	DIGEST(u->name, '\n');
+	h = fnv64_byte(fnv64_string(h, u->name), '\n');
 	for (a = topo->aliases + u->first_alias; a < topo->aliases + u->first_alias + u->naliases; a++) {
-	    DIGEST(a->local, a->domain ? '@' : ' ');
+	    h = fnv64_byte(fnv64_string(h, a->local), a->domain ? '@' : ' ');
 	    if (a->domain)
-		DIGEST(a->domain, ' ');
+		h = fnv64_byte(fnv64_string(h, a->domain), ' ');
 	}
     }
-#undef DIGEST
     return (h);
 }
 
@@ -179,20 +180,14 @@ static const char *set_digest(SERVERS *ss, const char *branch, const char *hex)
 
 static const char *parse_line(SERVERS *ss, char *line, unsigned lineno)
 {
-    char   *w[SERVERS_MAX_WORDS + 1], *s = line;
+    char   *w[SERVERS_MAX_WORDS];
     SERVER *grown;
     const char *why;
-    int     n = 0;
+    int     n;
 
-    while (n <= SERVERS_MAX_WORDS && *(s += strspn(s, " \t"))) {
-	w[n++] = s;
-	s += strcspn(s, " \t");
-	if (*s)
-	    *s++ = 0;
-    }
-    if (n == 0 || w[0][0] == '#')
+    if ((n = words_split(line, w, SERVERS_MAX_WORDS, 0)) == 0 || w[0][0] == '#')
 	return (0);
-    if (n > SERVERS_MAX_WORDS)
+    if (n < 0)
 	return ("too many words");
     if (strcmp(w[0], "topology") == 0 && n == 2)
 	return (set_once(&ss->topology, w[1]) < 0 ? "topology given twice" : 0);

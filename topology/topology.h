@@ -69,6 +69,10 @@ typedef enum TOPO_KIND {
     TOPO_UNKNOWN, TOPO_IS_USER, TOPO_IS_ALIAS, TOPO_IS_ROLE,
 } TOPO_KIND;
 
+/*
+ * The arrays of servers, branches, users, aliases and roles are never
+ * null, even when empty, so that ARRAY + COUNT is always defined.
+ */
 typedef struct TOPOLOGY {
     char   *path;			/* the topology file */
     char   *domain;			/* folded */
@@ -99,7 +103,8 @@ typedef struct TOPOLOGY {
  * through REPORT as FILE:LINE (a conflict names the other file and line
  * in its text) and counted; the caller must not write anything when
  * errors is non-zero. Returns null only when PATH cannot be read at all
- * or memory runs out (reported).
+ * (reported). Running out of memory ends the program with exit status
+ * 71 (xalloc.h): this is for the command-line tools, never the daemon.
  */
 extern TOPOLOGY *topology_load(const char *path, TABLE_REPORT_FN report,
 			               void *ctx);

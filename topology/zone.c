@@ -18,9 +18,11 @@
 #include <string.h>
 #include <strings.h>
 #include "addr.h"
+#include "words.h"
 #include "zone.h"
 
 #define NAME_COLUMN	32
+#define ZONE_MAX_WORDS	8		/* read of a record line */
 
 static void rr_name(FILE *fp, const char *name)
 {
@@ -119,16 +121,12 @@ static ZONE_TYPE type_of(const char *word)
 /* Parse one line into RR; null when good, else why. */
 static const char *parse_rr(char *line, ZONE_RR *rr)
 {
-    char   *w[8], *end, *s = line;
-    int     n = 0, i = 1;
+    char   *w[ZONE_MAX_WORDS], *end;
+    int     n, i = 1;
     long    pref;
 
-    while (n < 8 && *(s += strspn(s, " \t"))) {
-	w[n++] = s;
-	s += strcspn(s, " \t");
-	if (*s)
-	    *s++ = 0;
-    }
+    if ((n = words_split(line, w, ZONE_MAX_WORDS, 0)) < 0)
+	n = ZONE_MAX_WORDS;		/* the words past these do not count */
     if (n < 3)
 	return ("too few fields");
     if ((rr->name = absolute_name(w[0])) == 0)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fnv.h"
 #include "htable.h"
 
 typedef struct SLOT {
@@ -25,15 +26,6 @@ struct HTABLE {
     size_t  size;			/* a power of two */
     size_t  used;
 };
-
-static uint64_t hash_string(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    while (*s)
-	h = (h ^ (unsigned char) *s++) * 1099511628211ULL;
-    return (h);
-}
 
 char    htable_nomem_mark;
 
@@ -84,7 +76,7 @@ static int grow(HTABLE *t)
 
 void   *htable_insert(HTABLE *t, const char *key, void *value)
 {
-    uint64_t hash = hash_string(key);
+    uint64_t hash = fnv64(key);
     SLOT   *s = probe(t, key, hash);
 
     if (s->key)
@@ -103,7 +95,7 @@ void   *htable_insert(HTABLE *t, const char *key, void *value)
 
 void   *htable_find(const HTABLE *t, const char *key)
 {
-    SLOT   *s = probe(t, key, hash_string(key));
+    SLOT   *s = probe(t, key, fnv64(key));
 
     return (s->key ? s->value : 0);
 }

@@ -1,0 +1,403 @@
+/*
+ * topo_parse.c - the statements of the topology file.
+ *
+ * Exports topo_read_topology() to topology_load() (topo_impl.h). Each
+ * line is a statement (domain, relay, reject-unknown, switch, backup,
+ * branch, role), or, indented, attributes of the switch, backup or
+ * branch above it; see topology.c for the whole syntax. What a line says
+ * alone is checked here; what the lines say together in topo_check.c.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "topo_impl.h"
+#include "vut.h"
+#include "words.h"
+#include "xalloc.h"
+
+/* Names the output files use: a branch may not take them. */
+static const char *const reserved_branch_names[] = {"switch", "domain", 0};
+
+/* The topology file: top-level statements. */
+
+typedef struct KEYWORD {
+    const char *name;
+    BLOCK_KIND opens;			/* a block follows, or BLOCK_NONE */
+    int     min_args, max_args;		/* after the keyword */
+    void    (*parse) (PARSER *p, int argc, char **argv);
+} KEYWORD;
+
+static void parse_domain(PARSER *p, int argc, char **argv)
+{
+    TOPOLOGY *topo = p->topo;
+    const char *why;
+
+    (void) argc;
+    if (topo->domain) {
+	topo_error(p, topo->path, p->line, "domain given twice (first at line %u)",
+		 topo->domain_where.line);
+	return;
+    }
+    topo->domain = topo_folded_name(argv[1]);
+    topo->domain_where.file = topo->path;
+    topo->domain_where.line = p->line;
+    if ((why = topo_host_problem(topo->domain)) != 0)
+	topo_error(p, topo->path, p->line, "domain %s %s", argv[1], why);
+}
+
+static void parse_relay(PARSER *p, int argc, char **argv)
+{
+    TOPOLOGY *topo = p->topo;
+    const char *why;
+
+    (void) argc;
+    if (p->relay_line) {
+	topo_error(p, topo->path, p->line, "relay given twice (first at line %u)",
+		 p->relay_line);
+	return;
+    }
+    p->relay_line = p->line;
+    topo->relay = topo_folded_name(argv[1]);
+    if ((why = topo_host_problem(topo->relay)) != 0)
+	topo_error(p, topo->path, p->line, "relay %s %s", argv[1], why);
+}
+
+static void parse_reject(PARSER *p, int argc, char **argv)
+{
+    TOPOLOGY *topo = p->topo;
+    const char *why, *warn;
+    size_t  len = sizeof("error:nouser") + 1;
+    char   *value;
+    int     i;
+
+    if (p->reject_line) {
+	topo_error(p, topo->path, p->line,
+		 "reject-unknown given twice (first at line %u)", p->reject_line);
+	return;
+    }
+    p->reject_line = p->line;
+    for (i = 1; i < argc; i++)
+	len += strlen(argv[i]) + 1;
+    value = xrealloc(0, len);
+    strcpy(value, "error:nouser");
+    for (i = 1; i < argc; i++)
+	strcat(strcat(value, " "), argv[i]);
+    free(topo->reject);
+    topo->reject = value;
+    if ((why = vut_check_value(value, &warn)) != 0 || (why = warn) != 0
+	|| (why = (value[strlen("error:nouser ")] == '5' ? 0 :
+			"the reply must be a 5xx")) != 0)
+	topo_error(p, topo->path, p->line, "reject-unknown: %s", why);
+}
+
+/* switch HOST / backup HOST: a new host; attributes may follow inline. */
+static TOPO_HOST *new_host(PARSER *p, BLOCK_KIND kind, const char *name)
+{
+    TOPOLOGY *topo = p->topo;
+    TOPO_HOST *h;
+
+    if (kind == BLOCK_SWITCH) {
+	p->block_index = topo->nswitches;
+	h = topo_grow(&topo->switches, &topo->nswitches, sizeof(*h));
+    } else {
+	p->block_index = topo->nbackups;
+	h = topo_grow(&topo->backups, &topo->nbackups, sizeof(*h));
+    }
+    h->name = topo_folded_name(name);
+    h->where.file = topo->path;
+    h->where.line = p->line;
+    p->block = kind;
+    return (h);
+}
+
+static void parse_attributes(PARSER *p, int argc, char **argv);
+
+static void open_switch(PARSER *p, int argc, char **argv)
+{
+    new_host(p, BLOCK_SWITCH, argv[1]);
+    parse_attributes(p, argc - 2, argv + 2);
+}
+
+static void open_backup(PARSER *p, int argc, char **argv)
+{
+    new_host(p, BLOCK_BACKUP, argv[1]);
+    parse_attributes(p, argc - 2, argv + 2);
+}
+
+static void open_branch(PARSER *p, int argc, char **argv)
+{
+    TOPOLOGY *topo = p->topo;
+    TOPO_BRANCH *b;
+    const char *const *r;
+    size_t  i;
+
+    p->block = BLOCK_BRANCH;
+    p->block_index = topo->nbranches;
+    b = topo_grow(&topo->branches, &topo->nbranches, sizeof(*b));
+    b->name = xstrdup(argv[1]);
+    b->where.file = topo->path;
+    b->where.line = p->line;
+    if (!topo_good_branch_name(b->name))
+	topo_error(p, topo->path, p->line, "branch name %s: use lower-case "
+		 "letters, digits and hyphens (it names the branch's files)",
+		 b->name);
+    for (r = reserved_branch_names; *r; r++)
+	if (strcmp(b->name, *r) == 0)
+	    topo_error(p, topo->path, p->line, "branch name %s is reserved "
+		     "(maptool build writes %s.vut for its own use)", *r, *r);
+    for (i = 0; i + 1 < topo->nbranches; i++)
+	if (strcmp(topo->branches[i].name, b->name) == 0)
+	    topo_error(p, topo->path, p->line, "branch %s is already defined "
+		     "at line %u", b->name, topo->branches[i].where.line);
+    parse_attributes(p, argc - 2, argv + 2);
+}
+
+/* role NAME TARGET[, TARGET...]: targets are checked once users are known. */
+static void parse_role(PARSER *p, int argc, char **argv)
+{
+    TOPOLOGY *topo = p->topo;
+    TOPO_ROLE *r;
+    char   *target, *save;
+    const char *why;
+    int     i;
+
+    r = topo_grow(&topo->roles, &topo->nroles, sizeof(*r));
+    r->name = topo_folded_name(argv[1]);
+    r->where.file = topo->path;
+    r->where.line = p->line;
+    if ((why = topo_name_problem(r->name)) != 0)
+	topo_error(p, topo->path, p->line, "role %s: %s", argv[1], why);
+    for (i = 2; i < argc; i++) {
+	for (target = strtok_r(argv[i], ",", &save); target;
+	     target = strtok_r(0, ",", &save))
+	    *(char **) topo_grow(&r->targets, &r->ntargets, sizeof(char *)) = xstrdup(target);
+    }
+    if (r->ntargets == 0)
+	topo_error(p, topo->path, p->line, "role %s has no target", r->name);
+}
+
+static const KEYWORD keywords[] = {
+    {"domain", BLOCK_NONE, 1, 1, parse_domain},
+    {"relay", BLOCK_NONE, 1, 1, parse_relay},
+    {"reject-unknown", BLOCK_NONE, 2, TOPO_MAX_ARGS, parse_reject},
+    {"switch", BLOCK_SWITCH, 1, TOPO_MAX_ARGS, open_switch},
+    {"backup", BLOCK_BACKUP, 1, TOPO_MAX_ARGS, open_backup},
+    {"branch", BLOCK_BRANCH, 1, TOPO_MAX_ARGS, open_branch},
+    {"role", BLOCK_NONE, 2, TOPO_MAX_ARGS, parse_role},
+    {0, 0, 0, 0, 0},
+};
+
+/* Attributes of switches, backups and branches. */
+
+typedef struct ATTRIBUTE {
+    const char *name;
+    int     blocks;			/* BLOCK_KINDs it belongs to */
+    void    (*set) (PARSER *p, const char *value);
+} ATTRIBUTE;
+
+/* The host the current block describes. */
+static TOPO_HOST *block_host(PARSER *p)
+{
+    switch (p->block) {
+    case BLOCK_SWITCH:
+	return (p->topo->switches + p->block_index);
+    case BLOCK_BACKUP:
+	return (p->topo->backups + p->block_index);
+    case BLOCK_BRANCH:
+	return (&p->topo->branches[p->block_index].host);
+    default:
+	return (0);
+    }
+}
+
+static TOPO_BRANCH *block_branch(PARSER *p)
+{
+    return (p->topo->branches + p->block_index);
+}
+
+/* Complain when an attribute given once already was; LINE is where. */
+static int once(PARSER *p, const char *what, unsigned *line)
+{
+    if (*line) {
+	topo_error(p, p->topo->path, p->line, "%s given twice (first at line %u)",
+		 what, *line);
+	return (-1);
+    }
+    *line = p->line;
+    return (0);
+}
+
+static void set_priority(PARSER *p, const char *value)
+{
+    TOPO_HOST *h = block_host(p);
+    char   *end;
+    long    n;
+
+    if (once(p, "priority", &h->priority_line) < 0)
+	return;
+    errno = 0;
+    n = strtol(value, &end, 10);
+    if (*value == 0 || *end || errno || n < 0 || n > 65535) {
+	topo_error(p, p->topo->path, p->line, "priority %s: an MX preference "
+		 "is a number from 0 to 65535", value);
+	n = -1;					/* compared with nothing */
+    }
+    h->priority = (int) n;
+}
+
+static void add_address(PARSER *p, const char *value)
+{
+    TOPO_HOST *h = block_host(p);
+    unsigned char buf[sizeof(struct in6_addr)];
+
+    if (inet_pton(AF_INET, value, buf) != 1 && inet_pton(AF_INET6, value, buf) != 1)
+	topo_error(p, p->topo->path, p->line, "address %s is not an IPv4 or "
+		 "IPv6 address", value);
+    *(char **) topo_grow(&h->addresses, &h->naddresses, sizeof(char *)) = xstrdup(value);
+}
+
+static void set_host(PARSER *p, const char *value)
+{
+    TOPO_HOST *h = block_host(p);
+
+    if (h->name) {
+	topo_error(p, p->topo->path, p->line, "host given twice (first at line %u)",
+		 h->where.line);
+	return;
+    }
+    h->name = topo_folded_name(value);
+    h->where.file = p->topo->path;
+    h->where.line = p->line;
+}
+
+static void set_subdomain(PARSER *p, const char *value)
+{
+    TOPO_BRANCH *b = block_branch(p);
+
+    if (once(p, "subdomain", &b->subdomain_line) < 0)
+	return;
+    b->subdomain = topo_folded_name(value);
+}
+
+static void set_users(PARSER *p, const char *value)
+{
+    TOPO_BRANCH *b = block_branch(p);
+    size_t  len;
+
+    if (once(p, "users", &b->users_line) < 0)
+	return;
+    if (value[0] == '/' || p->dir == 0) {
+	b->users_path = xstrdup(value);
+    } else {
+	len = strlen(p->dir) + strlen(value) + 2;
+	b->users_path = xrealloc(0, len);
+	snprintf(b->users_path, len, "%s/%s", p->dir, value);
+    }
+}
+
+static const ATTRIBUTE attributes[] = {
+    {"priority", BLOCK_SWITCH | BLOCK_BACKUP, set_priority},
+    {"address", BLOCK_SWITCH | BLOCK_BACKUP | BLOCK_BRANCH, add_address},
+    {"host", BLOCK_BRANCH, set_host},
+    {"subdomain", BLOCK_BRANCH, set_subdomain},
+    {"users", BLOCK_BRANCH, set_users},
+    {0, 0, 0},
+};
+
+static const char *block_name(BLOCK_KIND kind)
+{
+    return (kind == BLOCK_SWITCH ? "a switch" : kind == BLOCK_BACKUP ?
+	    "a backup" : kind == BLOCK_BRANCH ? "a branch" : "nothing");
+}
+
+/* KEY VALUE pairs for the current block. */
+static void parse_attributes(PARSER *p, int argc, char **argv)
+{
+    const ATTRIBUTE *a;
+    int     i;
+
+    for (i = 0; i < argc; i += 2) {
+	for (a = attributes; a->name && strcmp(a->name, argv[i]) != 0; a++)
+	     /* void */ ;
+	if (a->name == 0) {
+	    topo_error(p, p->topo->path, p->line, "unknown attribute %s "
+		     "(priority, address, host, subdomain or users)", argv[i]);
+	    continue;
+	}
+	if ((a->blocks & p->block) == 0) {
+	    topo_error(p, p->topo->path, p->line, "%s does not apply to %s",
+		     argv[i], block_name(p->block));
+	    continue;
+	}
+	if (i + 1 >= argc) {
+	    topo_error(p, p->topo->path, p->line, "%s needs a value", argv[i]);
+	    continue;
+	}
+	a->set(p, argv[i + 1]);
+    }
+}
+
+static void parse_topology_line(PARSER *p, char *line, size_t len)
+{
+    char   *argv[TOPO_MAX_ARGS + 1];
+    const KEYWORD *k;
+    const char *why;
+    int     argc, indented = (line[0] == ' ' || line[0] == '\t');
+
+    if ((why = topo_line_problem(line, len)) != 0) {
+	topo_error(p, p->topo->path, p->line, "%s", why);
+	return;
+    }
+    if ((argc = words_split(line, argv, TOPO_MAX_ARGS, '#')) < 0) {
+	topo_error(p, p->topo->path, p->line, "too many words on one line");
+	return;
+    }
+    if (argc == 0)
+	return;
+    if (indented) {
+	if (p->block == BLOCK_NONE)
+	    topo_error(p, p->topo->path, p->line, "indented line outside a switch, "
+		     "backup or branch (attributes follow their head line)");
+	else
+	    parse_attributes(p, argc, argv);
+	return;
+    }
+    p->block = BLOCK_NONE;
+    for (k = keywords; k->name && strcmp(k->name, argv[0]) != 0; k++)
+	 /* void */ ;
+    if (k->name == 0) {
+	topo_error(p, p->topo->path, p->line, "unknown statement %s (domain, "
+		 "relay, reject-unknown, switch, backup, branch or role)", argv[0]);
+	return;
+    }
+    if (argc - 1 < k->min_args || argc - 1 > k->max_args) {
+	if (k->min_args == k->max_args)
+	    topo_error(p, p->topo->path, p->line, "%s takes %d value%s", k->name,
+		     k->min_args, k->min_args == 1 ? "" : "s");
+	else if (argc - 1 < k->min_args)
+	    topo_error(p, p->topo->path, p->line, "%s takes at least %d values",
+		     k->name, k->min_args);
+	else
+	    topo_error(p, p->topo->path, p->line, "%s takes at most %d values",
+		     k->name, k->max_args);
+	return;
+    }
+    k->parse(p, argc, argv);
+}
+
+/* Reading the file. */
+
+void    topo_read_topology(PARSER *p, char *text, size_t len)
+{
+    char   *line, *nl;
+
+    p->line = 1;
+    for (line = text; line < text + len; line = nl + 1, p->line++) {
+	if ((nl = memchr(line, '\n', text + len - line)) == 0)
+	    nl = text + len;
+	*nl = 0;
+	parse_topology_line(p, line, nl - line);
+    }
+}
