@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "servers.h"
 #include "tablemap.h"
 #include "topology.h"
+#include "workpool.h"
 #include "zone.h"
 #include "maptool.h"
 
@@ -256,12 +256,15 @@ typedef struct JOB {
 typedef struct JOBS {
     const BUILD *build;
     JOB    *job;
-    size_t  count, next;
-    pthread_mutex_t lock;
+    size_t  count;
 } JOBS;
 
-static void run_job(const BUILD *b, JOB *j)
+/* Write file N of JOBS; a workpool job. */
+static void run_job(void *arg, size_t n)
 {
+    const JOBS *jobs = arg;
+    const BUILD *b = jobs->build;
+    JOB    *j = jobs->job + n;
     char   *path;
 
     if (j->is_table) {
@@ -274,30 +277,14 @@ static void run_job(const BUILD *b, JOB *j)
     }
 }
 
-static void *run_jobs(void *arg)
-{
-    JOBS   *jobs = arg;
-    size_t  next;
-
-    for (;;) {
-	pthread_mutex_lock(&jobs->lock);
-	next = jobs->next++;
-	pthread_mutex_unlock(&jobs->lock);
-	if (next >= jobs->count)
-	    return (0);
-	run_job(jobs->build, jobs->job + next);
-    }
-}
-
 /* Every output, biggest first, on as many threads as there are CPUs. */
 static int write_all(BUILD *b)
 {
     const OUTPUT *o;
     JOBS    jobs;
-    pthread_t helper[BUILD_MAX_THREADS];
     long    ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     int     nthreads = ncpu < 1 ? 1 : ncpu > BUILD_MAX_THREADS ? BUILD_MAX_THREADS : (int) ncpu;
-    int     started[BUILD_MAX_THREADS], failed = 0, k;
+    int     failed = 0;
     size_t  i, n = 0;
 
     memset(&jobs, 0, sizeof(jobs));
@@ -319,14 +306,7 @@ static int write_all(BUILD *b)
 	jobs.job[n].is_table = 1;
     }
     jobs.count = n;
-    pthread_mutex_init(&jobs.lock, 0);
-    for (k = 1; k < nthreads; k++)
-	started[k] = pthread_create(helper + k, 0, run_jobs, &jobs) == 0;
-    run_jobs(&jobs);
-    for (k = 1; k < nthreads; k++)
-	if (started[k])
-	    pthread_join(helper[k], 0);
-    pthread_mutex_destroy(&jobs.lock);
+    workpool_run(run_job, &jobs, jobs.count, nthreads);
     for (i = 0; i < jobs.count; i++) {
 	failed |= jobs.job[i].failed;
 	if (jobs.job[i].is_table && !jobs.job[i].failed) {
