@@ -133,7 +133,7 @@ static int write_table(const BUILD *b, const char *name, WRITE_FN fn, size_t arg
     if (vut == 0 || db == 0) {
 	fprintf(stderr, "%s: out of memory\n", progname);
     } else if (write_file(b, vut, fn, arg) == 0
-	       && (t = table_load(vut, 0, report_line, 0)) != 0) {
+	       && (t = table_load(vut, 0, report_to_stderr, 0)) != 0) {
 	if (t->errors)
 	    fprintf(stderr, "%s: %s: %d errors in a generated table: a bug in "
 		    "maptool build\n", progname, vut, t->errors);
@@ -514,6 +514,18 @@ static int parse_opts(int argc, char **argv, BUILD *b)
     return (0);
 }
 
+/* Verify the stage; the report as maptool verify prints it. */
+static int build_verify(BUILD *b)
+{
+    VERIFY_RESULT result;
+    int     status = route_verify(&b->verify, b->topo, &result);
+
+    if (status >= 0)
+	verify_print(&result, stdout);
+    verify_result_free(&result);
+    return (status == 0 ? 0 : EX_DATAERR);
+}
+
 int     cmd_build(int argc, char **argv)
 {
     BUILD   b;
@@ -523,11 +535,11 @@ int     cmd_build(int argc, char **argv)
     memset(&b, 0, sizeof(b));
     b.verify.samples = 20;
     b.verify.max_problems = 20;
-    b.verify.out = stdout;
-    b.verify.report = report_line;
+    b.verify.report = report_to_stderr;
+    b.verify.problem = verify_problem;
     if (parse_opts(argc, argv, &b) < 0)
 	return (EX_USAGE);
-    if ((b.topo = topology_load(b.topology, report_line, 0)) == 0)
+    if ((b.topo = topology_load(b.topology, report_to_stderr, 0)) == 0)
 	return (EX_NOINPUT);
     if (b.topo->errors) {
 	fprintf(stderr, "%s: %s: %d error%s, nothing written\n", progname,
@@ -548,7 +560,7 @@ int     cmd_build(int argc, char **argv)
     } else {
 	t1 = now();
 	fflush(stdout);
-	status = route_verify(&b.verify, b.topo) == 0 ? 0 : EX_DATAERR;
+	status = build_verify(&b);
 	t2 = now();
 	printf("build %s: %zu users, %zu tables, %zu entries: written in %.1f s, "
 	       "verified in %.1f s\n", b.dir, b.topo->nusers, b.tables, b.entries,
