@@ -26,6 +26,7 @@
 #include "slurp.h"
 #include "table.h"
 #include "vut.h"
+#include "workpool.h"
 
 /* The index: entry number + 1 (0: free) and a hash of its key. */
 typedef struct TABLE_SLOT {
@@ -33,13 +34,14 @@ typedef struct TABLE_SLOT {
     uint32_t hash;
 } TABLE_SLOT;
 
-/* The slot holding KEY, or the free slot where it would go. */
-static TABLE_SLOT *find_slot(const TABLE *t, const char *key, uint32_t hash)
+/* The slot of INDEX holding KEY, or the free slot where it would go. */
+static TABLE_SLOT *find_slot(const TABLE *t, TABLE_SLOT *index, const char *key,
+			             uint32_t hash)
 {
     size_t  i = hash & t->index_mask;
     TABLE_SLOT *s;
 
-    for (s = t->index + i; s->entry; s = t->index + (i = (i + 1) & t->index_mask))
+    for (s = index + i; s->entry; s = index + (i = (i + 1) & t->index_mask))
 	if (s->hash == hash && strcmp(t->entries[s->entry - 1].key, key) == 0)
 	    break;
     return (s);
@@ -54,27 +56,48 @@ static int table_alloc(TABLE *t, size_t n)
     return (0);
 }
 
+/*
+ * The lazy caches (the lookup index, the compiled patterns) are built
+ * by the first caller under this lock and published complete: readers
+ * in other threads (maptool verify -j) see either nothing or all of it.
+ */
+static pthread_mutex_t lazy_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* The lookup index, built on first use: compile never needs it. */
-static int build_index(TABLE *t)
+static TABLE_SLOT *build_index(TABLE *t)
 {
     size_t  size = 16, i;
-    TABLE_SLOT *slot;
+    TABLE_SLOT *index, *slot;
     uint32_t hash;
 
     while (size < 2 * t->count)
 	size <<= 1;
-    t->index_mask = size - 1;
-    if ((t->index = calloc(size, sizeof(TABLE_SLOT))) == 0)
-	return (-1);
+    if ((index = calloc(size, sizeof(TABLE_SLOT))) == 0)
+	return (0);
+    t->index_mask = size - 1;		/* read only once INDEX is published */
     for (i = 0; i < t->count; i++) {
 	hash = fnv32(t->entries[i].key);
-	slot = find_slot(t, t->entries[i].key, hash);
+	slot = find_slot(t, index, t->entries[i].key, hash);
 	if (slot->entry == 0) {			/* the first of duplicates wins */
 	    slot->entry = i + 1;
 	    slot->hash = hash;
 	}
     }
-    return (0);
+    return (index);
+}
+
+/* The index, built once whatever the number of threads asking. */
+static TABLE_SLOT *table_index(TABLE *t)
+{
+    TABLE_SLOT *index = __atomic_load_n(&t->index, __ATOMIC_ACQUIRE);
+
+    if (index)
+	return (index);
+    pthread_mutex_lock(&lazy_lock);
+    if ((index = t->index) == 0 && (index = build_index(t)) != 0)
+	__atomic_store_n(&t->index, index, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&lazy_lock);
+    return (index);
 }
 
 static size_t count_lines(const char *text, size_t len)
@@ -89,30 +112,34 @@ static size_t count_lines(const char *text, size_t len)
     return (n);
 }
 
-/* A problem found while loading, reported once all lines are read. */
 #define TABLE_SPLIT_SIZE	(1u << 20)	/* below: one thread is quicker */
 
-typedef struct PROBLEM {
+/* A problem found while loading, reported once all lines are read. */
+typedef struct HELD_PROBLEM {
     unsigned line;
     int     is_error;
     char   *why;
-} PROBLEM;
+} HELD_PROBLEM;
 
-/* One loader per thread: its lines, its room for entries, its problems. */
-typedef struct LOADER {
+/*
+ * A stretch of the text read by one thread: its lines, its room for
+ * entries, its problems (table_from_map() uses one for the problems).
+ */
+typedef struct TEXT_PART {
     char   *start, *end;		/* the lines it reads */
     unsigned first_line;
     int     flags;
     TABLE_ENTRY *entries;		/* where its entries go */
     size_t  count;
-    PROBLEM *problems;
+    HELD_PROBLEM *problems;
     size_t  nproblems, cap;
     int     errors, warnings;
-} LOADER;
+} TEXT_PART;
 
-static void note_problem(LOADER *ld, unsigned line, int is_error, const char *why)
+/* Keep a problem of LD for flush_problems(). */
+static void hold_problem(TEXT_PART *ld, unsigned line, int is_error, const char *why)
 {
-    PROBLEM *grown;
+    HELD_PROBLEM *grown;
 
     if (ld->nproblems == ld->cap) {
 	ld->cap = ld->cap ? ld->cap * 2 : 16;
@@ -133,7 +160,7 @@ static void note_problem(LOADER *ld, unsigned line, int is_error, const char *wh
 	ld->warnings++;
 }
 
-static void complain(LOADER *ld, unsigned line, const char *fmt,...)
+static void complain(TEXT_PART *ld, unsigned line, const char *fmt,...)
 {
     char    why[512];
     va_list ap;
@@ -141,16 +168,16 @@ static void complain(LOADER *ld, unsigned line, const char *fmt,...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
-    note_problem(ld, line, 1, why);
+    hold_problem(ld, line, 1, why);
 }
 
-static void warn(LOADER *ld, unsigned line, const char *why)
+static void warn(TEXT_PART *ld, unsigned line, const char *why)
 {
-    note_problem(ld, line, 0, why);
+    hold_problem(ld, line, 0, why);
 }
 
 /* Report LD's problems in the order found; count them in T. */
-static void flush_problems(TABLE *t, LOADER *ld, TABLE_REPORT_FN report, void *ctx)
+static void flush_problems(TABLE *t, TEXT_PART *ld, TABLE_REPORT_FN report, void *ctx)
 {
     size_t  i;
 
@@ -179,7 +206,7 @@ static const char *raw_line_problem(const char *line, size_t len)
 }
 
 /* Entries go into room sized in advance by table_alloc(). */
-static void add_entry(LOADER *ld, const char *key, const char *value, unsigned line)
+static void add_entry(TEXT_PART *ld, const char *key, const char *value, unsigned line)
 {
     TABLE_ENTRY *e = ld->entries + ld->count++;
 
@@ -194,7 +221,7 @@ static void add_entry(LOADER *ld, const char *key, const char *value, unsigned l
  * each key after the first of its rank run that equals an earlier one
  * is a duplicate.
  */
-static int find_duplicates(TABLE *t, LOADER *ld)
+static int find_duplicates(TABLE *t, TEXT_PART *ld)
 {
     size_t  i, j, k;
 
@@ -226,7 +253,7 @@ static int find_duplicates(TABLE *t, LOADER *ld)
 }
 
 /* A pattern line: KEY_LEN bytes of /REGEX/FLAGS, then the value. */
-static void parse_pattern(LOADER *ld, char *line, size_t key_len, unsigned lineno)
+static void parse_pattern(TEXT_PART *ld, char *line, size_t key_len, unsigned lineno)
 {
     char    why[512], *value = line + key_len;
     const char *warning;
@@ -264,7 +291,7 @@ static size_t pattern_line(char *line)
 }
 
 /* Split one line (NUL-terminated, in place) into key and value. */
-static void parse_line(LOADER *ld, char *line, size_t len, unsigned lineno,
+static void parse_line(TEXT_PART *ld, char *line, size_t len, unsigned lineno,
 		               int flags)
 {
     const char *problem, *warning;
@@ -308,10 +335,10 @@ static void parse_line(LOADER *ld, char *line, size_t len, unsigned lineno,
     add_entry(ld, line, value, lineno);
 }
 
-/* Read every line of LD; runs in a thread of its own. */
-static void *load_lines(void *arg)
+/* Read every line of part JOB of ARG; runs in a thread of its own. */
+static void load_lines(void *arg, size_t job)
 {
-    LOADER *ld = arg;
+    TEXT_PART *ld = (TEXT_PART *) arg + job;
     char   *line, *nl;
     unsigned lineno = ld->first_line;
 
@@ -321,7 +348,6 @@ static void *load_lines(void *arg)
 	*nl = 0;
 	parse_line(ld, line, nl - line, lineno, ld->flags);
     }
-    return (0);
 }
 
 /*
@@ -330,10 +356,9 @@ static void *load_lines(void *arg)
  */
 static void load_all_lines(TABLE *t, int flags, TABLE_REPORT_FN report, void *ctx)
 {
-    LOADER  ld[2];
+    TEXT_PART ld[2];
     char   *text = t->text, *end = t->text + t->text_size, *mid = end, *nl;
-    pthread_t helper;
-    int     threaded = 0, i;
+    int     i;
 
     memset(ld, 0, sizeof(ld));
     if (t->text_size > TABLE_SPLIT_SIZE
@@ -348,13 +373,7 @@ static void load_all_lines(TABLE *t, int flags, TABLE_REPORT_FN report, void *ct
     ld[0].entries = t->entries;
     ld[1].first_line = count_lines(text, mid - text);
     ld[1].entries = t->entries + ld[1].first_line - 1;
-    if (mid < end)
-	threaded = (pthread_create(&helper, 0, load_lines, ld + 1) == 0);
-    load_lines(ld);
-    if (threaded)
-	pthread_join(helper, 0);
-    else
-	load_lines(ld + 1);
+    workpool_run(load_lines, ld, 2, mid < end ? 2 : 1);
     memmove(t->entries + ld[0].count, ld[1].entries, ld[1].count * sizeof(TABLE_ENTRY));
     t->count = ld[0].count + ld[1].count;
     for (i = 0; i < 2; i++)
@@ -362,7 +381,7 @@ static void load_all_lines(TABLE *t, int flags, TABLE_REPORT_FN report, void *ct
 }
 
 /* Number the patterns in file order, the order they are tried in. */
-static void number_patterns(TABLE *t, LOADER *ld)
+static void number_patterns(TABLE *t, TEXT_PART *ld)
 {
     TABLE_ENTRY *e;
 
@@ -379,7 +398,7 @@ static void number_patterns(TABLE *t, LOADER *ld)
 
 TABLE  *table_load(const char *path, int flags, TABLE_REPORT_FN report, void *ctx)
 {
-    LOADER  ld;
+    TEXT_PART  ld;
     TABLE  *t;
     char    err[256];
     size_t  len;
@@ -438,7 +457,7 @@ static int gather_entry(void *ctx, const char *key, const char *value)
 }
 
 /* Check a map entry as a table line would be; report with its key. */
-static void check_map_entry(LOADER *ld, const char *key, const char *value)
+static void check_map_entry(TEXT_PART *ld, const char *key, const char *value)
 {
     const char *problem = 0, *warning = 0;
     char    why[512];
@@ -462,7 +481,7 @@ static void check_map_entry(LOADER *ld, const char *key, const char *value)
 TABLE  *table_from_map(MAP *map, TABLE_REPORT_FN report, void *ctx)
 {
     GATHER  g;
-    LOADER  ld;
+    TEXT_PART  ld;
     TABLE  *t;
     char   *p;
     size_t  i;
@@ -507,12 +526,11 @@ TABLE  *table_from_map(MAP *map, TABLE_REPORT_FN report, void *ctx)
 int     table_lookup(void *ctx, const char *key, char **value)
 {
     TABLE  *t = ctx;
-    TABLE_SLOT *slot;
+    TABLE_SLOT *index, *slot;
 
-    if (t->index == 0 && build_index(t) < 0)
+    if ((index = table_index(t)) == 0)
 	return (-1);
-    slot = find_slot(t, key, fnv32(key));
-
+    slot = find_slot(t, index, key, fnv32(key));
     if (slot->entry == 0)
 	return (0);
     if ((*value = strdup(t->entries[slot->entry - 1].value)) == 0)
@@ -520,37 +538,52 @@ int     table_lookup(void *ctx, const char *key, char **value)
     return (1);
 }
 
-struct PATTERN_SET *table_patterns(TABLE *t)
+/* The table's patterns compiled, or null when that fails. */
+static struct PATTERN_SET *compile_patterns(const TABLE *t)
 {
+    struct PATTERN_SET *set;
     char    err[512];
     size_t  i;
 
-    if (t->patterns || t->npatterns == 0)
-	return (t->patterns);
-    if ((t->patterns = pattern_set_create()) == 0)
+    if ((set = pattern_set_create()) == 0)
 	return (0);
     for (i = 0; i < t->count; i++)
 	if (t->entries[i].seq
-	    && pattern_set_add(t->patterns, t->entries[i].key, t->entries[i].value,
+	    && pattern_set_add(set, t->entries[i].key, t->entries[i].value,
 			       t->entries[i].seq) < 0)
 	    break;
-    if (i < t->count || pattern_set_finish(t->patterns, err, sizeof(err)) < 0) {
-	pattern_set_free(t->patterns);
-	t->patterns = 0;
+    if (i < t->count || pattern_set_finish(set, err, sizeof(err)) < 0) {
+	pattern_set_free(set);
+	return (0);
     }
-    return (t->patterns);
+    return (set);
+}
+
+/* Compiled once, and published only when complete (see lazy_lock). */
+struct PATTERN_SET *table_patterns(TABLE *t)
+{
+    struct PATTERN_SET *set = __atomic_load_n(&t->patterns, __ATOMIC_ACQUIRE);
+
+    if (set || t->npatterns == 0)
+	return (set);
+    pthread_mutex_lock(&lazy_lock);
+    if ((set = t->patterns) == 0 && (set = compile_patterns(t)) != 0)
+	__atomic_store_n(&t->patterns, set, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&lazy_lock);
+    return (set);
 }
 
 int     table_match(void *ctx, const char *address, char **value, char *trace,
 		            size_t tracelen)
 {
     TABLE  *t = ctx;
+    struct PATTERN_SET *set = 0;
 
-    if (t->npatterns && table_patterns(t) == 0) {
+    if (t->npatterns && (set = table_patterns(t)) == 0) {
 	*value = strdup("cannot compile the table's patterns");
 	return (-1);
     }
-    return (pattern_set_match(t->patterns, address, value, trace, tracelen));
+    return (pattern_set_match(set, address, value, trace, tracelen));
 }
 
 void    table_free(TABLE *t)

@@ -24,10 +24,10 @@ typedef struct TABLE {
     TABLE_ENTRY *entries;
     size_t  count;
     RANKED *order;			/* entries by map_hash_rank() */
-    struct TABLE_SLOT *index;		/* built by the first lookup */
+    struct TABLE_SLOT *index;		/* built by the first lookup, once */
     size_t  index_mask;
     size_t  npatterns;			/* entries with a seq */
-    struct PATTERN_SET *patterns;	/* built by the first match */
+    struct PATTERN_SET *patterns;	/* built by the first match, once */
     int     errors;			/* lines refused */
     int     warnings;
 } TABLE;

@@ -21,31 +21,31 @@
 
 /* The lookup steps; see doc/maptool.8 or the spec. */
 typedef enum { KEY_NONE, KEY_LOCAL, KEY_USER } KEY_USER_PART;
-typedef enum { WHEN_ALWAYS, WHEN_PLUS, WHEN_DETAIL } STEP_WHEN;
+typedef enum { WHEN_ALWAYS, WHEN_PLUS, WHEN_DETAIL } LOOKUP_WHEN;
 
 struct STATE;
 struct PARTS;
 
-typedef struct STEP {
+typedef struct LOOKUP_STEP {
     /* 1 found (value in OUT), 0 not, -1 error (set in the result). */
-    int     (*try) (struct STATE *st, const struct STEP *step,
+    int     (*try) (struct STATE *st, const struct LOOKUP_STEP *step,
 		            const struct PARTS *p, char *out, size_t len);
     KEY_USER_PART user;			/* what precedes the suffix */
     const char *suffix;			/* "++", "+*" or "" */
-    STEP_WHEN when;			/* when the step is tried */
+    LOOKUP_WHEN when;			/* when the step is tried */
     int     whole;			/* %1 is the whole local part */
-} STEP;
+} LOOKUP_STEP;
 
-static int try_key(struct STATE *, const STEP *, const struct PARTS *,
+static int try_key(struct STATE *, const LOOKUP_STEP *, const struct PARTS *,
 		           char *, size_t);
-static int try_patterns(struct STATE *, const STEP *, const struct PARTS *,
-			        char *, size_t);
+static int try_patterns(struct STATE *, const LOOKUP_STEP *,
+			        const struct PARTS *, char *, size_t);
 
 /*
  * Sendmail's seven keys, and the pattern entries (/REGEX/, which match
  * any domain) between the user-specific keys and the domain-wide ones.
  */
-static const STEP steps[] = {
+static const LOOKUP_STEP steps[] = {
     {try_key, KEY_LOCAL, "", WHEN_ALWAYS, 1},	/* 1 local@domain */
     {try_key, KEY_USER, "++", WHEN_DETAIL, 0},	/* 2 user++@domain */
     {try_key, KEY_USER, "+*", WHEN_PLUS, 0},	/* 3 user+*@domain */
@@ -157,7 +157,7 @@ static void split_local(PARTS *p)
     }
 }
 
-static int step_applies(const STEP *step, const PARTS *p)
+static int step_applies(const LOOKUP_STEP *step, const PARTS *p)
 {
     switch (step->when) {
     case WHEN_ALWAYS:
@@ -171,8 +171,8 @@ static int step_applies(const STEP *step, const PARTS *p)
 }
 
 /* The key of STEP for P in the sender's case (%0), and folded (KEY). */
-static void step_key(const STEP *step, const PARTS *p, char *raw, char *key,
-		             size_t len)
+static void step_key(const LOOKUP_STEP *step, const PARTS *p, char *raw,
+		             char *key, size_t len)
 {
     const char *user = step->user == KEY_LOCAL ? p->bare :
     step->user == KEY_USER ? p->user : "";
@@ -257,8 +257,8 @@ static int have_patterns(const STATE *st)
 }
 
 /* A key step: the key built for P, looked up in every source. */
-static int try_key(STATE *st, const STEP *step, const PARTS *p, char *out,
-		           size_t len)
+static int try_key(STATE *st, const LOOKUP_STEP *step, const PARTS *p,
+		           char *out, size_t len)
 {
     char    key[ADDR_MAX + 8], raw[ADDR_MAX + 8];
     const char *bind[NBIND];
@@ -295,8 +295,8 @@ static int try_key(STATE *st, const STEP *step, const PARTS *p, char *out,
 }
 
 /* The pattern step: every source's patterns against the whole address. */
-static int try_patterns(STATE *st, const STEP *step, const PARTS *p, char *out,
-			        size_t len)
+static int try_patterns(STATE *st, const LOOKUP_STEP *step, const PARTS *p,
+			        char *out, size_t len)
 {
     const VUT_SOURCE *src;
     char    line[VALUE_MAX], *value;
@@ -339,7 +339,7 @@ static int try_patterns(STATE *st, const STEP *step, const PARTS *p, char *out,
  */
 static int find_entry(STATE *st, PARTS *p, char *out, size_t len)
 {
-    const STEP *step;
+    const LOOKUP_STEP *step;
     int     r;
 
     if (!(p->served = domain_served(st, p->addr.domain)) && !have_patterns(st))

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +29,7 @@
 #include "servers.h"
 #include "tablemap.h"
 #include "topology.h"
+#include "workpool.h"
 #include "zone.h"
 #include "maptool.h"
 
@@ -154,7 +154,7 @@ static int write_table(const BUILD *b, const char *name, WRITE_FN fn, size_t arg
     if (vut == 0 || db == 0) {
 	fprintf(stderr, "%s: out of memory\n", progname);
     } else if (write_file(b, vut, fn, arg) == 0
-	       && (t = table_load(vut, 0, report_line, 0)) != 0) {
+	       && (t = table_load(vut, 0, report_to_stderr, 0)) != 0) {
 	if (t->errors)
 	    fprintf(stderr, "%s: %s: %d errors in a generated table: a bug in "
 		    "maptool build\n", progname, vut, t->errors);
@@ -277,12 +277,15 @@ typedef struct JOB {
 typedef struct JOBS {
     const BUILD *build;
     JOB    *job;
-    size_t  count, next;
-    pthread_mutex_t lock;
+    size_t  count;
 } JOBS;
 
-static void run_job(const BUILD *b, JOB *j)
+/* Write file N of JOBS; a workpool job. */
+static void run_job(void *arg, size_t n)
 {
+    const JOBS *jobs = arg;
+    const BUILD *b = jobs->build;
+    JOB    *j = jobs->job + n;
     char   *path;
 
     if (j->is_table) {
@@ -295,30 +298,14 @@ static void run_job(const BUILD *b, JOB *j)
     }
 }
 
-static void *run_jobs(void *arg)
-{
-    JOBS   *jobs = arg;
-    size_t  next;
-
-    for (;;) {
-	pthread_mutex_lock(&jobs->lock);
-	next = jobs->next++;
-	pthread_mutex_unlock(&jobs->lock);
-	if (next >= jobs->count)
-	    return (0);
-	run_job(jobs->build, jobs->job + next);
-    }
-}
-
 /* Every output, biggest first, on as many threads as there are CPUs. */
 static int write_all(BUILD *b)
 {
     const OUTPUT *o;
     JOBS    jobs;
-    pthread_t helper[BUILD_MAX_THREADS];
     long    ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     int     nthreads = ncpu < 1 ? 1 : ncpu > BUILD_MAX_THREADS ? BUILD_MAX_THREADS : (int) ncpu;
-    int     started[BUILD_MAX_THREADS], failed = 0, k;
+    int     failed = 0;
     size_t  i, n = 0;
 
     memset(&jobs, 0, sizeof(jobs));
@@ -340,14 +327,7 @@ static int write_all(BUILD *b)
 	jobs.job[n].is_table = 1;
     }
     jobs.count = n;
-    pthread_mutex_init(&jobs.lock, 0);
-    for (k = 1; k < nthreads; k++)
-	started[k] = pthread_create(helper + k, 0, run_jobs, &jobs) == 0;
-    run_jobs(&jobs);
-    for (k = 1; k < nthreads; k++)
-	if (started[k])
-	    pthread_join(helper[k], 0);
-    pthread_mutex_destroy(&jobs.lock);
+    workpool_run(run_job, &jobs, jobs.count, nthreads);
     for (i = 0; i < jobs.count; i++) {
 	failed |= jobs.job[i].failed;
 	if (jobs.job[i].is_table && !jobs.job[i].failed) {
@@ -397,6 +377,18 @@ static int parse_opts(int argc, char **argv, BUILD *b)
     return (0);
 }
 
+/* Verify the stage; the report as maptool verify prints it. */
+static int build_verify(BUILD *b)
+{
+    VERIFY_RESULT result;
+    int     status = route_verify(&b->verify, b->topo, &result);
+
+    if (status >= 0)
+	verify_print(&result, stdout);
+    verify_result_free(&result);
+    return (status == 0 ? 0 : EX_DATAERR);
+}
+
 int     cmd_build(int argc, char **argv)
 {
     BUILD   b;
@@ -406,11 +398,11 @@ int     cmd_build(int argc, char **argv)
     memset(&b, 0, sizeof(b));
     b.verify.samples = 20;
     b.verify.max_problems = 20;
-    b.verify.out = stdout;
-    b.verify.report = report_line;
+    b.verify.report = report_to_stderr;
+    b.verify.problem = verify_problem;
     if (parse_opts(argc, argv, &b) < 0)
 	return (EX_USAGE);
-    if ((b.topo = topology_load(b.topology, report_line, 0)) == 0)
+    if ((b.topo = topology_load(b.topology, report_to_stderr, 0)) == 0)
 	return (EX_NOINPUT);
     if (b.topo->errors) {
 	fprintf(stderr, "%s: %s: %d error%s, nothing written\n", progname,
@@ -434,7 +426,7 @@ int     cmd_build(int argc, char **argv)
     } else {
 	t1 = now();
 	fflush(stdout);
-	status = route_verify(&b.verify, b.topo) == 0 ? 0 : EX_DATAERR;
+	status = build_verify(&b);
 	t2 = now();
 	printf("build %s: %zu users, %zu tables, %zu entries: written in %.1f s, "
 	       "verified in %.1f s\n", b.dir, b.topo->nusers, b.tables, b.entries,

@@ -46,14 +46,14 @@ int     cmd_check(int argc, char **argv)
 	    fprintf(stderr, "%s: %s\n", progname, err);
 	    return (EX_NOINPUT);
 	}
-	t = table_from_map(map, report_line, 0);
+	t = table_from_map(map, report_to_stderr, 0);
 	map_close(map);
     } else {
-	t = table_load(argv[optind], flags, report_line, 0);
+	t = table_load(argv[optind], flags, report_to_stderr, 0);
     }
     if (t == 0)
 	return (EX_NOINPUT);
-    check_table(t, report_line, 0, &stats);
+    check_table(t, report_to_stderr, 0, &stats);
     printf("%s: %zu entr%s, %d error%s, %d warning%s, %d routing loop%s\n",
 	   t->name, t->count, t->count == 1 ? "y" : "ies", t->errors, t->errors == 1 ? "" : "s",
 	   t->warnings + stats.warnings, t->warnings + stats.warnings == 1 ? "" : "s",

@@ -90,7 +90,7 @@ int     cmd_compile(int argc, char **argv)
 
     if (parse_opts(argc, argv, &o) < 0)
 	return (EX_USAGE);
-    if ((t = table_load(o.input, o.table_flags, report_line, 0)) == 0)
+    if ((t = table_load(o.input, o.table_flags, report_to_stderr, 0)) == 0)
 	return (EX_NOINPUT);
     if (t->errors) {
 	fprintf(stderr, "%s: %s: %d error%s, nothing written\n", progname,
@@ -99,7 +99,7 @@ int     cmd_compile(int argc, char **argv)
 	return (EX_DATAERR);
     }
     if (t->count == 0)
-	report_line(0, t->name, 0, 0, "no entries: the map will be empty");
+	report_to_stderr(0, t->name, 0, 0, "no entries: the map will be empty");
     if (o.output) {
 	status = write_map(t, &o, o.output);
     } else if ((out = malloc(strlen(o.input) + 4)) != 0) {

@@ -75,7 +75,7 @@ int     option_number(const char *cmd, const char *opt, const char *arg,
 }
 
 /* Print a table problem as FILE:LINE: why, the form editors jump to. */
-void    report_line(void *ctx, const char *file, unsigned line, int is_error,
+void    report_to_stderr(void *ctx, const char *file, unsigned line, int is_error,
 		            const char *why)
 {
     (void) ctx;

@@ -5,6 +5,7 @@
  * maptool.h - the maptool commands; each takes main()'s arguments after
  * the command name and returns an exit status (sysexits.h).
  */
+#include <stdio.h>
 extern int cmd_compile(int argc, char **argv);
 extern int cmd_dump(int argc, char **argv);
 extern int cmd_query(int argc, char **argv);
@@ -18,7 +19,13 @@ extern const char *progname;
 extern void usage_error(const char *fmt,...);
 extern int option_number(const char *cmd, const char *opt, const char *arg,
 			         int min, int max);
-extern void report_line(void *ctx, const char *file, unsigned line,
+extern void report_to_stderr(void *ctx, const char *file, unsigned line,
 			        int is_error, const char *why);
+
+/* verify and build: a problem of the build, and the report (verify.c). */
+struct VERIFY_RESULT;
+extern void verify_problem(void *ctx, const char *file, unsigned line,
+			           int is_error, const char *why);
+extern void verify_print(const struct VERIFY_RESULT *result, FILE *out);
 
 #endif

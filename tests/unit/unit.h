@@ -12,6 +12,7 @@ extern Suite *suite_vut(void);
 extern Suite *suite_table(void);
 extern Suite *suite_map(void);
 extern Suite *suite_pattern(void);
+extern Suite *suite_workpool(void);
 
 /*
  * The answer of VUT for ADDRESS as one string: "forward a,b", "reject C E
