@@ -1,7 +1,9 @@
 /*
  * vut.c - resolve a recipient the way sendmail's virtusertable does.
  *
- * Exports vut_init(), vut_resolve() and vut_result_free(). For one
+ * Exports vut_init(), vut_resolve() and vut_result_free(), and for the
+ * table readers, which apply the same rules, vut_check_key(),
+ * vut_check_value() and vut_next_member() (a value's list members). For one
  * address the steps of table steps[] are tried in order, each in every
  * source in turn: sendmail's seven keys, with the sources' pattern
  * entries between the user-specific keys and the domain-wide ones. The
@@ -19,7 +21,7 @@
 #include "addr.h"
 #include "vut.h"
 
-/* The lookup steps; see doc/maptool.8 or the spec. */
+/* The lookup steps; maptool(8), "Lookup order", says them in prose. */
 typedef enum { KEY_NONE, KEY_LOCAL, KEY_USER } KEY_USER_PART;
 typedef enum { WHEN_ALWAYS, WHEN_PLUS, WHEN_DETAIL } LOOKUP_WHEN;
 

@@ -3,8 +3,10 @@
  *
  * maptool compiles virtusertable tables into Berkeley DB maps that
  * sendmail reads too, dumps and queries them, and checks them for loops
- * and mistakes. Each command lives in its own file; all routing rules
- * live in lib/.
+ * and mistakes; from a topology file it builds every server's tables
+ * (build), proves them (verify) and puts a build in place (install).
+ * Each command lives in its own file; all routing rules live in lib/,
+ * the topology in topology/.
  */
 #include <stdarg.h>
 #include <errno.h>

@@ -54,7 +54,7 @@ typedef struct CASE {
 		"@b.test bat-%1-%2-%3@x.net\n"
 
 static const CASE cases[] = {
-    /* The spec's worked examples. */
+    /* The worked examples of maptool(8), "Lookup order". */
     {SWITCH, "DIEGO1@INKACOCA.ORG", "forward diego1@lima.inkacoca.org"},
     {SWITCH, "diego1@switch.inkacoca.org", "forward diego1@lima.inkacoca.org"},
     {SWITCH, "nobody@inkacoca.org", "reject 550 5.1.1 User unknown"},
