@@ -54,7 +54,7 @@ typedef struct CASE {
 		"@b.test bat-%1-%2-%3@x.net\n"
 
 static const CASE cases[] = {
-    /* The worked examples of maptool(8), "Lookup order". */
+    /* The inkacoca.org switch, then one case per lookup step. */
     {SWITCH, "DIEGO1@INKACOCA.ORG", "forward diego1@lima.inkacoca.org"},
     {SWITCH, "diego1@switch.inkacoca.org", "forward diego1@lima.inkacoca.org"},
     {SWITCH, "nobody@inkacoca.org", "reject 550 5.1.1 User unknown"},
