@@ -5,6 +5,8 @@
 #   make demo       install what the demo needs, build, run the demo
 #   make install DESTDIR=...
 #   make SANITIZE=1 check   the same suite under ASan and UBSan
+#   make fuzz-diff  a long randomized differential run against sendmail
+#                   (FUZZ_SEEDS, FUZZ_TABLES; see tests/t-sendmail-random.sh)
 
 NO_CONFIG_GOALS = clean distclean
 ifeq ($(filter $(NO_CONFIG_GOALS),$(MAKECMDGOALS)),)
@@ -81,6 +83,16 @@ tests/unit/unit: $(UNIT_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB)
 check: deps-test all
 	tests/run
 
+# The randomized differential test of make check, longer: FUZZ_SEEDS
+# (blank-separated; default: one from the clock, printed in the log) and
+# FUZZ_TABLES tables a seed. tests/log/t-sendmail-random.log has the figures.
+FUZZ_SEEDS = $(shell date +%s)
+FUZZ_TABLES = 1000
+FUZZ_TIMEOUT = 7200
+fuzz-diff: deps-test all
+	TEST_TIMEOUT=$(FUZZ_TIMEOUT) RANDOM_SEED="$(FUZZ_SEEDS)" \
+		RANDOM_TABLES=$(FUZZ_TABLES) tests/run tests/t-sendmail-random.sh
+
 deps-test:
 	@sh build-aux/install-deps test
 
@@ -104,4 +116,4 @@ distclean: clean
 	rm -f config.mk config.log config.status
 	rm -rf autom4te.cache tests/.cache
 
-.PHONY: all check deps-test demo install clean distclean FORCE
+.PHONY: all check fuzz-diff deps-test demo install clean distclean FORCE

@@ -137,17 +137,20 @@ static VUT_STATUS set_error(STATE *st, const char *why)
 }
 
 /*
- * Split the local part at its first +, unless it opens with + or has
- * quotes (a quoted string is one token to sendmail). Keys are looked up
- * without the quotes; %1 keeps them.
+ * Split the local part at its first + after the first character, as
+ * sendmail's rules do: the user part is never empty, so a leading + is
+ * the user's ("+x+y" is user "+x", detail "y"; "++" is user "+", detail
+ * ""), and "+x" or "+" is not split at all. A local part with quotes is
+ * not split either (a quoted string is one token to sendmail). Keys are
+ * looked up without the quotes; %1 keeps them.
  */
 static void split_local(PARTS *p)
 {
     const char *local = p->addr.local;
-    const char *plus = strchr(local, '+');
+    const char *plus = local[0] ? strchr(local + 1, '+') : 0;
 
     addr_unquote(p->bare, local);
-    p->has_plus = (plus != 0 && plus != local && strchr(local, '"') == 0);
+    p->has_plus = (plus != 0 && strchr(local, '"') == 0);
     if (p->has_plus) {
 	memcpy(p->user, local, plus - local);
 	p->user[plus - local] = 0;
@@ -286,13 +289,13 @@ static int try_key(STATE *st, const LOOKUP_STEP *step, const PARTS *p,
 	bind[3] = p->plus_detail;
     }
     trace(st, "  match %s (%%1=%s %%2=%s %%3=%s)", key, bind[1], bind[2], bind[3]);
-    st->matched++;
     r = substitute(value, bind, out, len);
     free(value);
     if (r < 0) {
 	set_error(st, "value too long after substitution");
 	return (-1);
     }
+    st->matched += (out[0] != 0);
     return (1);
 }
 
@@ -322,7 +325,7 @@ static int try_patterns(STATE *st, const LOOKUP_STEP *step, const PARTS *p,
 	    free(value);
 	    return (-1);
 	}
-	st->matched++;
+	st->matched += (value[0] != 0);
 	if (strlen(value) >= len) {
 	    free(value);
 	    set_error(st, "value too long after substitution");
@@ -414,8 +417,10 @@ const char *vut_check_key(const char *key)
 					       || ends_with(key, 2, "+*"))))
 	return (0);
     if (ends_with(key, local_len, "++") || ends_with(key, local_len, "+*")) {
-	if (memchr(key, '+', local_len - 2))
-	    return ("user part of a +* or ++ key has a + (never matches)");
+	/* local_len > 2 here; a user part may open with + (split_local) */
+	if (memchr(key + 1, '+', local_len - 3))
+	    return ("user part of a +* or ++ key has a + after its first "
+		    "character (never matches)");
 	local_len -= 2;
     }
     return (addr_check_local(key, local_len));
@@ -503,6 +508,27 @@ static VUT_STATUS loop_reject(STATE *st, const char *why, const char *next)
 }
 
 static VUT_STATUS resolve_address(STATE *st, const char *address);
+
+/*
+ * The reply to a value that is no address, in sendmail's words: a %n
+ * that substitutes to nothing can leave the local part empty ("%2@d"
+ * without a detail), the domain empty ("%1@%2") or a label of it empty
+ * ("%1@%2.d"). Anything else that does not parse, as sendmail answers
+ * a value with several addresses.
+ */
+static void bad_address_reply(const char *address, REPLY *reply)
+{
+    const char *at = strrchr(address, '@');
+
+    if (at == address)
+	reply_set(reply, "553", "5.1.3", "User address required");
+    else if (at != 0 && at[1] == 0)
+	reply_set(reply, "553", "5.1.3", "Hostname required");
+    else if (at != 0 && (at[1] == '.' || strstr(at, "..") != 0))
+	reply_set(reply, "553", "5.1.2", "Invalid host name");
+    else
+	reply_set(reply, "553", "5.1.3", "Invalid route address");
+}
 static VUT_STATUS resolve_with(STATE *, const char *, char *, size_t);
 
 /* Record an error: member; it rejects only if nothing else results. */
@@ -583,7 +609,7 @@ static VUT_STATUS resolve_with(STATE *st, const char *address, char *value,
 
     if (addr_parse(address, &p.addr, &why) < 0) {
 	trace(st, "  %s: %s", address, why);
-	reply_set(&reply, "553", "5.1.3", "Invalid route address");
+	bad_address_reply(address, &reply);
 	return (set_reject(st, &reply));
     }
     addr_format(&p.addr, p.formatted, sizeof(p.formatted));
@@ -595,6 +621,10 @@ static VUT_STATUS resolve_with(STATE *st, const char *address, char *value,
 	return (VUT_ERROR);
     if (r == 0)
 	return (add_rcpt(st, p.formatted));
+    if (*value == 0) {				/* as sendmail: no rewrite */
+	trace(st, "  empty value: %s stays as it is", p.formatted);
+	return (add_rcpt(st, p.formatted));
+    }
     if (reply_is_error(value))
 	return (member_rejects(st, value));
     in_list = (strchr(value, ',') != 0);

@@ -16,51 +16,6 @@ if ! sm_available; then
 fi
 DIFF=$TOP/tests/diff
 PY=${PYTHON:-python3}
-MAKEMAP=${MAKEMAP:-/usr/libexec/sendmail/makemap}
-
-# split_cases CASES DIR: DIR/NAME.vut (the table) and DIR/NAME.q (its
-# recipients, one a line) for each "table NAME" of CASES, same rules as
-# ask-sendmail: blank lines and lines starting with # are skipped. A
-# "#refuse" line in a table marks one that maptool must refuse to compile
-# (DIR/NAME.refuse): sendmail takes it, the project's checks do not.
-# "pattern LINE" lines are left out here (see the last part of this
-# test); DIR/NAME.pvut is the table with them.
-split_cases() {
-    awk -v dir="$2" '
-        { sub(/\r$/, "") }
-        /^#refuse/ { printf "" > (dir "/" name ".refuse"); next }
-        /^pattern / { print substr($0, 9) > (dir "/" name ".pvut"); next }
-        /^[ \t]*$/ || /^#/ { next }
-        /^table / { name = $2; tab = dir "/" name ".vut"; q = dir "/" name ".q";
-                    printf "" > tab; printf "" > q; next }
-        /^q / { a = substr($0, 3); gsub(/^[ \t]+|[ \t]+$/, "", a); print a > q; next }
-        { print > tab }
-    ' "$1"
-}
-
-# ask_maptool DIR NAME...: the answers of maptool for each table, in the
-# oracle's format. A table maptool does not compile gets a maptool-error
-# line per recipient (so each fails), and its messages go to DIR/NAME.compile,
-# unless it is marked #refuse: then sendmail's own makemap builds the map
-# and maptool still has to read it and answer as sendmail does.
-ask_maptool() {
-    _d=$1; shift
-    for _name; do
-        echo "# table $_name"
-        set --
-        while IFS= read -r _a; do set -- "$@" "$_a"; done <"$_d/$_name.q"
-        rm -f "$_d/$_name.db"
-        if ! "$MAPTOOL" compile -o "$_d/$_name.db" "$_d/$_name.vut" \
-                >"$_d/$_name.compile" 2>&1 || [ ! -f "$_d/$_name.db" ]; then
-            if [ ! -f "$_d/$_name.refuse" ] ||
-                ! "$MAKEMAP" hash "$_d/$_name" <"$_d/$_name.vut" 2>>"$_d/$_name.compile"; then
-                for _a; do printf '%s\tmaptool-error\ttable not compiled\n' "$_a"; done
-                continue
-            fi
-        fi
-        "$MAPTOOL" query "$_d/$_name.db" "$@" 2>"$_d/$_name.stderr"
-    done
-}
 
 # check_refusals DIR NAME...: a table marked #refuse must have been
 # refused by maptool compile, with a FILE:LINE: reason; no other table.
@@ -99,12 +54,12 @@ for cases in "$DIFF"/*.cases; do
     base=$(basename "$cases" .cases)
     d=$T/diff/$base
     mkdir -p "$d" || exit 1
-    split_cases "$cases" "$d"
+    sm_split_cases "$cases" "$d"
     names=$(sed -n 's/^table  *\([^ ]*\).*/\1/p' "$cases")
     sm_ask "$cases" >"$d/sendmail.out" 2>"$d/sendmail.err" ||
         { echo "# ask-sendmail $base failed:"; sed 's/^/#   /' "$d/sendmail.err"; }
     # shellcheck disable=SC2086 # table names have no white space
-    ask_maptool "$d" $names >"$d/maptool.out"
+    sm_ask_maptool "$d" $names >"$d/maptool.out"
     # shellcheck disable=SC2086 # same
     show_compile_failures "$d" $names
     # shellcheck disable=SC2086 # same

@@ -8,6 +8,10 @@
 #   sm_ask CASES...       the oracle, tests/diff/ask-sendmail: per table of
 #                         the cases files "# table NAME", then one line per
 #                         address in `maptool query` format
+#   sm_split_cases CASES DIR, sm_ask_maptool DIR NAME...
+#                         the tables and recipients of a cases file in DIR,
+#                         and maptool's answers for them in the oracle's
+#                         format (see below)
 #   sm_setup DIR PORT SINKPORT [MILTER [MC LINE...]]
 #                         a sendmail instance in DIR (config DIR/sendmail.cf,
 #                         queue DIR/mqueue) listening on 127.0.0.1:PORT,
@@ -42,6 +46,62 @@ sm_available() {
 
 sm_ask() {
     "${PYTHON:-python3}" "$TOP/tests/diff/ask-sendmail" "$@"
+}
+
+# sm_split_cases CASES DIR: DIR/NAME.vut (the table) and DIR/NAME.q (its
+# recipients, one a line) for each "table NAME" of CASES, same rules as
+# ask-sendmail: blank lines and lines starting with # are skipped. A
+# "#refuse" line in a table marks one that maptool must refuse to compile
+# (DIR/NAME.refuse): sendmail takes it, the project's checks do not.
+# "pattern LINE" lines are left out here (see the last part of this
+# test); DIR/NAME.pvut is the table with them.
+sm_split_cases() {
+    awk -v dir="$2" '
+        { sub(/\r$/, "") }
+        /^#refuse/ { printf "" > (dir "/" name ".refuse"); next }
+        /^pattern / { print substr($0, 9) > (dir "/" name ".pvut"); next }
+        /^[ \t]*$/ || /^#/ { next }
+        /^table / { name = $2; tab = dir "/" name ".vut"; q = dir "/" name ".q";
+                    printf "" > tab; printf "" > q; next }
+        /^q / { a = substr($0, 3); gsub(/^[ \t]+|[ \t]+$/, "", a); print a > q; next }
+        { print > tab }
+    ' "$1"
+}
+
+# sm_ask_maptool DIR NAME...: the answers of maptool for each table, in the
+# oracle's format. A table maptool does not compile gets a maptool-error
+# line per recipient (so each fails), and its messages go to DIR/NAME.compile,
+# unless it is marked #refuse: then sendmail's own makemap builds the map
+# and maptool still has to read it and answer as sendmail does.
+# DIR/NAME.lists names the recipients whose resolution met a value with
+# several addresses (a list, which sendmail does not have), from the trace.
+sm_ask_maptool() {
+    _d=$1; shift
+    for _name; do
+        echo "# table $_name"
+        set --
+        while IFS= read -r _a; do set -- "$@" "$_a"; done <"$_d/$_name.q"
+        rm -f "$_d/$_name.db"
+        if ! "$MAPTOOL" compile -o "$_d/$_name.db" "$_d/$_name.vut" \
+                >"$_d/$_name.compile" 2>&1 || [ ! -f "$_d/$_name.db" ]; then
+            if [ ! -f "$_d/$_name.refuse" ] ||
+                ! "$SM_MAKEMAP" hash "$_d/$_name" <"$_d/$_name.vut" 2>>"$_d/$_name.compile"; then
+                for _a; do printf '%s\tmaptool-error\ttable not compiled\n' "$_a"; done
+                continue
+            fi
+        fi
+        : >"$_d/$_name.lists"
+        "$MAPTOOL" query --trace "$_d/$_name.db" "$@" 2>"$_d/$_name.stderr" |
+            awk -v lists="$_d/$_name.lists" '
+                /^  / {
+                    if ($0 ~ /^    key [^ ]*: / && index($0, ",") &&
+                        $0 !~ /^    key [^ ]*: (not found|[Ee][Rr][Rr][Oo][Rr]:)/)
+                        list = 1
+                    next
+                }
+                { if (list) { split($0, f, "\t"); print f[1] > lists }
+                  list = 0; print }'
+    done
 }
 
 sm_setup() {

@@ -84,10 +84,48 @@ static const CASE cases[] = {
     {PLUS, "u+@b.test", "forward bps-u--+@x.net"},
     {PLUS, "+x@b.test", "forward bat-+x--@x.net"},
     {PLUS, "u@b.test", "forward bat-u--@x.net"},
+    /*
+     * A leading + is the user's: the split is at the next + (sendmail's
+     * user part is never empty). +x@d and +@d are not split.
+     */
+    {PLUS, "+x+@b.test", "forward bps-+x--+@x.net"},
+    {PLUS, "+x+y@b.test", "forward bpp-+x-y-+y@x.net"},
+    {PLUS, "+X+y+Z@b.test", "forward bpp-+X-y+Z-+y+Z@x.net"},
+    {PLUS, "++@b.test", "forward bpp-++--@x.net"},	/* step 1: key ++@b.test */
+    {"+*@d.test s-%1-%2-%3@o.test\n", "++@d.test", "forward s-+--+@o.test"},
+    {PLUS, "++y@b.test", "forward bpp-+-y-+y@x.net"},
+    {PLUS, "+@b.test", "forward bat-+--@x.net"},
+    {PLUS, "a++b@b.test", "forward bpp-a-+b-++b@x.net"},
+    {"@d.test %1@o.test\n", "+x+@d.test", "forward +x@o.test"},
+    {"@d.test %1@o.test\n", "+x+y@d.test", "forward +x@o.test"},
+    {"@d.test %1@o.test\n", "++@d.test", "forward +@o.test"},
+    {"+*@d.test s-%1@o.test\n", "+x@d.test", "none"},
+    {"+x+*@d.test xs-%1-%2@o.test\n", "+X+Y@d.test", "forward xs-+X-Y@o.test"},
+    {"+x++@d.test xp-%2@o.test\n", "+x+@d.test", "none"},
+    {"+x@d.test xb-%1-%2@o.test\n", "+x+y@d.test", "forward xb-+x-y@o.test"},
+    {"++@d.test pp-%1-%2@o.test\n", "++@d.test", "forward pp-++-@o.test"},
     {"joe@a.test whole\njoe+x@a.test exact\n", "joe+x@a.test", "forward exact"},
     {"joe@a.test whole\n", "joe+x@a.test", "forward whole"},
     /* Substitution corner cases, as sendmail: %% and an unknown %x. */
     {"@c.test c-%1-%%-x@x.net\n", "u@c.test", "forward c-u-%-x@x.net"},
+    /*
+     * A %n that substitutes to nothing: sendmail's replies for a value
+     * that is no address; an empty value leaves the recipient alone.
+     */
+    {"@d.test %2@o.test\n", "u@d.test", "reject 553 5.1.3 User address required"},
+    {"@d.test %2@o.test\n", "u+@d.test", "reject 553 5.1.3 User address required"},
+    {"@d.test %2@o.test\n", "u+x@d.test", "forward x@o.test"},
+    {"@d.test %3@o.test\n", "u+@d.test", "forward +@o.test"},
+    {"@d.test %3@o.test\n", "+@d.test", "reject 553 5.1.3 User address required"},
+    {"@d.test %1@%2\n", "u@d.test", "reject 553 5.1.3 Hostname required"},
+    {"@d.test %1@%2.test\n", "u@d.test", "reject 553 5.1.2 Invalid host name"},
+    {"@d.test %1@%2.test\n", "u+x@d.test", "forward u@x.test"},
+    {"a@c.test b@d.test\n@d.test %2@o.test\n", "a@c.test",
+    "reject 553 5.1.3 User address required"},
+    {"@d.test %2\n", "u@d.test", "none"},
+    {"@d.test %2\n", "u+x@d.test", "forward x"},
+    {"u@d.test %2\n@d.test c-%1@o.test\n", "u@d.test", "none"},
+    {"a@c.test u@d.test\nu@d.test %2\n", "a@c.test", "forward u@d.test"},
     /* Recursion, equal results, loops. */
     {"a@one.test a@two.test\na@two.test final@end.test\n", "a@one.test",
     "forward final@end.test"},
@@ -193,8 +231,10 @@ typedef struct KEYCHECK {
 static const KEYCHECK keys[] = {
     {"user@example.org", 1}, {"@example.org", 1}, {"user+*@example.org", 1},
     {"user++@example.org", 1}, {"+*@example.org", 1}, {"++@example.org", 1},
-    {"a+b@example.org", 1},
+    {"a+b@example.org", 1}, {"+x+*@example.org", 1}, {"+x++@example.org", 1},
+    {"++*@example.org", 1}, {"+++@example.org", 1},
     {"user", 0}, {"user@", 0}, {"user@example.org.", 0}, {"a+b++@example.org", 0},
+    {"+x+y+*@example.org", 0}, {"a++*@example.org", 0},
     {"a b@example.org", 0}, {"user@exa mple.org", 0},
 };
 
