@@ -60,13 +60,13 @@ $(TSAN_DIR)/%.o: %.c $(SAN_DEPS)
 	@mkdir -p $(@D)
 	$(SAN_CC) $(TSAN_FLAGS) $(SAN_WARN) $(SAN_CPPFLAGS) -c -o $@ $<
 
-$(TSAN_DIR)/maptool: $(patsubst %.c,$(TSAN_DIR)/%.o,$(TSAN_MAPTOOL_SRCS))
+$(TSAN_DIR)/maptool/maptool: $(patsubst %.c,$(TSAN_DIR)/%.o,$(TSAN_MAPTOOL_SRCS))
 	$(SAN_CC) $(TSAN_FLAGS) -o $@ $^ $(LIBS)
 
-$(TSAN_DIR)/mailswitch-milter: $(patsubst %.c,$(TSAN_DIR)/%.o,$(TSAN_MILTER_SRCS))
+$(TSAN_DIR)/milter/mailswitch-milter: $(patsubst %.c,$(TSAN_DIR)/%.o,$(TSAN_MILTER_SRCS))
 	$(SAN_CC) $(TSAN_FLAGS) -o $@ $^ $(LIBS) $(MILTER_LIBS)
 
-tsan-build: $(TSAN_DIR)/maptool $(TSAN_DIR)/mailswitch-milter
+tsan-build: $(TSAN_DIR)/maptool/maptool $(TSAN_DIR)/milter/mailswitch-milter
 
 san-clean:
 	rm -rf $(FUZZ_DIR) $(TSAN_DIR)
