@@ -81,6 +81,7 @@ typedef struct STATE {
     int     matched;			/* entries that applied */
     int     rejected;			/* a member ended in error: */
     REPLY   first_reject;
+    size_t  resolved;			/* addresses resolved so far */
 } STATE;
 
 static void trace(const STATE *st, const char *fmt,...)
@@ -560,7 +561,19 @@ static VUT_STATUS resolve_address(STATE *st, const char *address)
 {
     char   *value;
     VUT_STATUS s;
+    REPLY   reply;
 
+    /*
+     * Lists whose members are lists again fan out at every hop: bound the
+     * work, not only the distinct recipients it ends in.
+     */
+    if (++st->resolved > VUT_WORK_FACTOR * st->vut->max_rcpt) {
+	reply_set(&reply, "451", "4.4.6", "Mail routing: expansion "
+		  "resolves more than %zu addresses",
+		  VUT_WORK_FACTOR * st->vut->max_rcpt);
+	trace(st, "  %s", reply.text);
+	return (set_reject(st, &reply));
+    }
     if ((value = malloc(VALUE_MAX)) == 0)
 	return (set_error(st, "out of memory"));
     s = resolve_with(st, address, value, VALUE_MAX);
