@@ -12,6 +12,9 @@ FUZZ_DIR=$TOP/tests/fuzz
 KEEP=$TOP/tests/log/fuzz
 . "$FUZZ_DIR/options.sh"
 export UBSAN_OPTIONS=print_stacktrace=1
+# The harnesses' scratch files: a harness that crashes leaves its own.
+TMPDIR=$T
+export TMPDIR
 
 if ! command -v clang >/dev/null 2>&1; then
     fail "clang installed (build-aux/install-deps test)"
@@ -35,7 +38,7 @@ finding() {
 # and the command that replays the input.
 explain() {
     awk '/^ +#[0-9]+ / { on = 1; print; next } on { exit }' "$1" |
-        grep -v 'fuzzer::\|/fuzz/fuzz\|libc_start\|_start ' | head -n 6 |
+        grep ' in [^ ]* /' | grep -v 'fuzzer::\|/tests/fuzz/fuzz' | head -n 6 |
         sed 's/ (.*//; s/^ */#   /'
     _in=$(sed -n 's/.*Test unit written to //p; s/^Running: //p' "$1" | tail -n 1)
     [ -n "$_in" ] && echo "#   replay: tests/fuzz/build/fuzz_$2 $_in"
