@@ -590,7 +590,7 @@ static VUT_STATUS resolve_with(STATE *st, const char *address, char *value,
     char   *member, *cursor;
     VUT_STATUS s = VUT_FORWARD;
     REPLY   reply;
-    int     r, in_list;
+    int     r, in_list, members = 0;
 
     if (addr_parse(address, &p.addr, &why) < 0) {
 	trace(st, "  %s: %s", address, why);
@@ -609,9 +609,18 @@ static VUT_STATUS resolve_with(STATE *st, const char *address, char *value,
     if (reply_is_error(value))
 	return (member_rejects(st, value));
     in_list = (strchr(value, ',') != 0);
-    for (cursor = value; s == VUT_FORWARD && (member = vut_next_member(&cursor)) != 0;)
-	if (*member)
+    for (cursor = value; s == VUT_FORWARD && (member = vut_next_member(&cursor)) != 0;) {
+	if (*member) {
 	    s = resolve_next(st, current, member, in_list);
+	    members++;
+	}
+    }
+    /* A value that substitutes to nothing ("%2" without a detail). */
+    if (members == 0) {
+	trace(st, "  %s: the value is empty", p.formatted);
+	reply_set(&reply, "553", "5.1.3", "Invalid route address");
+	return (set_reject(st, &reply));
+    }
     return (s);
 }
 

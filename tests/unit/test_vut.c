@@ -225,6 +225,32 @@ START_TEST(test_work_limit)
 }
 END_TEST
 
+/* A value that substitutes to nothing is no route, not an empty reply. */
+START_TEST(test_empty_value)
+{
+    char   *path = unit_write_file("vut-empty", "@e.test %2\n@f.test %3, %2\n");
+    TABLE  *t = table_load(path, 0, no_report, 0);
+    VUT_SOURCE src = {table_lookup, 0, 0, "table", table_match};
+    VUT     vut;
+    VUT_RESULT res;
+
+    src.ctx = t;
+    vut_init(&vut, &src, 1);
+    ck_assert_int_eq(vut_resolve(&vut, "someone@e.test", &res), VUT_REJECT);
+    ck_assert_str_eq(res.reply.code, "553");
+    ck_assert_str_eq(res.reply.enhanced, "5.1.3");
+    vut_result_free(&res);
+    ck_assert_int_eq(vut_resolve(&vut, "someone@f.test", &res), VUT_REJECT);
+    ck_assert_str_eq(res.reply.code, "553");
+    vut_result_free(&res);
+    ck_assert_int_eq(vut_resolve(&vut, "someone+box@e.test", &res), VUT_FORWARD);
+    ck_assert_str_eq(res.rcpt[0], "box");
+    vut_result_free(&res);
+    table_free(t);
+    free(path);
+}
+END_TEST
+
 typedef struct KEYCHECK {
     const char *key;
     int     good;
@@ -282,6 +308,7 @@ Suite  *suite_vut(void)
     tcase_add_test(tc, test_source_error);
     tcase_add_test(tc, test_expansion_limit);
     tcase_add_test(tc, test_work_limit);
+    tcase_add_test(tc, test_empty_value);
     tcase_add_loop_test(tk, test_check_key, 0, sizeof(keys) / sizeof(keys[0]));
     tcase_add_loop_test(tk, test_check_value, 0, sizeof(values) / sizeof(values[0]));
     suite_add_tcase(s, tc);
