@@ -7,8 +7,9 @@
 #   make SANITIZE=1 check   the same suite under ASan and UBSan
 #   make fuzz-diff  a long randomized differential run against sendmail
 #                   (FUZZ_SEEDS, FUZZ_TABLES; see tests/t-sendmail-random.sh)
+#   make fuzz       the libFuzzer harnesses (tests/fuzz/README)
 
-NO_CONFIG_GOALS = clean distclean
+NO_CONFIG_GOALS = clean distclean san-clean
 ifeq ($(filter $(NO_CONFIG_GOALS),$(MAKECMDGOALS)),)
 include config.mk
 endif
@@ -79,6 +80,8 @@ milter/mailswitch-milter: $(MILTER_OBJS) $(CORE_LIB) $(UTIL_LIB)
 tests/unit/%.o: ALL_CFLAGS += $(CHECK_CFLAGS)
 tests/unit/unit: $(UNIT_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB) $(LIBS) $(CHECK_LIBS)
+
+include tests/fuzz/fuzz.mk
 
 check: deps-test all
 	tests/run

@@ -371,9 +371,12 @@ int     map_walk(MAP *map, MAP_WALK_FN fn, void *ctx)
 	    break;
 	}
 	val = nv;
-	memcpy(key, k.data, k.size);
+	/* An empty item may come with no data pointer at all. */
+	if (k.size)
+	    memcpy(key, k.data, k.size);
 	key[k.size] = 0;			/* a stored NUL ends it earlier */
-	memcpy(val, v.data, v.size);
+	if (v.size)
+	    memcpy(val, v.data, v.size);
 	val[v.size] = 0;
 	ret = fn(ctx, key, val);
     }

@@ -83,6 +83,7 @@ typedef struct STATE {
     int     matched;			/* entries that applied */
     int     rejected;			/* a member ended in error: */
     REPLY   first_reject;
+    size_t  resolved;			/* addresses resolved so far */
 } STATE;
 
 static void trace(const STATE *st, const char *fmt,...)
@@ -588,7 +589,19 @@ static VUT_STATUS resolve_address(STATE *st, const char *address)
 {
     char   *value;
     VUT_STATUS s;
+    REPLY   reply;
 
+    /*
+     * Lists whose members are lists again fan out at every hop: bound the
+     * work, not only the distinct recipients it ends in.
+     */
+    if (++st->resolved > VUT_WORK_FACTOR * st->vut->max_rcpt) {
+	reply_set(&reply, "451", "4.4.6", "Mail routing: expansion "
+		  "resolves more than %zu addresses",
+		  VUT_WORK_FACTOR * st->vut->max_rcpt);
+	trace(st, "  %s", reply.text);
+	return (set_reject(st, &reply));
+    }
     if ((value = malloc(VALUE_MAX)) == 0)
 	return (set_error(st, "out of memory"));
     s = resolve_with(st, address, value, VALUE_MAX);
@@ -605,7 +618,7 @@ static VUT_STATUS resolve_with(STATE *st, const char *address, char *value,
     char   *member, *cursor;
     VUT_STATUS s = VUT_FORWARD;
     REPLY   reply;
-    int     r, in_list;
+    int     r, in_list, members = 0;
 
     if (addr_parse(address, &p.addr, &why) < 0) {
 	trace(st, "  %s: %s", address, why);
@@ -628,9 +641,18 @@ static VUT_STATUS resolve_with(STATE *st, const char *address, char *value,
     if (reply_is_error(value))
 	return (member_rejects(st, value));
     in_list = (strchr(value, ',') != 0);
-    for (cursor = value; s == VUT_FORWARD && (member = vut_next_member(&cursor)) != 0;)
-	if (*member)
+    for (cursor = value; s == VUT_FORWARD && (member = vut_next_member(&cursor)) != 0;) {
+	if (*member) {
 	    s = resolve_next(st, current, member, in_list);
+	    members++;
+	}
+    }
+    /* A list whose members all substitute to nothing ("%3, %2"). */
+    if (members == 0) {
+	trace(st, "  %s: the value is empty", p.formatted);
+	reply_set(&reply, "553", "5.1.3", "Invalid route address");
+	return (set_reject(st, &reply));
+    }
     return (s);
 }
 

@@ -65,6 +65,7 @@ typedef struct VUT {
 #define VUT_MAX_HOPS	20
 #define VUT_HOPS_LIMIT	100		/* the most max_hops may be */
 #define VUT_MAX_RCPT	1000
+#define VUT_WORK_FACTOR	10		/* addresses resolved per max_rcpt */
 
 /* Initialise VUT with defaults over SOURCES. */
 extern void vut_init(VUT *vut, const VUT_SOURCE *sources, size_t nsources);

@@ -12,7 +12,9 @@ src=$T/san
 mkdir -p "$src" || exit 1
 # The tree as it is, less build products and caches.
 (cd "$TOP" && tar cf - --exclude=./tests/.cache --exclude=./tests/log \
-    --exclude=./bench/out --exclude=.git --exclude='*.o' --exclude='*.a' .) |
+    --exclude=./bench/out --exclude=.git --exclude='*.o' --exclude='*.a' \
+    --exclude=./tests/fuzz/build --exclude=./tests/fuzz/work \
+    --exclude=./tests/fuzz/crashes --exclude=./tests/tsan/build .) |
     (cd "$src" && tar xf -) || { fail "copy the tree"; exit 1; }
 ln -s "$TOP/tests/.cache" "$src/tests/.cache" 2>/dev/null
 rm -f "$src/maptool/maptool" "$src/milter/mailswitch-milter" "$src/tests/unit/unit"

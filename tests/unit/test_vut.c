@@ -223,6 +223,74 @@ START_TEST(test_expansion_limit)
 }
 END_TEST
 
+/* Five levels of twenty members, each back to the next level: 20^5 paths. */
+START_TEST(test_work_limit)
+{
+    char    table[8192];
+    size_t  n = 0;
+    int     level, i;
+
+    for (level = 0; level < 5; level++) {
+	n += snprintf(table + n, sizeof(table) - n, "m%d@f.test ", level);
+	for (i = 0; i < 20; i++)
+	    n += snprintf(table + n, sizeof(table) - n, "%sm%d-%d@f.test",
+			  i ? ", " : "", level + 1, i);
+	n += snprintf(table + n, sizeof(table) - n, "\n");
+	for (i = 0; i < 20; i++)
+	    n += snprintf(table + n, sizeof(table) - n, "m%d-%d@f.test m%d@f.test\n",
+			  level + 1, i, level + 1);
+    }
+    {
+	char   *path = unit_write_file("vut-fanout", table);
+	TABLE  *t = table_load(path, 0, no_report, 0);
+	VUT_SOURCE src = {table_lookup, 0, 0, "table", table_match};
+	VUT     vut;
+	VUT_RESULT res;
+
+	src.ctx = t;
+	vut_init(&vut, &src, 1);
+	ck_assert_int_eq(vut_resolve(&vut, "m3@f.test", &res), VUT_FORWARD);
+	ck_assert_int_eq(res.nrcpt, 1);		/* 20^2 paths: within bounds */
+	vut_result_free(&res);
+	ck_assert_int_eq(vut_resolve(&vut, "m0@f.test", &res), VUT_REJECT);
+	ck_assert_str_eq(res.reply.code, "451");
+	ck_assert_str_eq(res.reply.enhanced, "4.4.6");
+	ck_assert_ptr_nonnull(strstr(res.reply.text, "more than 10000 addresses"));
+	vut_result_free(&res);
+	table_free(t);
+	free(path);
+    }
+}
+END_TEST
+
+/*
+ * A value that substitutes to nothing leaves the recipient alone (as
+ * sendmail does); a list whose every member substitutes to nothing is no
+ * route, never a reply without a code.
+ */
+START_TEST(test_empty_value)
+{
+    char   *path = unit_write_file("vut-empty", "@e.test %2\n@f.test %3, %2\n");
+    TABLE  *t = table_load(path, 0, no_report, 0);
+    VUT_SOURCE src = {table_lookup, 0, 0, "table", table_match};
+    VUT     vut;
+    VUT_RESULT res;
+
+    src.ctx = t;
+    vut_init(&vut, &src, 1);
+    ck_assert_int_eq(vut_resolve(&vut, "someone@e.test", &res), VUT_NONE);
+    vut_result_free(&res);
+    ck_assert_int_eq(vut_resolve(&vut, "someone@f.test", &res), VUT_REJECT);
+    ck_assert_str_eq(res.reply.code, "553");
+    vut_result_free(&res);
+    ck_assert_int_eq(vut_resolve(&vut, "someone+box@e.test", &res), VUT_FORWARD);
+    ck_assert_str_eq(res.rcpt[0], "box");
+    vut_result_free(&res);
+    table_free(t);
+    free(path);
+}
+END_TEST
+
 typedef struct KEYCHECK {
     const char *key;
     int     good;
@@ -281,6 +349,8 @@ Suite  *suite_vut(void)
     tcase_add_loop_test(tc, test_case, 0, sizeof(cases) / sizeof(cases[0]));
     tcase_add_test(tc, test_source_error);
     tcase_add_test(tc, test_expansion_limit);
+    tcase_add_test(tc, test_work_limit);
+    tcase_add_test(tc, test_empty_value);
     tcase_add_loop_test(tk, test_check_key, 0, sizeof(keys) / sizeof(keys[0]));
     tcase_add_loop_test(tk, test_check_value, 0, sizeof(values) / sizeof(values[0]));
     suite_add_tcase(s, tc);
