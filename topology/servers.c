@@ -125,11 +125,12 @@ static const char *parse_server(SERVER *s, char **w, int n)
 {
     const ROLE_NAME *r;
     const MODE_NAME *m;
-    char   *colon = strchr(w[2], ':');
+    char   *colon;
     int     i;
 
     if (n < 5)
 	return ("server wants HOST ROLE MODE MAP...");
+    colon = strchr(w[2], ':');
     if (n - 4 > SERVER_MAX_MAPS)
 	return ("too many maps");
     if (colon)
