@@ -17,7 +17,7 @@ ifeq ($(SANITIZE),1)
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(SAN) -D_GNU_SOURCE -Ilib/util -Ilib -Itopology \
-	-DMAILSWITCH_VERSION='"$(PACKAGE_VERSION)"' $(PCRE2_CFLAGS)
+	-DMAILSWITCH_VERSION='"$(PACKAGE_VERSION)"' $(PCRE2_CFLAGS) $(CRYPTO_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 # Three layers, each a static library; each includes only from those
@@ -33,6 +33,7 @@ MAPTOOL_OBJS = $(patsubst %.c,%.o,$(wildcard maptool/*.c))
 MILTER_OBJS = $(patsubst %.c,%.o,$(wildcard milter/*.c))
 UNIT_OBJS = $(patsubst %.c,%.o,$(wildcard tests/unit/*.c))
 LIBS = $(DB_LIBS) $(PCRE2_LIBS)
+TOPO_LIBS = $(CRYPTO_LIBS)		# the topology layer's own: TLSA digests
 
 MAN8 = $(wildcard doc/*.8)
 MAN5 = $(wildcard doc/*.5)
@@ -68,7 +69,7 @@ $(TOPO_LIB): $(TOPO_OBJS)
 
 # Linked top layer first, so each library resolves into the ones below.
 maptool/maptool: $(MAPTOOL_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(MAPTOOL_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAPTOOL_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB) $(LIBS) $(TOPO_LIBS)
 
 # The milter links the core and util layers only, never the topology.
 milter/mailswitch-milter: $(MILTER_OBJS) $(CORE_LIB) $(UTIL_LIB)
@@ -76,7 +77,7 @@ milter/mailswitch-milter: $(MILTER_OBJS) $(CORE_LIB) $(UTIL_LIB)
 
 tests/unit/%.o: ALL_CFLAGS += $(CHECK_CFLAGS)
 tests/unit/unit: $(UNIT_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB) $(LIBS) $(CHECK_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB) $(LIBS) $(TOPO_LIBS) $(CHECK_LIBS)
 
 check: deps-test all
 	tests/run
