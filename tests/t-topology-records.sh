@@ -233,3 +233,66 @@ else
     skip "a certificate outside the domain" "no openssl command"
 fi
 
+# --- maptool verify checks the records against the topology --------------------
+# broken NAME SED-ON-ZONE [SED-ON-POLICY]: a copy of the full build with
+# its records changed, verified into NAME.verify.
+rm -rf full/out
+build full
+broken() {
+    rm -rf "$1" && cp -r full/out "$1"
+    sed -i "$2" "$1/dns.zone"
+    [ -z "$3" ] || sed -i "$3" "$1/mta-sts.txt"
+    "$M" verify -t full/t.topology "$1" >"$1.verify" 2>&1
+}
+# expect_problem NAME ERE: verify fails, names the problem, and says so.
+expect_problem() {
+    if grep -qE "$2" "$1.verify"; then
+        pass "verify $1: names the problem"
+    else
+        fail "verify $1: names the problem"
+        sed 's/^/#   /' "$1.verify" >&8
+    fi
+    check "verify $1: the build is not consistent" \
+        grep -q '^FAILED   the build is consistent' "$1.verify"
+}
+check_rc "the full build verifies" 0 "$M" verify -t full/t.topology full/out >full.verify 2>&1
+check_eq "...with no problem" 0 "$(grep -cE '^FAILED|dns\.zone|mta-sts\.txt' full.verify)"
+
+broken nospfaddr '/^example.test\..*TXT/s/ ip4:192.0.2.21//'
+expect_problem nospfaddr "dns.zone:[0-9]+: the SPF record of example.test does not pass 192.0.2.21, the address of branch north-mail.example.test \(full/t.topology:5\)"
+broken spftwice '/^example.test\..*TXT/p'
+expect_problem spftwice "dns.zone:[0-9]+: a second SPF record for example.test \(the first at line [0-9]+\)"
+broken nospf '/^example.test\..*TXT/d'
+expect_problem nospf "dns.zone: no SPF record for example.test"
+broken noinclude '/^example.test\..*TXT/s/ include:_spf.news.example//'
+expect_problem noinclude "the SPF record of example.test does not include _spf.news.example \(full/t.topology:7\)"
+broken lookups '/^example.test\..*TXT/s/ -all/ a mx include:a.example include:b.example include:c.example include:d.example include:e.example include:f.example include:g.example -all/'
+expect_problem lookups "the SPF record of example.test needs 11 DNS lookups, more than 10"
+broken stsmx '' '/^mx: mx2/d'
+expect_problem stsmx "mta-sts.txt: the MTA-STS policy does not name MX mx2.example.test \(.*dns.zone:[0-9]+\)"
+expect_problem stsmx "dns.zone:[0-9]+: the MTA-STS id is stale: the policy's digest is [0-9a-f]{32}"
+check_eq "verify stsmx: the wildcard and the other MX are not named" 1 \
+    "$(grep -c 'does not name MX' stsmx.verify)"
+broken stswild '' 's/^mx: mx2.example.test/mx: *.example.test/'
+check_eq "verify stswild: *.example.test names the MX" 0 "$(grep -c 'does not name MX' stswild.verify)"
+broken stsid 's/id=[0-9a-f]\{8\}/id=00000000/'
+expect_problem stsid "the MTA-STS id is stale"
+broken nopolicy ''
+rm nopolicy/mta-sts.txt
+"$M" verify -t full/t.topology nopolicy >nopolicy.verify 2>&1
+expect_problem nopolicy "nopolicy/mta-sts.txt: no MTA-STS policy"
+broken nostsrec '/^_mta-sts/d'
+expect_problem nostsrec "dns.zone: no MTA-STS record \(_mta-sts.example.test\)"
+broken nodmarc '/^_dmarc/d'
+expect_problem nodmarc "no DMARC record at _dmarc.example.test \(full/t.topology:9 asks for it\)"
+broken norpt '/^_smtp._tls/d'
+expect_problem norpt "no TLS-RPT record at _smtp._tls.example.test \(full/t.topology:11 asks for it\)"
+if [ -n "$have_openssl" ]; then
+    broken tlsa '/^_25._tcp.sw/s/ 3 1 1 ./ 3 1 1 0/'
+    expect_problem tlsa "no TLSA record at _25._tcp.sw.example.test matches the certificate of switch sw.example.test \(full/t.topology:2\)"
+    cert full/sw.pem sw.example.test
+    "$M" verify -t full/t.topology full/out >renewed.verify 2>&1
+    expect_problem renewed "no TLSA record at _25._tcp.sw.example.test matches"
+else
+    skip "TLSA verification" "no openssl command"
+fi

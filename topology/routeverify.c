@@ -39,6 +39,7 @@
 #include "addr.h"
 #include "htable.h"
 #include "map.h"
+#include "recordverify.h"
 #include "routeverify.h"
 #include "servers.h"
 #include "table.h"
@@ -1466,6 +1467,7 @@ int     route_verify(const VERIFY_OPTS *opts, const TOPOLOGY *topo)
     if (load_maps(&v, thread_count(opts, topo->nusers)) < 0)
 	goto done;
     check_zone(&v);
+    v.setup_problems += record_verify(opts->dir, topo, v.zone, opts->report, opts->ctx);
     setup_routes(&v);
     setup_entries(&v);
     status = run_workers(&v);
