@@ -2,7 +2,8 @@
 #
 #   make            configure (first time) and build
 #   make check      install what the tests need, build, run the test suite
-#   make demo       install what the demo needs, build, run the demo
+#   make demo       install what the demo needs, build, draw the example's
+#                   routes (examples/inkacoca/build/routes.svg), run the demo
 #   make install DESTDIR=...
 #   make SANITIZE=1 check   the same suite under ASan and UBSan
 
@@ -85,8 +86,13 @@ check: deps-test all
 deps-test:
 	@sh build-aux/install-deps test
 
+# The picture of the example's routes first: it needs no network.
+DEMO_BUILD = examples/inkacoca/build
 demo: all
 	@sh build-aux/install-deps demo
+	maptool/maptool build examples/inkacoca/inkacoca.topology -o $(DEMO_BUILD) >/dev/null
+	dot -Tsvg $(DEMO_BUILD)/routes.dot -o $(DEMO_BUILD)/routes.svg
+	@echo "demo: how mail for inkacoca.org travels is drawn in $(DEMO_BUILD)/routes.svg"
 	sh examples/demo
 	sh examples/inkacoca/demo
 
@@ -99,7 +105,7 @@ install: all
 clean:
 	rm -f lib/util/*.o lib/util/*.a lib/*.o lib/*.a topology/*.o topology/*.a maptool/*.o maptool/maptool milter/*.o \
 		milter/mailswitch-milter tests/unit/*.o tests/unit/unit .build-flags
-	rm -rf tests/log
+	rm -rf tests/log $(DEMO_BUILD)
 
 distclean: clean
 	rm -f config.mk config.log config.status

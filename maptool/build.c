@@ -1,7 +1,7 @@
 /*
  * build.c - maptool build: every server's table, map and the DNS zone
  * fragment (routes, SPF, DMARC, MTA-STS, TLS-RPT, TLSA) from one
- * topology, with the MTA-STS policy file.
+ * topology, with the MTA-STS policy file and a picture of the routes.
  *
  * Exports cmd_build(). The topology and all user lists are read and
  * checked first; on any error nothing is written. The outputs are made
@@ -27,6 +27,7 @@
 #include "builddir.h"
 #include "mailauth.h"
 #include "map.h"
+#include "routedot.h"
 #include "routegen.h"
 #include "routeverify.h"
 #include "servers.h"
@@ -95,6 +96,12 @@ static int write_zone(const BUILD *b, size_t arg, FILE *fp)
     (void) arg;
     return (zone_write(b->topo, fp) == 0 && mailauth_write_zone(b->auth, fp) == 0
 	    ? 0 : -1);
+}
+
+static int write_dot(const BUILD *b, size_t arg, FILE *fp)
+{
+    (void) arg;
+    return (routedot_write(b->topo, fp));
 }
 
 static int write_sts_policy(const BUILD *b, size_t arg, FILE *fp)
@@ -272,6 +279,7 @@ static const OUTPUT outputs[] = {
     {"dns.zone", write_zone, 0},
     {"servers", write_servers, 0},
     {"mta-sts.txt", write_sts_policy, 0},	/* left out without a policy */
+    {"routes.dot", write_dot, 0},
     {0, 0, 0},
 };
 

@@ -296,3 +296,23 @@ if [ -n "$have_openssl" ]; then
 else
     skip "TLSA verification" "no openssl command"
 fi
+
+# --- routes.dot: a picture of the paths mail takes ------------------------------
+check "routes.dot is written" test -s plain/out/routes.dot
+if command -v dot >/dev/null 2>&1; then
+    check_rc "dot reads routes.dot" 0 dot -Tsvg full/out/routes.dot -o full.svg
+    sed -i 's/&#45;/-/g; s/&gt;/>/g' full.svg
+    for h in sw.example.test mx2.example.test mx3.example.test \
+        north-mail.example.test south-mail.example.test; do
+        check "the picture has a node for $h" grep -q "<title>$h</title>" full.svg
+    done
+    check_eq "the MX priorities are drawn" "3" \
+        "$(grep -cE '>example.test MX (10|20|30)<' full.svg)"
+    check "outside -> switch" grep -qF '<title>the internet->sw.example.test</title>' full.svg
+    check "backup -> switch" grep -qF '<title>mx2.example.test->sw.example.test</title>' full.svg
+    check "switch -> branch" grep -qF '<title>sw.example.test->north-mail.example.test</title>' full.svg
+    check "branch -> switch" grep -qF '<title>south-mail.example.test->sw.example.test</title>' full.svg
+    check "outside -> branch, by its subdomain's MX" grep -qF '<title>the internet->north-mail.example.test</title>' full.svg
+else
+    skip "routes.dot drawn by dot" "no dot command (Debian graphviz)"
+fi
