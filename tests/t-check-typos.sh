@@ -72,6 +72,7 @@ d@example.org           d@lists.example.org
 e@example.com           e@example.net
 f@abc.io                f@abd.io
 g@ab1.io                g@ab2.io
+h@shop1.com             h@shop2.com
 EOF
 check_quiet quiet quiet.vut
 for table in "$TOP"/examples/*.vut; do

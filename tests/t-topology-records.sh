@@ -306,6 +306,8 @@ if command -v dot >/dev/null 2>&1; then
         north-mail.example.test south-mail.example.test; do
         check "the picture has a node for $h" grep -q "<title>$h</title>" full.svg
     done
+    check "a branch is drawn with its name and users" \
+        grep -q '>branch north (2 users)<' full.svg
     check_eq "the MX priorities are drawn" "3" \
         "$(grep -cE '>example.test MX (10|20|30)<' full.svg)"
     check "outside -> switch" grep -qF '<title>the internet->sw.example.test</title>' full.svg
