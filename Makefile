@@ -2,7 +2,8 @@
 #
 #   make            configure (first time) and build
 #   make check      install what the tests need, build, run the test suite
-#   make demo       install what the demo needs, build, run the demo
+#   make demo       install what the demo needs, build, draw the example's
+#                   routes (examples/inkacoca/build/routes.svg), run the demo
 #   make install DESTDIR=...
 #   make SANITIZE=1 check   the same suite under ASan and UBSan
 #   make fuzz-diff  a long randomized differential run against sendmail
@@ -20,7 +21,7 @@ ifeq ($(SANITIZE),1)
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 ALL_CFLAGS = $(CFLAGS) $(WARN) $(SAN) -D_GNU_SOURCE -Ilib/util -Ilib -Itopology \
-	-DMAILSWITCH_VERSION='"$(PACKAGE_VERSION)"' $(PCRE2_CFLAGS)
+	-DMAILSWITCH_VERSION='"$(PACKAGE_VERSION)"' $(PCRE2_CFLAGS) $(CRYPTO_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 # Three layers, each a static library; each includes only from those
@@ -36,6 +37,7 @@ MAPTOOL_OBJS = $(patsubst %.c,%.o,$(wildcard maptool/*.c))
 MILTER_OBJS = $(patsubst %.c,%.o,$(wildcard milter/*.c))
 UNIT_OBJS = $(patsubst %.c,%.o,$(wildcard tests/unit/*.c))
 LIBS = $(DB_LIBS) $(PCRE2_LIBS)
+TOPO_LIBS = $(CRYPTO_LIBS)		# the topology layer's own: TLSA digests
 
 MAN8 = $(wildcard doc/*.8)
 MAN5 = $(wildcard doc/*.5)
@@ -71,7 +73,7 @@ $(TOPO_LIB): $(TOPO_OBJS)
 
 # Linked top layer first, so each library resolves into the ones below.
 maptool/maptool: $(MAPTOOL_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(MAPTOOL_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAPTOOL_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB) $(LIBS) $(TOPO_LIBS)
 
 # The milter links the core and util layers only, never the topology.
 milter/mailswitch-milter: $(MILTER_OBJS) $(CORE_LIB) $(UTIL_LIB)
@@ -79,7 +81,7 @@ milter/mailswitch-milter: $(MILTER_OBJS) $(CORE_LIB) $(UTIL_LIB)
 
 tests/unit/%.o: ALL_CFLAGS += $(CHECK_CFLAGS)
 tests/unit/unit: $(UNIT_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB) $(LIBS) $(CHECK_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB) $(LIBS) $(TOPO_LIBS) $(CHECK_LIBS)
 
 include tests/fuzz/fuzz.mk
 
@@ -99,8 +101,13 @@ fuzz-diff: deps-test all
 deps-test:
 	@sh build-aux/install-deps test
 
+# The picture of the example's routes first: it needs no network.
+DEMO_BUILD = examples/inkacoca/build
 demo: all
 	@sh build-aux/install-deps demo
+	maptool/maptool build examples/inkacoca/inkacoca.topology -o $(DEMO_BUILD) >/dev/null
+	dot -Tsvg $(DEMO_BUILD)/routes.dot -o $(DEMO_BUILD)/routes.svg
+	@echo "demo: how mail for inkacoca.org travels is drawn in $(DEMO_BUILD)/routes.svg"
 	sh examples/demo
 	sh examples/inkacoca/demo
 
@@ -113,7 +120,7 @@ install: all
 clean:
 	rm -f lib/util/*.o lib/util/*.a lib/*.o lib/*.a topology/*.o topology/*.a maptool/*.o maptool/maptool milter/*.o \
 		milter/mailswitch-milter tests/unit/*.o tests/unit/unit .build-flags
-	rm -rf tests/log
+	rm -rf tests/log $(DEMO_BUILD)
 
 distclean: clean
 	rm -f config.mk config.log config.status

@@ -7,7 +7,8 @@
  * user its %1 can carry into another domain of the table; a /pattern/
  * is probed with an address derived from its regex (regex_sample()),
  * when one can be found. A probe that ends in the resolver's 4.4.6 loop
- * reply is a loop from that entry.
+ * reply is a loop from that entry. Domains that look like misspellings
+ * of others are domaintypo.c's.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include "addr.h"
+#include "domaintypo.h"
 #include "tablecheck.h"
 #include "htable.h"
 #include "pattern.h"
@@ -303,6 +305,7 @@ void    check_table(TABLE *table, TABLE_REPORT_FN report, void *ctx,
 	probe_entry(&ck, table->entries + i);
 	check_dangling(&ck, table->entries + i);
     }
+    stats->warnings += check_domain_typos(table, report, ctx);
     htable_walk(ck.domains, free_domain, 0);
     htable_free(ck.domains);
     free(ck.users_text);

@@ -1,6 +1,7 @@
 /*
  * build.c - maptool build: every server's table, map and the DNS zone
- * fragment from one topology.
+ * fragment (routes, SPF, DMARC, MTA-STS, TLS-RPT, TLSA) from one
+ * topology, with the MTA-STS policy file and a picture of the routes.
  *
  * Exports cmd_build(). The topology and all user lists are read and
  * checked first; on any error nothing is written. The outputs are made
@@ -23,7 +24,9 @@
 #include <unistd.h>
 #include "atomicfile.h"
 #include "builddir.h"
+#include "mailauth.h"
 #include "map.h"
+#include "routedot.h"
 #include "routegen.h"
 #include "routeverify.h"
 #include "servers.h"
@@ -42,6 +45,7 @@ typedef struct BUILD {
     BUILD_DIR out;			/* dir, and the stage beside it */
     char   *stage;			/* the new build's path (out.stage) */
     TOPOLOGY *topo;
+    MAILAUTH *auth;			/* the records besides the routes */
     VERIFY_OPTS verify;
     int     keep;			/* -k: keep a build that fails */
     size_t *order;			/* branches, those that gain first */
@@ -90,7 +94,20 @@ static int write_branch(const BUILD *b, size_t arg, FILE *fp)
 static int write_zone(const BUILD *b, size_t arg, FILE *fp)
 {
     (void) arg;
-    return (zone_write(b->topo, fp));
+    return (zone_write(b->topo, fp) == 0 && mailauth_write_zone(b->auth, fp) == 0
+	    ? 0 : -1);
+}
+
+static int write_dot(const BUILD *b, size_t arg, FILE *fp)
+{
+    (void) arg;
+    return (routedot_write(b->topo, fp));
+}
+
+static int write_sts_policy(const BUILD *b, size_t arg, FILE *fp)
+{
+    (void) arg;
+    return (mailauth_write_policy(b->auth, fp));
 }
 
 static int write_servers(const BUILD *b, size_t arg, FILE *fp)
@@ -261,6 +278,8 @@ static const OUTPUT outputs[] = {
     {ROUTEGEN_SWITCH, write_switch, 1},
     {"dns.zone", write_zone, 0},
     {"servers", write_servers, 0},
+    {"mta-sts.txt", write_sts_policy, 0},	/* left out without a policy */
+    {"routes.dot", write_dot, 0},
     {0, 0, 0},
 };
 
@@ -315,10 +334,13 @@ static int write_all(BUILD *b)
 	fprintf(stderr, "%s: out of memory\n", progname);
 	return (-1);
     }
-    for (o = outputs; o->name; o++, n++) {
+    for (o = outputs; o->name; o++) {
+	if (o->write == write_sts_policy && b->auth->policy == 0)
+	    continue;
 	jobs.job[n].name = o->name;
 	jobs.job[n].write = o->write;
 	jobs.job[n].is_table = o->is_table;
+	n++;
     }
     for (i = 0; i < b->topo->nbranches; i++, n++) {
 	jobs.job[n].name = b->topo->branches[i].name;
@@ -404,9 +426,13 @@ int     cmd_build(int argc, char **argv)
 	return (EX_USAGE);
     if ((b.topo = topology_load(b.topology, report_to_stderr, 0)) == 0)
 	return (EX_NOINPUT);
-    if (b.topo->errors) {
+    if (b.topo->errors == 0)
+	b.auth = mailauth_make(b.topo, report_line, 0);
+    if (b.topo->errors || b.auth->errors) {
 	fprintf(stderr, "%s: %s: %d error%s, nothing written\n", progname,
-		b.topology, b.topo->errors, b.topo->errors == 1 ? "" : "s");
+		b.topology, b.topo->errors + (b.auth ? b.auth->errors : 0),
+		b.topo->errors + (b.auth ? b.auth->errors : 0) == 1 ? "" : "s");
+	mailauth_free(b.auth);
 	topology_free(b.topo);
 	return (EX_DATAERR);
     }
@@ -415,6 +441,7 @@ int     cmd_build(int argc, char **argv)
 	(void) builddir_remove_stage(&b.out);
 	builddir_close(&b.out);
 	free(b.order);
+	mailauth_free(b.auth);
 	topology_free(b.topo);
 	return (EX_CANTCREAT);
     }
@@ -453,6 +480,7 @@ int     cmd_build(int argc, char **argv)
     fflush(stdout);
     free(b.order);
     builddir_close(&b.out);
+    mailauth_free(b.auth);
     topology_free(b.topo);
     return (status);
 }

@@ -5,13 +5,15 @@
  * (verifyload.c), then sends every address of the topology in at every
  * entry point it may come in by (verifyprobe.c), follows it through the
  * servers as the network would carry it (verifyroute.c) and judges
- * where it ends (verifyexpect.c). The work is split over threads by
+ * where it ends (verifyexpect.c); the mail-auth records of the zone
+ * are checked too (recordverify.c). The work is split over threads by
  * users, each thread with its own figures; they are summed into a
  * VERIFY_RESULT for the caller to print.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "recordverify.h"
 #include "routeverify.h"
 #include "verifyload.h"
 #include "verifyprobe.h"
@@ -104,6 +106,8 @@ int     route_verify(const VERIFY_OPTS *opts, const TOPOLOGY *topo, VERIFY_RESUL
     snprintf(r->name, sizeof(r->name), "%s", opts->name ? opts->name : opts->dir);
     if (verifier_load(&v, opts, topo, &loaded) == 0) {
 	snprintf(r->domain, sizeof(r->domain), "%s", v.topo->domain);
+	v.setup_problems += record_verify(opts->dir, v.topo, v.zone,
+					  opts->problem, opts->ctx);
 	run_workers(&v, r);
 	r->reported = v.setup_problems;
 	r->problems[VERIFY_STRUCTURE] += v.setup_problems;

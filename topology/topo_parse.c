@@ -3,8 +3,9 @@
  *
  * Exports topo_read_topology() to topology_load() (topo_impl.h). Each
  * line is a statement (domain, relay, reject-unknown, switch, backup,
- * branch, role), or, indented, attributes of the switch, backup or
- * branch above it; see topology.c for the whole syntax. What a line says
+ * branch, role, and what the domain publishes: spf-include, spf-network,
+ * spf-policy, dmarc, mta-sts, tls-rpt), or, indented, attributes of the
+ * switch, backup or branch above it; see topology.c for the whole syntax. What a line says
  * alone is checked here; what the lines say together in topo_check.c.
  */
 #include <arpa/inet.h>
@@ -178,6 +179,208 @@ static void parse_role(PARSER *p, int argc, char **argv)
 	topo_error(p, topo->path, p->line, "role %s has no target", r->name);
 }
 
+/* What the domain publishes about its mail (TOPO_MAILAUTH). */
+
+/* A statement given once: complain when LINE is set already. */
+static int once_statement(PARSER *p, const char *what, unsigned *line)
+{
+    if (*line) {
+	topo_error(p, p->topo->path, p->line, "%s given twice (first at line %u)",
+		 what, *line);
+	return (-1);
+    }
+    *line = p->line;
+    return (0);
+}
+
+/* Is WORD one of the null-terminated WORDS? */
+static int one_of(const char *word, const char *const *words)
+{
+    for (; *words; words++)
+	if (strcmp(word, *words) == 0)
+	    return (1);
+    return (0);
+}
+
+/*
+ * What is wrong with NAME as an SPF include domain, or null: a host name
+ * that may also hold underscores (_spf.example.com).
+ */
+static const char *include_problem(const char *name)
+{
+    char   *copy = xstrdup(name), *u;
+    const char *why;
+
+    for (u = copy; (u = strchr(u, '_')) != 0; u++)
+	*u = 'x';
+    why = topo_host_problem(copy);
+    free(copy);
+    return (why);
+}
+
+/* spf-include DOMAIN...: outside senders that send as the domain. */
+static void parse_spf_include(PARSER *p, int argc, char **argv)
+{
+    TOPO_MAILAUTH *a = &p->topo->auth;
+    const char *why;
+    char   *name;
+    size_t  j;
+    int     i;
+
+    if (a->spf_include_line == 0)
+	a->spf_include_line = p->line;
+    for (i = 1; i < argc; i++) {
+	name = topo_folded_name(strncmp(argv[i], "include:", 8) == 0 ?
+				argv[i] + 8 : argv[i]);
+	if ((why = include_problem(name)) != 0) {
+	    topo_error(p, p->topo->path, p->line, "spf-include %s %s", argv[i], why);
+	    free(name);
+	    continue;
+	}
+	for (j = 0; j < a->nspf_includes && strcmp(a->spf_includes[j], name); j++)
+	     /* void */ ;
+	if (j < a->nspf_includes) {
+	    topo_error(p, p->topo->path, p->line, "spf-include %s given twice", name);
+	    free(name);
+	    continue;
+	}
+	*(char **) topo_grow(&a->spf_includes, &a->nspf_includes, sizeof(char *)) = name;
+    }
+}
+
+/* Is TEXT an address with a prefix length, IP/LEN? */
+static int good_network(const char *text)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    char    addr[INET6_ADDRSTRLEN + 1], *end;
+    const char *slash = strchr(text, '/');
+    long    len, max;
+
+    if (slash == 0 || (size_t) (slash - text) >= sizeof(addr))
+	return (0);
+    memcpy(addr, text, slash - text);
+    addr[slash - text] = 0;
+    if (inet_pton(AF_INET, addr, buf) == 1)
+	max = 32;
+    else if (inet_pton(AF_INET6, addr, buf) == 1)
+	max = 128;
+    else
+	return (0);
+    errno = 0;
+    len = strtol(slash + 1, &end, 10);
+    return (slash[1] != 0 && *end == 0 && errno == 0 && len >= 0 && len <= max);
+}
+
+/* spf-network IP/LEN...: networks that hold sending servers. */
+static void parse_spf_network(PARSER *p, int argc, char **argv)
+{
+    TOPO_MAILAUTH *a = &p->topo->auth;
+    int     i;
+
+    if (a->spf_network_line == 0)
+	a->spf_network_line = p->line;
+    for (i = 1; i < argc; i++) {
+	if (!good_network(argv[i]))
+	    topo_error(p, p->topo->path, p->line, "spf-network %s is not an IPv4 "
+		     "or IPv6 network (ADDRESS/LENGTH)", argv[i]);
+	else
+	    *(char **) topo_grow(&a->spf_networks, &a->nspf_networks,
+				 sizeof(char *)) = xstrdup(argv[i]);
+    }
+}
+
+/* spf-policy -all|~all: what receivers do with mail from anyone else. */
+static void parse_spf_policy(PARSER *p, int argc, char **argv)
+{
+    TOPO_MAILAUTH *a = &p->topo->auth;
+
+    (void) argc;
+    if (once_statement(p, "spf-policy", &a->spf_policy_line) < 0)
+	return;
+    if (strcmp(argv[1], "-all") == 0)
+	a->spf_fail = 1;
+    else if (strcmp(argv[1], "~all") != 0)
+	topo_error(p, p->topo->path, p->line, "spf-policy %s: -all (fail) or "
+		 "~all (soft fail)", argv[1]);
+}
+
+/* A report address: mailto:, or for TLS-RPT also https:. */
+static int good_report_uri(const char *uri, int https_too)
+{
+    if (strncmp(uri, "mailto:", 7) == 0)
+	return (strchr(uri + 7, '@') != 0 && uri[strcspn(uri, ",;! \t\"\\")] == 0);
+    return (https_too && strncmp(uri, "https://", 8) == 0 && uri[8] != 0
+	    && uri[strcspn(uri, ",;! \t\"\\")] == 0);
+}
+
+/* dmarc POLICY [rua URI] */
+static void parse_dmarc(PARSER *p, int argc, char **argv)
+{
+    static const char *const policies[] = {"none", "quarantine", "reject", 0};
+    TOPO_MAILAUTH *a = &p->topo->auth;
+
+    if (once_statement(p, "dmarc", &a->dmarc_line) < 0)
+	return;
+    a->dmarc_policy = xstrdup(argv[1]);
+    if (!one_of(argv[1], policies))
+	topo_error(p, p->topo->path, p->line, "dmarc %s: the policy is none, "
+		 "quarantine or reject", argv[1]);
+    if (argc == 2)
+	return;
+    if (argc != 4 || strcmp(argv[2], "rua") != 0) {
+	topo_error(p, p->topo->path, p->line, "dmarc takes a policy, then "
+		 "optionally rua mailto:ADDRESS");
+	return;
+    }
+    a->dmarc_rua = xstrdup(argv[3]);
+    if (!good_report_uri(argv[3], 0))
+	topo_error(p, p->topo->path, p->line, "dmarc rua %s: a mailto:ADDRESS",
+		 argv[3]);
+}
+
+/* mta-sts MODE [max-age SECONDS] */
+static void parse_mta_sts(PARSER *p, int argc, char **argv)
+{
+    static const char *const modes[] = {"enforce", "testing", "none", 0};
+    TOPO_MAILAUTH *a = &p->topo->auth;
+    char   *end;
+
+    if (once_statement(p, "mta-sts", &a->sts_line) < 0)
+	return;
+    a->sts_mode = xstrdup(argv[1]);
+    a->sts_max_age = TOPO_STS_DEFAULT_AGE;
+    if (!one_of(argv[1], modes))
+	topo_error(p, p->topo->path, p->line, "mta-sts %s: the mode is enforce, "
+		 "testing or none", argv[1]);
+    if (argc == 2)
+	return;
+    if (argc != 4 || strcmp(argv[2], "max-age") != 0) {
+	topo_error(p, p->topo->path, p->line, "mta-sts takes a mode, then "
+		 "optionally max-age SECONDS");
+	return;
+    }
+    errno = 0;
+    a->sts_max_age = strtol(argv[3], &end, 10);
+    if (*argv[3] == 0 || *end || errno || a->sts_max_age < 0
+	|| a->sts_max_age > TOPO_STS_MAX_AGE)
+	topo_error(p, p->topo->path, p->line, "mta-sts max-age %s: seconds, "
+		 "from 0 to %d (a year)", argv[3], TOPO_STS_MAX_AGE);
+}
+
+/* tls-rpt URI */
+static void parse_tls_rpt(PARSER *p, int argc, char **argv)
+{
+    TOPO_MAILAUTH *a = &p->topo->auth;
+
+    (void) argc;
+    if (once_statement(p, "tls-rpt", &a->tlsrpt_line) < 0)
+	return;
+    a->tlsrpt_rua = xstrdup(argv[1]);
+    if (!good_report_uri(argv[1], 1))
+	topo_error(p, p->topo->path, p->line, "tls-rpt %s: a mailto:ADDRESS or "
+		 "https:// URI", argv[1]);
+}
+
 static const KEYWORD keywords[] = {
     {"domain", BLOCK_NONE, 1, 1, parse_domain},
     {"relay", BLOCK_NONE, 1, 1, parse_relay},
@@ -186,6 +389,12 @@ static const KEYWORD keywords[] = {
     {"backup", BLOCK_BACKUP, 1, TOPO_MAX_ARGS, open_backup},
     {"branch", BLOCK_BRANCH, 1, TOPO_MAX_ARGS, open_branch},
     {"role", BLOCK_NONE, 2, TOPO_MAX_ARGS, parse_role},
+    {"spf-include", BLOCK_NONE, 1, TOPO_MAX_ARGS, parse_spf_include},
+    {"spf-network", BLOCK_NONE, 1, TOPO_MAX_ARGS, parse_spf_network},
+    {"spf-policy", BLOCK_NONE, 1, 1, parse_spf_policy},
+    {"dmarc", BLOCK_NONE, 1, 3, parse_dmarc},
+    {"mta-sts", BLOCK_NONE, 1, 3, parse_mta_sts},
+    {"tls-rpt", BLOCK_NONE, 1, 1, parse_tls_rpt},
     {0, 0, 0, 0, 0},
 };
 
@@ -297,12 +506,30 @@ static void set_users(PARSER *p, const char *value)
     }
 }
 
+/* certificate PATH: the server's TLS certificate, for its TLSA record. */
+static void set_certificate(PARSER *p, const char *value)
+{
+    TOPO_HOST *h = block_host(p);
+    size_t  len;
+
+    if (once(p, "certificate", &h->certificate_line) < 0)
+	return;
+    if (value[0] == '/' || p->dir == 0) {
+	h->certificate = xstrdup(value);
+    } else {
+	len = strlen(p->dir) + strlen(value) + 2;
+	h->certificate = xrealloc(0, len);
+	snprintf(h->certificate, len, "%s/%s", p->dir, value);
+    }
+}
+
 static const ATTRIBUTE attributes[] = {
     {"priority", BLOCK_SWITCH | BLOCK_BACKUP, set_priority},
     {"address", BLOCK_SWITCH | BLOCK_BACKUP | BLOCK_BRANCH, add_address},
     {"host", BLOCK_BRANCH, set_host},
     {"subdomain", BLOCK_BRANCH, set_subdomain},
     {"users", BLOCK_BRANCH, set_users},
+    {"certificate", BLOCK_SWITCH | BLOCK_BACKUP | BLOCK_BRANCH, set_certificate},
     {0, 0, 0},
 };
 
@@ -323,7 +550,8 @@ static void parse_attributes(PARSER *p, int argc, char **argv)
 	     /* void */ ;
 	if (a->name == 0) {
 	    topo_error(p, p->topo->path, p->line, "unknown attribute %s "
-		     "(priority, address, host, subdomain or users)", argv[i]);
+		     "(priority, address, host, subdomain, users or "
+		     "certificate)", argv[i]);
 	    continue;
 	}
 	if ((a->blocks & p->block) == 0) {
@@ -369,7 +597,9 @@ static void parse_topology_line(PARSER *p, char *line, size_t len)
 	 /* void */ ;
     if (k->name == 0) {
 	topo_error(p, p->topo->path, p->line, "unknown statement %s (domain, "
-		 "relay, reject-unknown, switch, backup, branch or role)", argv[0]);
+		 "relay, reject-unknown, switch, backup, branch, role, "
+		 "spf-include, spf-network, spf-policy, dmarc, mta-sts or "
+		 "tls-rpt)", argv[0]);
 	return;
     }
     if (argc - 1 < k->min_args || argc - 1 > k->max_args) {

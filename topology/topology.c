@@ -16,11 +16,17 @@
  *	domain inkacoca.org
  *	relay switch.inkacoca.org		(optional)
  *	reject-unknown 550 5.1.1 User unknown	(optional)
- *	switch HOST	then: priority N, address IP...
- *	backup HOST	then: priority N, address IP...
+ *	switch HOST	then: priority N, address IP..., certificate PATH
+ *	backup HOST	then: priority N, address IP..., certificate PATH
  *	branch NAME	then: host HOST, address IP..., subdomain DOMAIN,
- *			users PATH
+ *			users PATH, certificate PATH
  *	role NAME TARGET[, TARGET...]
+ *	spf-include DOMAIN...			(optional, repeatable)
+ *	spf-network IP/LEN...			(optional, repeatable)
+ *	spf-policy -all|~all			(optional)
+ *	dmarc none|quarantine|reject [rua URI]	(optional)
+ *	mta-sts enforce|testing|none [max-age SECONDS]	(optional)
+ *	tls-rpt URI				(optional)
  *
  * The attributes of a switch, backup or branch follow on indented lines
  * ("KEY VALUE"), or on the same line after the name. A user list holds
@@ -199,6 +205,8 @@ static void empty_arrays(TOPOLOGY *topo)
     topo->users = xcalloc(1, sizeof(*topo->users));
     topo->aliases = xcalloc(1, sizeof(*topo->aliases));
     topo->roles = xcalloc(1, sizeof(*topo->roles));
+    topo->auth.spf_includes = xcalloc(1, sizeof(char *));
+    topo->auth.spf_networks = xcalloc(1, sizeof(char *));
 }
 
 TOPOLOGY *topology_load(const char *path, TABLE_REPORT_FN report, void *ctx)
@@ -244,6 +252,16 @@ static void free_host(TOPO_HOST *h)
 	free(h->addresses[i]);
     free(h->addresses);
     free(h->name);
+    free(h->certificate);
+}
+
+static void free_strings(char **s, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++)
+	free(s[i]);
+    free(s);
 }
 
 void    topology_free(TOPOLOGY *topo)
@@ -286,5 +304,11 @@ void    topology_free(TOPOLOGY *topo)
     free(topo->domain);
     free(topo->relay);
     free(topo->reject);
+    free_strings(topo->auth.spf_includes, topo->auth.nspf_includes);
+    free_strings(topo->auth.spf_networks, topo->auth.nspf_networks);
+    free(topo->auth.dmarc_policy);
+    free(topo->auth.dmarc_rua);
+    free(topo->auth.sts_mode);
+    free(topo->auth.tlsrpt_rua);
     free(topo);
 }

@@ -10,6 +10,8 @@
 #include "table.h"
 
 #define TOPO_MAX_NAME	64		/* RFC 5321 local part, octets */
+#define TOPO_STS_MAX_AGE	31557600	/* RFC 8461: at most a year */
+#define TOPO_STS_DEFAULT_AGE	604800		/* a week */
 
 /* Where something was written: a file and a line. */
 typedef struct TOPO_WHERE {
@@ -25,6 +27,8 @@ typedef struct TOPO_HOST {
     int     priority;			/* MX preference (switch, backup) */
     TOPO_WHERE where;			/* where the host is named */
     unsigned priority_line;		/* 0: no priority given */
+    char   *certificate;		/* TLS certificate (PEM), or null */
+    unsigned certificate_line;		/* 0: no certificate given */
 } TOPO_HOST;
 
 typedef struct TOPO_BRANCH {
@@ -64,6 +68,28 @@ typedef struct TOPO_ROLE {
     TOPO_WHERE where;
 } TOPO_ROLE;
 
+/*
+ * What the domain publishes about its mail besides the routes: SPF,
+ * DMARC, MTA-STS and TLS-RPT (see mailauth.h). Every part is optional;
+ * a line of 0 means the statement was not given.
+ */
+typedef struct TOPO_MAILAUTH {
+    char  **spf_includes;		/* outside senders: include: domains */
+    size_t  nspf_includes;
+    char  **spf_networks;		/* ADDR/LEN covering servers */
+    size_t  nspf_networks;
+    int     spf_fail;			/* -all rather than ~all */
+    unsigned spf_include_line, spf_network_line, spf_policy_line;
+    char   *dmarc_policy;		/* none, quarantine or reject */
+    char   *dmarc_rua;			/* mailto: URI, or null */
+    unsigned dmarc_line;
+    char   *sts_mode;			/* enforce, testing or none */
+    long    sts_max_age;		/* seconds */
+    unsigned sts_line;
+    char   *tlsrpt_rua;			/* mailto: or https: URI */
+    unsigned tlsrpt_line;
+} TOPO_MAILAUTH;
+
 /* What a name of the domain is: see topology_find_name(). */
 typedef enum TOPO_KIND {
     TOPO_UNKNOWN, TOPO_IS_USER, TOPO_IS_ALIAS, TOPO_IS_ROLE,
@@ -79,6 +105,7 @@ typedef struct TOPOLOGY {
     char   *relay;			/* where branches send the rest */
     char   *reject;			/* error: value for unknown users */
     TOPO_WHERE domain_where;
+    TOPO_MAILAUTH auth;
     TOPO_HOST *switches, *backups;
     size_t  nswitches, nbackups;
     TOPO_BRANCH *branches;

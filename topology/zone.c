@@ -9,6 +9,8 @@
  * record (its server), and an A or AAAA record for every server host
  * inside the domain. An MX always names a host with an address record
  * here (or a host outside the domain), never an address or a CNAME.
+ * The other records of the domain (SPF, DMARC, MTA-STS, TLS-RPT, TLSA)
+ * are mailauth.c's; zone_read() reads them too, TXT as its text.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -94,7 +96,7 @@ typedef struct ZONE_TYPE_NAME {
 
 static const ZONE_TYPE_NAME type_names[] = {
     {"A", ZONE_A}, {"AAAA", ZONE_AAAA}, {"MX", ZONE_MX}, {"CNAME", ZONE_CNAME},
-    {0, ZONE_OTHER},
+    {"TXT", ZONE_TXT}, {"TLSA", ZONE_TLSA}, {0, ZONE_OTHER},
 };
 
 /* NAME. -> a folded copy without the dot; null when not absolute. */
@@ -118,8 +120,67 @@ static ZONE_TYPE type_of(const char *word)
     return (t->type);
 }
 
-/* Parse one line into RR; null when good, else why. */
-static const char *parse_rr(char *line, ZONE_RR *rr)
+/*
+ * The character strings of a TXT record, from TEXT as written: each
+ * quoted ("a b" "c"), joined without a separator as SPF and the others
+ * read them. Null when a quote is not closed or nothing is quoted.
+ */
+static char *txt_text(const char *text)
+{
+    char   *out = malloc(strlen(text) + 1), *o = out;
+    int     strings = 0;
+
+    if (out == 0)
+	return (0);
+    for (;;) {
+	text += strspn(text, " \t");
+	if (*text == 0)
+	    break;
+	if (*text++ != '"') {
+	    free(out);
+	    return (0);
+	}
+	for (; *text && *text != '"'; text++) {
+	    if (*text == '\\' && text[1])
+		text++;
+	    *o++ = *text;
+	}
+	if (*text++ != '"') {
+	    free(out);
+	    return (0);
+	}
+	strings++;
+    }
+    *o = 0;
+    if (strings == 0) {
+	free(out);
+	return (0);
+    }
+    return (out);
+}
+
+/* The words W[I] to W[N - 1], joined by single spaces. */
+static char *joined(char **w, int i, int n)
+{
+    size_t  len = 1;
+    char   *s;
+    int     k;
+
+    for (k = i; k < n; k++)
+	len += strlen(w[k]) + 1;
+    if ((s = malloc(len)) == 0)
+	return (0);
+    *s = 0;
+    for (k = i; k < n; k++)
+	strcat(strcat(s, k > i ? " " : ""), w[k]);
+    return (s);
+}
+
+/*
+ * Parse the words of one line into RR; COPY is the line as it was, for
+ * a TXT record's quoted strings. Null when good, else why.
+ */
+static const char *parse_words(char *line, const char *copy, ZONE_RR *rr)
 {
     char   *w[ZONE_MAX_WORDS], *end;
     int     n, i = 1;
@@ -149,8 +210,45 @@ static const char *parse_rr(char *line, ZONE_RR *rr)
     if (rr->type == ZONE_MX || rr->type == ZONE_CNAME) {
 	if ((rr->data = absolute_name(w[i])) == 0)
 	    return ("the target must be an absolute name");
+    } else if (rr->type == ZONE_TXT) {
+	if ((rr->data = txt_text(copy + (w[i] - line))) == 0)
+	    return ("TXT wants quoted strings");
+    } else if (rr->type == ZONE_TLSA) {
+	if (n - i != 4)
+	    return ("TLSA wants usage, selector, matching type and data");
+	if ((rr->data = joined(w, i, n)) == 0)
+	    return ("out of memory");
     } else if ((rr->data = strdup(w[i])) == 0) {
 	return ("out of memory");
+    }
+    return (0);
+}
+
+/* Parse one line into RR; null when good, else why. */
+static const char *parse_rr(char *line, ZONE_RR *rr)
+{
+    const char *why;
+    char   *copy;
+
+    if ((copy = strdup(line)) == 0)
+	return ("out of memory");
+    why = parse_words(line, copy, rr);
+    free(copy);
+    return (why);
+}
+
+/* Where a comment starts in LINE: a ";" outside quotes; or null. */
+static char *comment_start(char *line)
+{
+    int     quoted = 0;
+
+    for (; *line; line++) {
+	if (*line == '\\' && quoted && line[1])
+	    line++;
+	else if (*line == '"')
+	    quoted = !quoted;
+	else if (*line == ';' && !quoted)
+	    return (line);
     }
     return (0);
 }
@@ -180,7 +278,7 @@ ZONE   *zone_read(const char *path, TABLE_REPORT_FN report, void *ctx, int *erro
     while ((len = getline(&line, &cap, fp)) >= 0) {
 	lineno++;
 	line[strcspn(line, "\r\n")] = 0;
-	if ((semi = strchr(line, ';')) != 0)
+	if ((semi = comment_start(line)) != 0)
 	    *semi = 0;
 	if (line[strspn(line, " \t")] == 0)
 	    continue;

@@ -9,14 +9,17 @@
 #include "table.h"
 #include "topology.h"
 
-typedef enum ZONE_TYPE { ZONE_A, ZONE_AAAA, ZONE_MX, ZONE_CNAME, ZONE_OTHER } ZONE_TYPE;
+typedef enum ZONE_TYPE {
+    ZONE_A, ZONE_AAAA, ZONE_MX, ZONE_CNAME, ZONE_TXT, ZONE_TLSA, ZONE_OTHER,
+} ZONE_TYPE;
 
 typedef struct ZONE_RR {
     char   *name;			/* folded, without the final dot */
     ZONE_TYPE type;
     int     preference;			/* MX */
     char   *data;			/* MX/CNAME target (folded, no final
-					 * dot) or the address */
+					 * dot), the address, TXT's strings
+					 * joined, or TLSA's fields */
     unsigned line;
 } ZONE_RR;
 
