@@ -427,7 +427,7 @@ int     cmd_build(int argc, char **argv)
     if ((b.topo = topology_load(b.topology, report_to_stderr, 0)) == 0)
 	return (EX_NOINPUT);
     if (b.topo->errors == 0)
-	b.auth = mailauth_make(b.topo, report_line, 0);
+	b.auth = mailauth_make(b.topo, report_to_stderr, 0);
     if (b.topo->errors || b.auth->errors) {
 	fprintf(stderr, "%s: %s: %d error%s, nothing written\n", progname,
 		b.topology, b.topo->errors + (b.auth ? b.auth->errors : 0),
