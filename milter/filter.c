@@ -1,5 +1,6 @@
 /*
- * filter.c - the mail filter proper, a thin front end over vut_resolve().
+ * filter.c - the mail filter proper, a thin front end over the resolver
+ * of one map snapshot (mapset_resolve()).
  *
  * Exports filter_register(). Per connection it keeps a CONN (libmilter
  * private data): the map snapshot of the current transaction, taken at
@@ -26,18 +27,8 @@
 
 #define G	milter_global
 
-/* One map of the snapshot, as a VUT_SOURCE context. */
-typedef struct LOOKUP {
-    LOADED_MAP *lm;
-    int    *failed;			/* set when the map cannot be read */
-} LOOKUP;
-
 typedef struct CONN {
     MAPSET *maps;			/* this transaction's snapshot */
-    VUT_SOURCE *sources;		/* one per map, over lookups[] */
-    LOOKUP *lookups;
-    VUT     vut;
-    int     map_failed;			/* during the current resolve */
     int     use_par;			/* smfi_addrcpt_par() negotiated */
     unsigned long steps;		/* protocol flags negotiated */
     TXN    *txn;
@@ -60,46 +51,13 @@ static const char *queue_id(SMFICTX *ctx)
     return (id && *id ? id : "NOQUEUE");
 }
 
-static int lookup(void *ctx, const char *key, char **value)
-{
-    LOOKUP *lk = ctx;
-    int     rc;
-
-    if ((rc = mapset_lookup(lk->lm, key, value)) < 0)
-	*lk->failed = 1;
-    return (rc);
-}
-
-static int serves(void *ctx, const char *domain)
-{
-    LOOKUP *lk = ctx;
-
-    return (mapset_serves(lk->lm, domain));
-}
-
-static int match(void *ctx, const char *address, char **value,
-		         char *trace, size_t tracelen)
-{
-    LOOKUP *lk = ctx;
-    int     rc;
-
-    if ((rc = mapset_match(lk->lm, address, value, trace, tracelen)) < 0)
-	*lk->failed = 1;
-    return (rc);
-}
-
 static CONN *conn_create(void)
 {
-    size_t  n = G.cfg->nmaps;
     CONN   *conn;
 
     if ((conn = calloc(1, sizeof(*conn))) == 0)
 	return (0);
-    if ((conn->sources = calloc(n, sizeof(VUT_SOURCE))) == 0
-	|| (conn->lookups = calloc(n, sizeof(LOOKUP))) == 0
-	|| (conn->txn = txn_create()) == 0) {
-	free(conn->sources);
-	free(conn->lookups);
+    if ((conn->txn = txn_create()) == 0) {
 	free(conn);
 	return (0);
     }
@@ -109,26 +67,11 @@ static CONN *conn_create(void)
 /* Take the current snapshot for a new transaction; -1 when stopping. */
 static int begin_transaction(CONN *conn)
 {
-    size_t  i;
-
     if (conn->maps)
 	return (0);
     if ((conn->maps = mapset_acquire(&G.maps)) == 0)
 	return (-1);
     atomic_fetch_add(&G.in_txn, 1);
-    for (i = 0; i < conn->maps->nmaps; i++) {
-	conn->lookups[i].lm = conn->maps->maps[i];
-	conn->lookups[i].failed = &conn->map_failed;
-	conn->sources[i].lookup = lookup;
-	conn->sources[i].serves = serves;
-	/* a map without patterns has no match step to try */
-	conn->sources[i].match = map_pattern_count(conn->maps->maps[i]->map)
-	    ? match : 0;
-	conn->sources[i].ctx = conn->lookups + i;
-	conn->sources[i].name = conn->maps->maps[i]->path;
-    }
-    vut_init(&conn->vut, conn->sources, conn->maps->nmaps);
-    conn->vut.max_hops = G.cfg->hop_limit;
     return (0);
 }
 
@@ -148,8 +91,6 @@ static void conn_free(CONN *conn)
 	return;
     end_transaction(conn);
     txn_free(conn->txn);
-    free(conn->sources);
-    free(conn->lookups);
     free(conn);
 }
 
@@ -238,6 +179,7 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     CONN   *conn = smfi_getpriv(ctx);
     VUT_RESULT res;
     sfsistat rc;
+    int     map_failed;
 
     stats_inc(&G.stats, STATS_RECIPIENTS);
     if (conn == 0 || argv == 0 || argv[0] == 0)
@@ -245,9 +187,8 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 			  "no connection state", 0));
     if (begin_transaction(conn) < 0)
 	return (rcpt_fail(ctx, argv[0], "the milter is stopping", 0));
-    conn->map_failed = 0;
-    vut_resolve(&conn->vut, argv[0], &res);
-    if (conn->map_failed)
+    mapset_resolve(conn->maps, argv[0], G.cfg->hop_limit, &res, &map_failed);
+    if (map_failed)
 	stats_inc(&G.stats, STATS_MAP_ERRORS);
     switch (res.status) {
     case VUT_NONE:

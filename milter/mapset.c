@@ -1,20 +1,56 @@
 /*
- * mapset.c - reference-counted snapshots of the configured maps.
+ * mapset.c - reference-counted snapshots of the configured maps, and the
+ * resolver over one of them.
  *
  * Exports mapset_init(), mapset_shutdown(), mapset_acquire(),
- * mapset_release(), mapset_check() and mapset_lookup(). A LOADED_MAP is
- * one open file; a MAPSET is an array of them as of one moment. Both are
- * freed by whoever drops the last reference, which may be a connection
- * thread finishing a transaction long after a reload.
+ * mapset_release(), mapset_generation(), mapset_resolve() and
+ * mapset_check(). A LOADED_MAP is one open file; a MAPSET is an array of
+ * them as of one moment. Both are freed by whoever drops the last
+ * reference, which may be a connection thread long after a reload.
+ * mapset_resolve() is the one place the milter turns a snapshot into
+ * VUT_SOURCEs: lookups, domain checks and pattern matches on each map.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
+#include "map.h"
 #include "mapset.h"
 #include "msg.h"
+
+/* One open map file, shared by every snapshot that has not replaced it. */
+typedef struct LOADED_MAP {
+    atomic_uint refs;
+    MAP    *map;			/* lookups may come from any thread */
+    char   *path;			/* as configured (a copy) */
+    dev_t   dev;			/* identity of the file opened */
+    ino_t   ino;
+    struct timespec mtime;
+} LOADED_MAP;
+
+/* The maps, in configured order, as of one moment. */
+struct MAPSET {
+    atomic_uint refs;
+    unsigned long generation;		/* 1 at startup, +1 per reload */
+    size_t  nmaps;
+    LOADED_MAP *maps[];
+};
+
+/* What a path looked like when it last failed to load. */
+struct MAPSET_FAILURE {
+    int     valid;
+    int     err;			/* errno of a failed stat(), or 0 */
+    dev_t   dev;
+    ino_t   ino;
+    struct timespec mtime;
+    struct timespec ctime;
+    off_t   size;
+};
 
 /* Open PATH as a new LOADED_MAP with one reference. */
 static LOADED_MAP *loaded_open(const char *path, char *err, size_t errlen)
@@ -53,22 +89,6 @@ static void loaded_release(LOADED_MAP *lm)
     free(lm);
 }
 
-int     mapset_lookup(LOADED_MAP *lm, const char *key, char **value)
-{
-    return (map_lookup(lm->map, key, value));
-}
-
-int     mapset_serves(LOADED_MAP *lm, const char *domain)
-{
-    return (map_serves(lm->map, domain));
-}
-
-int     mapset_match(LOADED_MAP *lm, const char *address, char **value,
-		             char *trace, size_t tracelen)
-{
-    return (map_match(lm->map, address, value, trace, tracelen));
-}
-
 /* A snapshot of N maps, each slot empty. */
 static MAPSET *set_alloc(size_t n, unsigned long generation)
 {
@@ -94,6 +114,70 @@ void    mapset_release(MAPSET *set)
 	if (set->maps[i])
 	    loaded_release(set->maps[i]);
     free(set);
+}
+
+unsigned long mapset_generation(const MAPSET *set)
+{
+    return (set->generation);
+}
+
+/* One map of a snapshot as a VUT_SOURCE context. */
+typedef struct MAP_SOURCE {
+    MAP    *map;
+    int    *failed;			/* set when the map cannot be read */
+} MAP_SOURCE;
+
+static int source_lookup(void *ctx, const char *key, char **value)
+{
+    MAP_SOURCE *src = ctx;
+    int     rc;
+
+    if ((rc = map_lookup(src->map, key, value)) < 0)
+	*src->failed = 1;
+    return (rc);
+}
+
+static int source_serves(void *ctx, const char *domain)
+{
+    MAP_SOURCE *src = ctx;
+
+    return (map_serves(src->map, domain));
+}
+
+static int source_match(void *ctx, const char *address, char **value,
+			        char *trace, size_t tracelen)
+{
+    MAP_SOURCE *src = ctx;
+    int     rc;
+
+    if ((rc = map_match(src->map, address, value, trace, tracelen)) < 0)
+	*src->failed = 1;
+    return (rc);
+}
+
+void    mapset_resolve(MAPSET *set, const char *address, int max_hops,
+		               VUT_RESULT *res, int *map_failed)
+{
+    VUT_SOURCE sources[set->nmaps];
+    MAP_SOURCE ctx[set->nmaps];
+    VUT     vut;
+    size_t  i;
+
+    *map_failed = 0;
+    memset(sources, 0, sizeof(sources));
+    for (i = 0; i < set->nmaps; i++) {
+	ctx[i].map = set->maps[i]->map;
+	ctx[i].failed = map_failed;
+	sources[i].lookup = source_lookup;
+	sources[i].serves = source_serves;
+	/* a map without patterns has no match step to try */
+	sources[i].match = map_pattern_count(ctx[i].map) ? source_match : 0;
+	sources[i].ctx = ctx + i;
+	sources[i].name = set->maps[i]->path;
+    }
+    vut_init(&vut, sources, set->nmaps);
+    vut.max_hops = max_hops;
+    (void) vut_resolve(&vut, address, res);
 }
 
 MAPSET *mapset_acquire(MAPSET_STORE *store)
