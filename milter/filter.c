@@ -159,14 +159,22 @@ static sfsistat rcpt_forward(SMFICTX *ctx, CONN *conn, char **argv,
 			             const VUT_RESULT *res)
 {
     char   *args = 0;
-    int     rc;
+    int     rc, dropped = 0;
 
     if (G.cfg->mode == CONFIG_MODE_VALIDATE)
 	return (SMFIS_CONTINUE);
     if (res->nrcpt == 0)
 	return (rcpt_fail(ctx, argv[0], "the map gave no new recipient", 0));
-    if (conn->use_par && (args = esmtp_rcpt_args(argv[0], argv + 1)) == 0)
+    if (conn->use_par
+	&& (args = esmtp_rcpt_args(argv[0], argv + 1, &dropped)) == 0)
 	return (rcpt_fail(ctx, argv[0], "out of memory", 0));
+    if (dropped)
+	msg_warn("%s: %s: %s%s%s too long to carry over (%d bytes at "
+		 "most); dropped from its new recipients", queue_id(ctx),
+		 argv[0], dropped & ESMTP_DROP_NOTIFY ? "NOTIFY" : "",
+		 dropped == (ESMTP_DROP_NOTIFY | ESMTP_DROP_ORCPT) ?
+		 " and " : "", dropped & ESMTP_DROP_ORCPT ? "ORCPT" : "",
+		 ESMTP_ARGS_MAX - 1);
     rc = txn_forward(conn->txn, argv[0], args, res->rcpt, res->nrcpt);
     free(args);
     if (rc < 0)
