@@ -155,6 +155,21 @@ static sfsistat rcpt_fail(SMFICTX *ctx, const char *rcpt, const char *why,
     return (SMFIS_TEMPFAIL);
 }
 
+/* Over a recipient limit: 452 4.5.3, as MTAs answer their own. */
+static sfsistat rcpt_too_many(SMFICTX *ctx, const char *rcpt,
+			              const char *text, const char *key,
+			              int limit)
+{
+    REPLY   reply;
+
+    reply_set(&reply, "452", "4.5.3", text);
+    stats_inc(&G.stats, STATS_TEMPFAILED);
+    msg_warn("%s: tempfail %s: %s %s %s (%s = %d)", queue_id(ctx), rcpt,
+	     reply.code, reply.enhanced, reply.text, key, limit);
+    set_reply(ctx, &reply);
+    return (SMFIS_TEMPFAIL);
+}
+
 static sfsistat rcpt_forward(SMFICTX *ctx, CONN *conn, char **argv,
 			             const VUT_RESULT *res)
 {
@@ -165,6 +180,11 @@ static sfsistat rcpt_forward(SMFICTX *ctx, CONN *conn, char **argv,
 	return (SMFIS_CONTINUE);
     if (res->nrcpt == 0)
 	return (rcpt_fail(ctx, argv[0], "the map gave no new recipient", 0));
+    if (res->nrcpt > (size_t) G.cfg->max_added
+	|| conn->txn->nadded > (size_t) G.cfg->max_added - res->nrcpt)
+	return (rcpt_too_many(ctx, argv[0], "Too many recipients after "
+			      "rewriting", "max_added_recipients",
+			      G.cfg->max_added));
     if (conn->use_par
 	&& (args = esmtp_rcpt_args(argv[0], argv + 1, &dropped)) == 0)
 	return (rcpt_fail(ctx, argv[0], "out of memory", 0));
@@ -195,6 +215,9 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 			  "no connection state", 0));
     if (begin_transaction(conn) < 0)
 	return (rcpt_fail(ctx, argv[0], "the milter is stopping", 0));
+    if (++conn->txn->nrcpt > (size_t) G.cfg->max_recipients)
+	return (rcpt_too_many(ctx, argv[0], "Too many recipients",
+			      "max_recipients", G.cfg->max_recipients));
     mapset_resolve(conn->maps, argv[0], G.cfg->hop_limit, &res, &map_failed);
     if (map_failed)
 	stats_inc(&G.stats, STATS_MAP_ERRORS);

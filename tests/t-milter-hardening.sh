@@ -50,3 +50,87 @@ for n in 2020 2030 2036 2038 2039 2040 2041 2045 2100; do
 done
 check_eq "esmtp: every long NOTIFY/ORCPT combination gets an answer" 0 "$bad"
 check "esmtp: still running after all of them" kill -0 "$PID"
+
+# Recipient limits (max_recipients 1000, max_added_recipients 10000 by
+# default): over either, 452 4.5.3 at RCPT. @lists.test expands every
+# recipient to 11 new ones; 909 of them add 9,999, the 910th would pass
+# 10,000.
+members=
+i=0
+while [ $i -lt 11 ]; do
+    members="$members${members:+, }%1-$i@x.test"
+    i=$((i + 1))
+done
+{
+    cat "$TOP/tests/milter/table.txt"
+    echo "@lists.test $members"
+    echo "@one.test %1@x.test"
+} >"$T/limits.txt"
+compile_map "$T/limits.txt" "$T/limits.db" || fail "compile limits map"
+start_milter limits -m "$T/limits.db" || fail "milter with limits starts"
+out=$(raw "unix:$T/limits.sock" <<'EOF2'
+rcpts 1001 <u%d@one.test>
+eom-count
+EOF2
+)
+echo "$out" | sed 's/^/# /'
+check_eq "limits: RCPT 1,001 of a transaction gets 452 4.5.3" \
+    "rcpts 1001: 1000 continue, 1 reply 452 4.5.3 Too many recipients" \
+    "$(echo "$out" | sed -n 1p)"
+check_eq "limits: the 1,000 before it are rewritten at EOM" \
+    "eom: 1000 addrcpt_par, 1000 delrcpt; continue" \
+    "$(echo "$out" | sed -n 2p)"
+check "limits: the tempfail is logged with the limit's name" \
+    grep -q 'tempfail <u1000@one.test>: 452 4.5.3 Too many recipients (max_recipients = 1000)' \
+    "$T/limits.log"
+out=$(raw "unix:$T/limits.sock" <<'EOF2'
+rcpts 1000 <u%d@lists.test>
+eom-count
+EOF2
+)
+echo "$out" | sed 's/^/# /'
+check_eq "limits: past 10,000 added recipients, RCPT gets 452 4.5.3" \
+    "rcpts 1000: 909 continue, 91 reply 452 4.5.3 Too many recipients after rewriting" \
+    "$(echo "$out" | sed -n 1p)"
+check_eq "limits: the 9,999 added before it are added at EOM" \
+    "eom: 9999 addrcpt_par, 909 delrcpt; continue" \
+    "$(echo "$out" | sed -n 2p)"
+check "limits: that tempfail names max_added_recipients" \
+    grep -q 'tempfail <u909@lists.test>: 452 4.5.3 Too many recipients after rewriting (max_added_recipients = 10000)' \
+    "$T/limits.log"
+# Limits are settings; a new transaction starts counting again.
+start_milter small -m "$T/limits.db" -o max_recipients=3 \
+    -o max_added_recipients=25 || fail "milter with small limits starts"
+out=$(raw "unix:$T/small.sock" <<'EOF2'
+rcpts 4 <v%d@one.test>
+eom-count
+rcpt <a@lists.test>
+rcpt <b@lists.test>
+rcpt <c@lists.test>
+eom-count
+EOF2
+)
+echo "$out" | sed 's/^/# /'
+check_eq "limits: max_recipients and max_added_recipients are honoured" \
+"rcpts 4: 3 continue, 1 reply 452 4.5.3 Too many recipients
+eom: 3 addrcpt_par, 3 delrcpt; continue
+rcpt <a@lists.test>: continue
+rcpt <b@lists.test>: continue
+rcpt <c@lists.test>: reply 452 4.5.3 Too many recipients after rewriting
+eom: 22 addrcpt_par, 2 delrcpt; continue" "$out"
+check_rc "limits: max_recipients 0 is refused" 2 \
+    "$MILTER" -n -c /dev/null -m "$T/limits.db" -p "unix:$T/x.sock" \
+    -o max_recipients=0
+# De-duplication: 3,000 recipients of one message that lead to 1,500
+# mailboxes (@one.test leaves out the "+detail"), each added once.
+start_milter dup -m "$T/limits.db" -o max_recipients=3000 ||
+    fail "milter for de-duplication starts"
+out=$(raw "unix:$T/dup.sock" <<'EOF2'
+rcpts 1500 <u%d+a@one.test>
+rcpts 1500 <u%d+b@one.test>
+eom-count
+EOF2
+)
+check_eq "dedup: 3,000 recipients, 1,500 mailboxes, each added once" \
+    "eom: 1500 addrcpt_par, 3000 delrcpt; continue" \
+    "$(echo "$out" | sed -n 3p)"
