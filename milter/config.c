@@ -43,6 +43,7 @@ static int set_esmtp_args(CONFIG *, const char *, char *, size_t);
 static int set_timeout(CONFIG *, const char *, char *, size_t);
 static int set_max_recipients(CONFIG *, const char *, char *, size_t);
 static int set_max_added(CONFIG *, const char *, char *, size_t);
+static int set_allow_root(CONFIG *, const char *, char *, size_t);
 
 static const struct {
     const char *name;
@@ -65,6 +66,7 @@ static const struct {
     {"timeout", set_timeout, 0},
     {"max_recipients", set_max_recipients, 0},
     {"max_added_recipients", set_max_added, 0},
+    {"allow_root", set_allow_root, 0},
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -317,6 +319,12 @@ static int set_max_added(CONFIG *cfg, const char *value, char *err,
 {
     return (set_int(&cfg->max_added, value, 1, CONFIG_RECIPIENTS_LIMIT, 10,
 		    "max_added_recipients", err, errlen));
+}
+
+static int set_allow_root(CONFIG *cfg, const char *value, char *err,
+			          size_t errlen)
+{
+    return (set_bool(&cfg->allow_root, value, "allow_root", err, errlen));
 }
 
 static int find_key(const char *name)

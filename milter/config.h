@@ -42,6 +42,7 @@ typedef struct CONFIG {
     int     timeout;			/* libmilter I/O timeout, seconds */
     int     max_recipients;		/* RCPTs per transaction */
     int     max_added;			/* recipients one message may add */
+    int     allow_root;			/* may run as root (no user =) */
     int     maps_overridden;		/* the command line named maps */
 } CONFIG;
 

@@ -134,3 +134,24 @@ EOF2
 check_eq "dedup: 3,000 recipients, 1,500 mailboxes, each added once" \
     "eom: 1500 addrcpt_par, 3000 delrcpt; continue" \
     "$(echo "$out" | sed -n 3p)"
+
+# Root: started as root without user =, the milter refuses to run
+# unless allow_root = yes says so.
+if [ "$(id -u)" -eq 0 ]; then
+    "$MILTER" -f -p "unix:$T/root.sock" -m "$T/table.db" \
+        >"$T/root.out" 2>&1 &
+    rpid=$!
+    MILTER_PIDS="$MILTER_PIDS $rpid"
+    wait_for "the milter to stop" sh -c "! kill -0 $rpid" ||
+        kill "$rpid"
+    wait "$rpid"
+    check_eq "root: without user = or allow_root it refuses (exit 1)" 1 $?
+    check "root: and says why" \
+        grep -q 'refusing to run as root: set user = .* or allow_root = yes' \
+        "$T/root.out"
+    check "root: no socket left behind" test ! -e "$T/root.sock"
+    check "root: with allow_root = yes it starts, with a warning" \
+        sh -c "grep -q 'running as root (allow_root = yes)' '$T/hard.log'"
+else
+    skip "root: refused without allow_root" "needs root"
+fi
