@@ -3,9 +3,15 @@
  * of one map snapshot (mapset_resolve()).
  *
  * Exports filter_register(). Per connection it keeps a CONN (libmilter
- * private data): the map snapshot of the current transaction, taken at
- * its first RCPT and dropped at end of message or abort, and the
- * recipient changes collected so far (txn.h).
+ * private data): the generation of the map snapshot of the current
+ * transaction, chosen at its first RCPT, and the recipient changes
+ * collected so far (txn.h). The snapshot itself is held only while one
+ * recipient is resolved, so an idle connection pins no map: every RCPT
+ * of a transaction takes the snapshot of its generation again, which the
+ * store keeps while it is the current or the previous one. A transaction
+ * idle across two reloads has lost its generation: its later recipients
+ * are tempfailed rather than resolved against another map than its
+ * earlier ones.
  *
  * RCPT: resolve. Reject: answer with the map's reply (4xx tempfails).
  * Forward: remember. Nothing: continue. Cannot say: tempfail, or pass
@@ -28,7 +34,7 @@
 #define G	milter_global
 
 typedef struct CONN {
-    MAPSET *maps;			/* this transaction's snapshot */
+    unsigned long generation;		/* this transaction's maps, or 0 */
     int     use_par;			/* smfi_addrcpt_par() negotiated */
     unsigned long steps;		/* protocol flags negotiated */
     TXN    *txn;
@@ -64,24 +70,36 @@ static CONN *conn_create(void)
     return (conn);
 }
 
-/* Take the current snapshot for a new transaction; -1 when stopping. */
-static int begin_transaction(CONN *conn)
+/*
+ * The snapshot for this recipient: the current one at a transaction's
+ * first RCPT, the same generation after. Null with a reason when the
+ * milter is stopping or the generation is no longer kept.
+ */
+static MAPSET *snapshot_for_rcpt(CONN *conn, const char **why)
 {
-    if (conn->maps)
-	return (0);
-    if ((conn->maps = mapset_acquire(&G.maps)) == 0)
-	return (-1);
-    atomic_fetch_add(&G.in_txn, 1);
-    return (0);
+    MAPSET *set;
+
+    if (conn->generation == 0) {
+	if ((set = mapset_acquire(&G.maps)) == 0) {
+	    *why = "the milter is stopping";
+	    return (0);
+	}
+	conn->generation = mapset_generation(set);
+	atomic_fetch_add(&G.in_txn, 1);
+	return (set);
+    }
+    if ((set = mapset_acquire_generation(&G.maps, conn->generation)) == 0)
+	*why = "the maps were reloaded twice since the transaction's "
+	    "first recipient";
+    return (set);
 }
 
 static void end_transaction(CONN *conn)
 {
     txn_reset(conn->txn);
-    if (conn->maps == 0)
+    if (conn->generation == 0)
 	return;
-    mapset_release(conn->maps);
-    conn->maps = 0;
+    conn->generation = 0;
     atomic_fetch_sub(&G.in_txn, 1);
 }
 
@@ -206,6 +224,8 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 {
     CONN   *conn = smfi_getpriv(ctx);
     VUT_RESULT res;
+    MAPSET *set;
+    const char *why;
     sfsistat rc;
     int     map_failed;
 
@@ -213,12 +233,15 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     if (conn == 0 || argv == 0 || argv[0] == 0)
 	return (rcpt_fail(ctx, argv && argv[0] ? argv[0] : "<>",
 			  "no connection state", 0));
-    if (begin_transaction(conn) < 0)
-	return (rcpt_fail(ctx, argv[0], "the milter is stopping", 0));
-    if (++conn->txn->nrcpt > (size_t) G.cfg->max_recipients)
+    if ((set = snapshot_for_rcpt(conn, &why)) == 0)
+	return (rcpt_fail(ctx, argv[0], why, 0));
+    if (++conn->txn->nrcpt > (size_t) G.cfg->max_recipients) {
+	mapset_release(set);
 	return (rcpt_too_many(ctx, argv[0], "Too many recipients",
 			      "max_recipients", G.cfg->max_recipients));
-    mapset_resolve(conn->maps, argv[0], G.cfg->hop_limit, &res, &map_failed);
+    }
+    mapset_resolve(set, argv[0], G.cfg->hop_limit, &res, &map_failed);
+    mapset_release(set);
     if (map_failed)
 	stats_inc(&G.stats, STATS_MAP_ERRORS);
     switch (res.status) {

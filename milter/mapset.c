@@ -3,10 +3,13 @@
  * resolver over one of them.
  *
  * Exports mapset_init(), mapset_shutdown(), mapset_acquire(),
- * mapset_release(), mapset_generation(), mapset_resolve() and
- * mapset_check(). A LOADED_MAP is one open file; a MAPSET is an array of
- * them as of one moment. Both are freed by whoever drops the last
- * reference, which may be a connection thread long after a reload.
+ * mapset_release(), mapset_acquire_generation(), mapset_live(),
+ * mapset_generation(), mapset_resolve() and mapset_check(). A LOADED_MAP
+ * is one open file; a MAPSET is an array of them as of one moment. Both
+ * are freed by whoever drops the last reference, which may be a
+ * connection thread finishing a recipient just after a reload. The store
+ * keeps two snapshots, the current one and the one it replaced; a
+ * connection holds one only while it resolves a recipient.
  * mapset_resolve() is the one place the milter turns a snapshot into
  * VUT_SOURCEs: lookups, domain checks and pattern matches on each map.
  */
@@ -89,6 +92,13 @@ static void loaded_release(LOADED_MAP *lm)
     free(lm);
 }
 
+static atomic_uint live_sets;		/* MAPSETs allocated, not freed */
+
+unsigned mapset_live(void)
+{
+    return (atomic_load(&live_sets));
+}
+
 /* A snapshot of N maps, each slot empty. */
 static MAPSET *set_alloc(size_t n, unsigned long generation)
 {
@@ -96,6 +106,7 @@ static MAPSET *set_alloc(size_t n, unsigned long generation)
 
     if ((set = calloc(1, sizeof(*set) + n * sizeof(LOADED_MAP *))) == 0)
 	return (0);
+    atomic_fetch_add(&live_sets, 1);
     atomic_init(&set->refs, 1);
     set->generation = generation;
     set->nmaps = n;
@@ -114,6 +125,23 @@ void    mapset_release(MAPSET *set)
 	if (set->maps[i])
 	    loaded_release(set->maps[i]);
     free(set);
+    atomic_fetch_sub(&live_sets, 1);
+}
+
+MAPSET *mapset_acquire_generation(MAPSET_STORE *store,
+				          unsigned long generation)
+{
+    MAPSET *set = 0;
+
+    pthread_mutex_lock(&store->lock);
+    if (store->current && store->current->generation == generation)
+	set = store->current;
+    else if (store->previous && store->previous->generation == generation)
+	set = store->previous;
+    if (set)
+	atomic_fetch_add_explicit(&set->refs, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&store->lock);
+    return (set);
 }
 
 unsigned long mapset_generation(const MAPSET *set)
@@ -228,14 +256,17 @@ int     mapset_init(MAPSET_STORE *store, char *const *paths, size_t npaths,
 
 void    mapset_shutdown(MAPSET_STORE *store)
 {
-    MAPSET *old;
+    MAPSET *old, *before;
 
     /* The lock stays: a late connection thread may still ask. */
     pthread_mutex_lock(&store->lock);
     old = store->current;
+    before = store->previous;
     store->current = 0;
+    store->previous = 0;
     pthread_mutex_unlock(&store->lock);
     mapset_release(old);
+    mapset_release(before);
     free(store->failed);
     store->failed = 0;
 }
@@ -318,16 +349,21 @@ static LOADED_MAP *check_one(MAPSET_STORE *store, size_t i,
     return (lm);
 }
 
-/* Make NEW (holding one reference) the current snapshot. */
+/*
+ * Make NEW (holding one reference) the current snapshot; the current one
+ * becomes the previous, and the previous one is dropped (freed once the
+ * last recipient being resolved against it is done).
+ */
 static void swap_in(MAPSET_STORE *store, MAPSET *new)
 {
-    MAPSET *old;
+    MAPSET *dropped;
 
     pthread_mutex_lock(&store->lock);
-    old = store->current;
+    dropped = store->previous;
+    store->previous = store->current;
     store->current = new;
     pthread_mutex_unlock(&store->lock);
-    mapset_release(old);
+    mapset_release(dropped);
 }
 
 int     mapset_check(MAPSET_STORE *store, int force)

@@ -18,8 +18,9 @@ typedef struct MAPSET MAPSET;
 typedef struct MAPSET_FAILURE MAPSET_FAILURE;
 
 /*
- * Where the current snapshot lives; only mapset.c looks inside.
- * `current' is written under `lock' by mapset_init() and
+ * Where the current snapshot lives, and the one before it; only
+ * mapset.c looks inside. `current' and `previous' are written under
+ * `lock' by mapset_init() and
  * mapset_shutdown() (main thread, before the watcher thread starts and
  * after it stopped) and by mapset_check() (the watcher thread, the only
  * one that reloads). Connection threads take a reference under the same
@@ -28,6 +29,7 @@ typedef struct MAPSET_FAILURE MAPSET_FAILURE;
 typedef struct MAPSET_STORE {
     pthread_mutex_t lock;
     MAPSET *current;
+    MAPSET *previous;			/* the one current replaced, or null */
     char *const *paths;		/* configured map paths */
     size_t  npaths;
     MAPSET_FAILURE *failed;		/* per path; reload thread only */
@@ -48,9 +50,24 @@ extern int mapset_init(MAPSET_STORE *store, char *const *paths,
  */
 extern void mapset_shutdown(MAPSET_STORE *store);
 
-/* A reference to the current snapshot; null only after shutdown. */
+/*
+ * A reference to the current snapshot; null only after shutdown.
+ * Connections hold one for a single recipient, never while idle: the
+ * store keeps the current snapshot and the one it replaced, so that at
+ * most two generations stay in memory however many connections wait.
+ */
 extern MAPSET *mapset_acquire(MAPSET_STORE *store);
 extern void mapset_release(MAPSET *set);
+
+/*
+ * A reference to the snapshot of GENERATION if the store still keeps it
+ * (the current one or the one before), else null.
+ */
+extern MAPSET *mapset_acquire_generation(MAPSET_STORE *store,
+				                 unsigned long generation);
+
+/* Snapshots in memory now, held by the store or by a connection. */
+extern unsigned mapset_live(void);
 
 /* 1 for the maps opened at startup, one more per reload. */
 extern unsigned long mapset_generation(const MAPSET *set);

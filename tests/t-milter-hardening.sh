@@ -155,3 +155,67 @@ if [ "$(id -u)" -eq 0 ]; then
 else
     skip "root: refused without allow_root" "needs root"
 fi
+
+# Idle transactions and reloads: six connections each send one RCPT and
+# go quiet while the map is replaced six times. The milter must keep at
+# most two map generations open (counted as its open descriptors of the
+# map file, replaced or not, and as the snapshots SIGUSR2 logs), and
+# every connection must still be answered afterwards.
+gen_map() {  # gen_map N: @idle.test -> %1@genN.test, renamed into place
+    echo "@idle.test %1@gen$1.test" >"$T/idle.txt" &&
+        "$MAPTOOL" compile -o "$T/idle.db" "$T/idle.txt"
+}
+gen_map 1 || fail "compile idle map"
+start_milter idle -m "$T/idle.db" || fail "milter for idle connections starts"
+IPID=$MILTER_PID
+k=1
+while [ $k -le 6 ]; do
+    printf '%s\n' "rcpt <c$k@idle.test>" "touch $T/ready.$k" \
+        "wait $T/go.$k" "rcpt <d$k@idle.test>" "eom" |
+        raw "unix:$T/idle.sock" >"$T/idle.out.$k" 2>&1 &
+    eval "IDLE_$k=\$!"
+    wait_for "client $k to send its RCPT" test -e "$T/ready.$k" ||
+        fail "idle client $k sent its RCPT"
+    gen_map $((k + 1))
+    kill -USR1 "$IPID"
+    wait_for "generation $((k + 1))" \
+        grep -q "reloaded (generation $((k + 1)))" "$T/idle.log" ||
+        fail "idle: reload $k happened"
+    k=$((k + 1))
+done
+open_maps=$(ls -l "/proc/$IPID/fd" 2>/dev/null | grep -c "$T/idle.db")
+echo "# map descriptors open after 6 reloads: $open_maps"
+check "idle: 6 idle transactions, 6 reloads: at most 2 map generations open ($open_maps)" \
+    test "$open_maps" -ge 1 -a "$open_maps" -le 2
+kill -USR2 "$IPID"
+wait_for "stats line" grep -q 'stats: .* snapshots=' "$T/idle.log"
+snaps=$(sed -n 's/.*stats: .* snapshots=\([0-9]*\).*/\1/p' "$T/idle.log" | tail -1)
+check "idle: the milter counts at most 2 snapshots in memory (${snaps:-none})" \
+    test "${snaps:-99}" -le 2
+k=1
+while [ $k -le 6 ]; do
+    touch "$T/go.$k"
+    eval "wait \$IDLE_$k"
+    k=$((k + 1))
+done
+check_eq "idle: the transaction of the previous generation goes on with it" \
+"rcpt <c6@idle.test>: continue
+rcpt <d6@idle.test>: continue
+eom: delrcpt <c6@idle.test>
+eom: delrcpt <d6@idle.test>
+eom: addrcpt_par <c6@gen6.test> ORCPT=rfc822;c6@idle.test
+eom: addrcpt_par <d6@gen6.test> ORCPT=rfc822;d6@idle.test
+eom: continue" "$(cat "$T/idle.out.6")"
+check_eq "idle: an older one gets 451 4.3.0 for its later recipient" \
+"rcpt <c1@idle.test>: continue
+rcpt <d1@idle.test>: reply 451 4.3.0 Temporary recipient lookup failure, try again later
+eom: delrcpt <c1@idle.test>
+eom: addrcpt_par <c1@gen1.test> ORCPT=rfc822;c1@idle.test
+eom: continue" "$(cat "$T/idle.out.1")"
+check "idle: and the reason is logged" \
+    grep -q 'tempfail <d1@idle.test>: .*reloaded twice' "$T/idle.log"
+out=$(printf 'rcpt <new@idle.test>\neom\n' | raw "unix:$T/idle.sock")
+check "idle: a new transaction gets the newest map" \
+    grep -q 'addrcpt_par <new@gen7.test>' <<EOF2
+$out
+EOF2
