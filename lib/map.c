@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include "addr.h"
 #include "atomicfile.h"
@@ -70,6 +71,33 @@ static void set_err(char *err, size_t len, const char *path, const char *what,
     if (db_message[0])
 	why = db_message;
     snprintf(err, len, "%s: %s: %s", path, what, why);
+    db_message[0] = 0;
+}
+
+/*
+ * A writer's Berkeley DB call failed with CODE, errno then SAVED_ERRNO.
+ * Berkeley DB reports a full disk as a page it could not flush; say
+ * what it was when errno or the file system (PATH's) shows it.
+ */
+static void set_write_err(char *err, size_t len, const char *path,
+			          const char *what, int code, int saved_errno)
+{
+    struct statvfs vfs;
+    int     full = 0;
+
+    if (saved_errno == ENOSPC || saved_errno == EDQUOT)
+	full = saved_errno;
+    else if (statvfs(path, &vfs) == 0
+	     && (unsigned long long) vfs.f_bavail * vfs.f_frsize
+	     < MAP_PAGE_SIZE)
+	full = ENOSPC;
+    if (full == 0) {
+	set_err(err, len, path, what, code);
+	return;
+    }
+    snprintf(err, len, "%s: %s: %s (%s)", path, what, strerror(full),
+	     db_message[0] ? db_message :
+	     code > 0 ? strerror(code) : db_strerror(code));
     db_message[0] = 0;
 }
 
@@ -506,8 +534,10 @@ int     map_put(MAP_WRITER *w, const char *key, const char *value,
     k.size = strlen(key) + nul;
     v.data = (void *) value;
     v.size = strlen(value) + nul;
+    errno = 0;
     if ((r = w->db->put(w->db, 0, &k, &v, 0)) != 0) {
-	set_err(err, errlen, atomic_temp(w->file), "write failed", r);
+	set_write_err(err, errlen, atomic_temp(w->file), "write failed", r,
+		      errno);
 	return (-1);
     }
     return (0);
@@ -518,10 +548,12 @@ int     map_commit(MAP_WRITER *w, char *err, size_t errlen)
     ATOMIC_FILE *file = w->file;
     int     r;
 
+    errno = 0;
     r = w->db->close(w->db, 0);
     w->db = 0;
     if (r != 0) {
-	set_err(err, errlen, atomic_temp(file), "cannot finish map", r);
+	set_write_err(err, errlen, atomic_temp(file), "cannot finish map", r,
+		      errno);
 	map_abort(w);
 	return (-1);
     }

@@ -41,6 +41,9 @@ static int set_on_map_error(CONFIG *, const char *, char *, size_t);
 static int set_hop_limit(CONFIG *, const char *, char *, size_t);
 static int set_esmtp_args(CONFIG *, const char *, char *, size_t);
 static int set_timeout(CONFIG *, const char *, char *, size_t);
+static int set_max_recipients(CONFIG *, const char *, char *, size_t);
+static int set_max_added(CONFIG *, const char *, char *, size_t);
+static int set_allow_root(CONFIG *, const char *, char *, size_t);
 
 static const struct {
     const char *name;
@@ -61,6 +64,9 @@ static const struct {
     {"hop_limit", set_hop_limit, 0},
     {"esmtp_args", set_esmtp_args, 0},
     {"timeout", set_timeout, 0},
+    {"max_recipients", set_max_recipients, 0},
+    {"max_added_recipients", set_max_added, 0},
+    {"allow_root", set_allow_root, 0},
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -75,6 +81,8 @@ void    config_init(CONFIG *cfg)
     cfg->hop_limit = VUT_MAX_HOPS;
     cfg->esmtp_args = 1;
     cfg->timeout = 7210;
+    cfg->max_recipients = CONFIG_MAX_RECIPIENTS;
+    cfg->max_added = CONFIG_MAX_ADDED;
 }
 
 void    config_free(CONFIG *cfg)
@@ -297,6 +305,26 @@ static int set_timeout(CONFIG *cfg, const char *value, char *err,
 {
     return (set_int(&cfg->timeout, value, 1, 86400, 10, "timeout",
 		    err, errlen));
+}
+
+static int set_max_recipients(CONFIG *cfg, const char *value, char *err,
+			              size_t errlen)
+{
+    return (set_int(&cfg->max_recipients, value, 1, CONFIG_RECIPIENTS_LIMIT,
+		    10, "max_recipients", err, errlen));
+}
+
+static int set_max_added(CONFIG *cfg, const char *value, char *err,
+			         size_t errlen)
+{
+    return (set_int(&cfg->max_added, value, 1, CONFIG_RECIPIENTS_LIMIT, 10,
+		    "max_added_recipients", err, errlen));
+}
+
+static int set_allow_root(CONFIG *cfg, const char *value, char *err,
+			          size_t errlen)
+{
+    return (set_bool(&cfg->allow_root, value, "allow_root", err, errlen));
 }
 
 static int find_key(const char *name)

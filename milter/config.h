@@ -10,6 +10,9 @@
 
 #define CONFIG_DEFAULT_FILE	"/etc/mailswitch/mailswitch-milter.conf"
 #define CONFIG_MAX_MAPS		32
+#define CONFIG_MAX_RECIPIENTS	1000
+#define CONFIG_MAX_ADDED	10000
+#define CONFIG_RECIPIENTS_LIMIT	1000000	/* the most either may be */
 
 typedef enum CONFIG_MODE {
     CONFIG_MODE_REWRITE,		/* reject and rewrite */
@@ -37,6 +40,9 @@ typedef struct CONFIG {
     int     hop_limit;			/* rewrite chain length */
     int     esmtp_args;			/* NOTIFY/ORCPT on added recipients */
     int     timeout;			/* libmilter I/O timeout, seconds */
+    int     max_recipients;		/* RCPTs per transaction */
+    int     max_added;			/* recipients one message may add */
+    int     allow_root;			/* may run as root (no user =) */
     int     maps_overridden;		/* the command line named maps */
 } CONFIG;
 

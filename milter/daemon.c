@@ -6,7 +6,8 @@
  * daemon_ready() and daemon_thread_stacks(). The pid file is opened and
  * locked (flock) before the fork and before privileges are dropped, so it
  * may live in a directory only root can write; the lock passes to the
- * child with the descriptor.
+ * child with the descriptor. A symbolic link, a file that is not a plain
+ * file, or one with other hard links is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "daemon.h"
@@ -79,14 +81,50 @@ int     daemon_drop(const DAEMON_USER *who, char *err, size_t errlen)
     return (0);
 }
 
+/*
+ * The pid file is opened as root, in a directory the run-as user may
+ * own: never through a symbolic link, and only a plain file with one
+ * name, so that nobody can point it at a file root would then truncate
+ * and overwrite.
+ */
+static int pidfile_refuse(int fd, const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) < 0) {
+	snprintf(err, errlen, "pid file %s: %s", path, strerror(errno));
+	return (-1);
+    }
+    if (!S_ISREG(st.st_mode)) {
+	snprintf(err, errlen, "pid file %s: not a regular file; refusing "
+		 "to use it", path);
+	return (-1);
+    }
+    if (st.st_nlink > 1) {
+	snprintf(err, errlen, "pid file %s: has %lu hard links; refusing "
+		 "to use it", path, (unsigned long) st.st_nlink);
+	return (-1);
+    }
+    return (0);
+}
+
 int     daemon_pidfile_open(const char *path, char *err, size_t errlen)
 {
     char    buf[32];
     ssize_t n;
     int     fd;
 
-    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-	snprintf(err, errlen, "pid file %s: %s", path, strerror(errno));
+    if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK
+		   | O_NOCTTY | O_CLOEXEC, 0644)) < 0) {
+	if (errno == ELOOP)
+	    snprintf(err, errlen, "pid file %s: is a symbolic link; "
+		     "refusing to follow it", path);
+	else
+	    snprintf(err, errlen, "pid file %s: %s", path, strerror(errno));
+	return (-1);
+    }
+    if (pidfile_refuse(fd, path, err, errlen) < 0) {
+	close(fd);
 	return (-1);
     }
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {

@@ -5,6 +5,9 @@
  * NOTIFY and ORCPT are carried over: they say who asked for delivery
  * notices about what, and stay true for the replacement. Other RCPT
  * parameters describe the original transaction and are dropped.
+ * Everything is built within ESMTP_ARGS_MAX bytes: a parameter that
+ * does not fit in what is left (NOTIFY first, then ORCPT) is left out
+ * and the caller told, so that it can log it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +15,6 @@
 #include <strings.h>
 #include "esmtp.h"
 
-#define ESMTP_ARGS_MAX	2048
 
 void    esmtp_strip(char *buf, size_t len, const char *addr)
 {
@@ -62,28 +64,53 @@ static const char *find_param(char **argv, const char *name)
     return (0);
 }
 
-char   *esmtp_rcpt_args(const char *orig, char **argv)
+/* The parameters being built: never more than ESMTP_ARGS_MAX bytes. */
+typedef struct ARGS_BUF {
+    char    text[ESMTP_ARGS_MAX];
+    size_t  len;
+} ARGS_BUF;
+
+/* Append " WORD" (no blank first); -1, and nothing added, if too long. */
+static int args_add(ARGS_BUF *args, const char *word)
+{
+    size_t  need = strlen(word) + (args->len ? 1 : 0);
+
+    if (need >= sizeof(args->text) - args->len)
+	return (-1);
+    if (args->len)
+	args->text[args->len++] = ' ';
+    memcpy(args->text + args->len, word, strlen(word) + 1);
+    args->len += strlen(word);
+    return (0);
+}
+
+/* "ORCPT=rfc822;" and ORIG in xtext, in ORCPT of LEN; -1 if too long. */
+static int make_orcpt(char *orcpt, size_t len, const char *orig)
+{
+    char    bare[ESMTP_ARGS_MAX];
+
+    esmtp_strip(bare, sizeof(bare), orig);
+    if (strlen(orig) >= sizeof(bare))
+	return (-1);
+    snprintf(orcpt, len, "ORCPT=rfc822;");
+    return (esmtp_xtext(orcpt, len, bare));
+}
+
+char   *esmtp_rcpt_args(const char *orig, char **argv, int *dropped)
 {
     const char *notify = find_param(argv, "NOTIFY");
     const char *orcpt = find_param(argv, "ORCPT");
-    char    buf[ESMTP_ARGS_MAX], bare[1024];
-    size_t  mark;
+    char    made[ESMTP_ARGS_MAX];
+    ARGS_BUF args;
 
-    buf[0] = 0;
-    if (notify && strlen(notify) + 1 < sizeof(buf))
-	snprintf(buf, sizeof(buf), "%s ", notify);
-    mark = strlen(buf);
-    if (orcpt) {
-	if (mark + strlen(orcpt) < sizeof(buf))
-	    strcat(buf, orcpt);
-    } else {
-	esmtp_strip(bare, sizeof(bare), orig);
-	strcat(buf, "ORCPT=rfc822;");
-	if (esmtp_xtext(buf, sizeof(buf), bare) < 0)
-	    buf[mark] = 0;
-    }
-    mark = strlen(buf);
-    while (mark > 0 && buf[mark - 1] == ' ')
-	buf[--mark] = 0;
-    return (strdup(buf));
+    args.len = 0;
+    args.text[0] = 0;
+    *dropped = 0;
+    if (notify && args_add(&args, notify) < 0)
+	*dropped |= ESMTP_DROP_NOTIFY;
+    if (orcpt == 0 && make_orcpt(made, sizeof(made), orig) == 0)
+	orcpt = made;
+    if (orcpt == 0 || args_add(&args, orcpt) < 0)
+	*dropped |= ESMTP_DROP_ORCPT;
+    return (strdup(args.text));
 }

@@ -10,10 +10,15 @@
 /*
  * The parameters for a recipient that replaces ORIG, given ORIG's RCPT
  * parameters ARGV (null-terminated, may be null): its NOTIFY= as given,
- * its ORCPT= as given or else ORCPT=rfc822;ORIG (xtext-encoded).
+ * its ORCPT= as given or else ORCPT=rfc822;ORIG (xtext-encoded), in at
+ * most ESMTP_ARGS_MAX bytes with the NUL. A parameter that does not fit
+ * in what is left is dropped and named in *DROPPED (ESMTP_DROP_ bits).
  * Returns a malloc()ed string, or null when out of memory.
  */
-extern char *esmtp_rcpt_args(const char *orig, char **argv);
+#define ESMTP_ARGS_MAX		2048
+#define ESMTP_DROP_NOTIFY	(1<<0)
+#define ESMTP_DROP_ORCPT	(1<<1)
+extern char *esmtp_rcpt_args(const char *orig, char **argv, int *dropped);
 
 /* Append xtext(SRC) to DST of LEN bytes; -1 when it does not fit. */
 extern int esmtp_xtext(char *dst, size_t len, const char *src);

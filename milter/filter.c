@@ -1,10 +1,17 @@
 /*
- * filter.c - the mail filter proper, a thin front end over vut_resolve().
+ * filter.c - the mail filter proper, a thin front end over the resolver
+ * of one map snapshot (mapset_resolve()).
  *
  * Exports filter_register(). Per connection it keeps a CONN (libmilter
- * private data): the map snapshot of the current transaction, taken at
- * its first RCPT and dropped at end of message or abort, and the
- * recipient changes collected so far (txn.h).
+ * private data): the generation of the map snapshot of the current
+ * transaction, chosen at its first RCPT, and the recipient changes
+ * collected so far (txn.h). The snapshot itself is held only while one
+ * recipient is resolved, so an idle connection pins no map: every RCPT
+ * of a transaction takes the snapshot of its generation again, which the
+ * store keeps while it is the current or the previous one. A transaction
+ * idle across two reloads has lost its generation: its later recipients
+ * are tempfailed rather than resolved against another map than its
+ * earlier ones.
  *
  * RCPT: resolve. Reject: answer with the map's reply (4xx tempfails).
  * Forward: remember. Nothing: continue. Cannot say: tempfail, or pass
@@ -26,18 +33,8 @@
 
 #define G	milter_global
 
-/* One map of the snapshot, as a VUT_SOURCE context. */
-typedef struct LOOKUP {
-    LOADED_MAP *lm;
-    int    *failed;			/* set when the map cannot be read */
-} LOOKUP;
-
 typedef struct CONN {
-    MAPSET *maps;			/* this transaction's snapshot */
-    VUT_SOURCE *sources;		/* one per map, over lookups[] */
-    LOOKUP *lookups;
-    VUT     vut;
-    int     map_failed;			/* during the current resolve */
+    unsigned long generation;		/* this transaction's maps, or 0 */
     int     use_par;			/* smfi_addrcpt_par() negotiated */
     unsigned long steps;		/* protocol flags negotiated */
     TXN    *txn;
@@ -60,85 +57,49 @@ static const char *queue_id(SMFICTX *ctx)
     return (id && *id ? id : "NOQUEUE");
 }
 
-static int lookup(void *ctx, const char *key, char **value)
-{
-    LOOKUP *lk = ctx;
-    int     rc;
-
-    if ((rc = mapset_lookup(lk->lm, key, value)) < 0)
-	*lk->failed = 1;
-    return (rc);
-}
-
-static int serves(void *ctx, const char *domain)
-{
-    LOOKUP *lk = ctx;
-
-    return (mapset_serves(lk->lm, domain));
-}
-
-static int match(void *ctx, const char *address, char **value,
-		         char *trace, size_t tracelen)
-{
-    LOOKUP *lk = ctx;
-    int     rc;
-
-    if ((rc = mapset_match(lk->lm, address, value, trace, tracelen)) < 0)
-	*lk->failed = 1;
-    return (rc);
-}
-
 static CONN *conn_create(void)
 {
-    size_t  n = G.cfg->nmaps;
     CONN   *conn;
 
     if ((conn = calloc(1, sizeof(*conn))) == 0)
 	return (0);
-    if ((conn->sources = calloc(n, sizeof(VUT_SOURCE))) == 0
-	|| (conn->lookups = calloc(n, sizeof(LOOKUP))) == 0
-	|| (conn->txn = txn_create()) == 0) {
-	free(conn->sources);
-	free(conn->lookups);
+    if ((conn->txn = txn_create()) == 0) {
 	free(conn);
 	return (0);
     }
     return (conn);
 }
 
-/* Take the current snapshot for a new transaction; -1 when stopping. */
-static int begin_transaction(CONN *conn)
+/*
+ * The snapshot for this recipient: the current one at a transaction's
+ * first RCPT, the same generation after. Null with a reason when the
+ * milter is stopping or the generation is no longer kept.
+ */
+static MAPSET *snapshot_for_rcpt(CONN *conn, const char **why)
 {
-    size_t  i;
+    MAPSET *set;
 
-    if (conn->maps)
-	return (0);
-    if ((conn->maps = mapset_acquire(&G.maps)) == 0)
-	return (-1);
-    atomic_fetch_add(&G.in_txn, 1);
-    for (i = 0; i < conn->maps->nmaps; i++) {
-	conn->lookups[i].lm = conn->maps->maps[i];
-	conn->lookups[i].failed = &conn->map_failed;
-	conn->sources[i].lookup = lookup;
-	conn->sources[i].serves = serves;
-	/* a map without patterns has no match step to try */
-	conn->sources[i].match = map_pattern_count(conn->maps->maps[i]->map)
-	    ? match : 0;
-	conn->sources[i].ctx = conn->lookups + i;
-	conn->sources[i].name = conn->maps->maps[i]->path;
+    if (conn->generation == 0) {
+	if ((set = mapset_acquire(&G.maps)) == 0) {
+	    *why = "the milter is stopping";
+	    return (0);
+	}
+	conn->generation = mapset_generation(set);
+	atomic_fetch_add(&G.in_txn, 1);
+	return (set);
     }
-    vut_init(&conn->vut, conn->sources, conn->maps->nmaps);
-    conn->vut.max_hops = G.cfg->hop_limit;
-    return (0);
+    if ((set = mapset_acquire_generation(&G.maps, conn->generation)) == 0)
+	*why = "the maps were reloaded twice since the transaction's "
+	    "first recipient";
+    return (set);
 }
 
 static void end_transaction(CONN *conn)
 {
     txn_reset(conn->txn);
-    if (conn->maps == 0)
+    if (conn->generation == 0)
 	return;
-    mapset_release(conn->maps);
-    conn->maps = 0;
+    conn->generation = 0;
     atomic_fetch_sub(&G.in_txn, 1);
 }
 
@@ -148,8 +109,6 @@ static void conn_free(CONN *conn)
 	return;
     end_transaction(conn);
     txn_free(conn->txn);
-    free(conn->sources);
-    free(conn->lookups);
     free(conn);
 }
 
@@ -214,18 +173,46 @@ static sfsistat rcpt_fail(SMFICTX *ctx, const char *rcpt, const char *why,
     return (SMFIS_TEMPFAIL);
 }
 
+/* Over a recipient limit: 452 4.5.3, as MTAs answer their own. */
+static sfsistat rcpt_too_many(SMFICTX *ctx, const char *rcpt,
+			              const char *text, const char *key,
+			              int limit)
+{
+    REPLY   reply;
+
+    reply_set(&reply, "452", "4.5.3", text);
+    stats_inc(&G.stats, STATS_TEMPFAILED);
+    msg_warn("%s: tempfail %s: %s %s %s (%s = %d)", queue_id(ctx), rcpt,
+	     reply.code, reply.enhanced, reply.text, key, limit);
+    set_reply(ctx, &reply);
+    return (SMFIS_TEMPFAIL);
+}
+
 static sfsistat rcpt_forward(SMFICTX *ctx, CONN *conn, char **argv,
 			             const VUT_RESULT *res)
 {
     char   *args = 0;
-    int     rc;
+    int     rc, dropped = 0;
 
     if (G.cfg->mode == CONFIG_MODE_VALIDATE)
 	return (SMFIS_CONTINUE);
     if (res->nrcpt == 0)
 	return (rcpt_fail(ctx, argv[0], "the map gave no new recipient", 0));
-    if (conn->use_par && (args = esmtp_rcpt_args(argv[0], argv + 1)) == 0)
+    if (res->nrcpt > (size_t) G.cfg->max_added
+	|| conn->txn->nadded > (size_t) G.cfg->max_added - res->nrcpt)
+	return (rcpt_too_many(ctx, argv[0], "Too many recipients after "
+			      "rewriting", "max_added_recipients",
+			      G.cfg->max_added));
+    if (conn->use_par
+	&& (args = esmtp_rcpt_args(argv[0], argv + 1, &dropped)) == 0)
 	return (rcpt_fail(ctx, argv[0], "out of memory", 0));
+    if (dropped)
+	msg_warn("%s: %s: %s%s%s too long to carry over (%d bytes at "
+		 "most); dropped from its new recipients", queue_id(ctx),
+		 argv[0], dropped & ESMTP_DROP_NOTIFY ? "NOTIFY" : "",
+		 dropped == (ESMTP_DROP_NOTIFY | ESMTP_DROP_ORCPT) ?
+		 " and " : "", dropped & ESMTP_DROP_ORCPT ? "ORCPT" : "",
+		 ESMTP_ARGS_MAX - 1);
     rc = txn_forward(conn->txn, argv[0], args, res->rcpt, res->nrcpt);
     free(args);
     if (rc < 0)
@@ -237,17 +224,25 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 {
     CONN   *conn = smfi_getpriv(ctx);
     VUT_RESULT res;
+    MAPSET *set;
+    const char *why;
     sfsistat rc;
+    int     map_failed;
 
     stats_inc(&G.stats, STATS_RECIPIENTS);
     if (conn == 0 || argv == 0 || argv[0] == 0)
 	return (rcpt_fail(ctx, argv && argv[0] ? argv[0] : "<>",
 			  "no connection state", 0));
-    if (begin_transaction(conn) < 0)
-	return (rcpt_fail(ctx, argv[0], "the milter is stopping", 0));
-    conn->map_failed = 0;
-    vut_resolve(&conn->vut, argv[0], &res);
-    if (conn->map_failed)
+    if ((set = snapshot_for_rcpt(conn, &why)) == 0)
+	return (rcpt_fail(ctx, argv[0], why, 0));
+    if (++conn->txn->nrcpt > (size_t) G.cfg->max_recipients) {
+	mapset_release(set);
+	return (rcpt_too_many(ctx, argv[0], "Too many recipients",
+			      "max_recipients", G.cfg->max_recipients));
+    }
+    mapset_resolve(set, argv[0], G.cfg->hop_limit, &res, &map_failed);
+    mapset_release(set);
+    if (map_failed)
 	stats_inc(&G.stats, STATS_MAP_ERRORS);
     switch (res.status) {
     case VUT_NONE:

@@ -299,6 +299,23 @@ static void unstart(const CONFIG *cfg, int pid_fd, int maps_open)
     daemon_pidfile_remove(cfg->pid_file, pid_fd);
 }
 
+/*
+ * A milter left running as root puts every map, the stats file and the
+ * code that parses what any MTA sends under root: refuse it unless the
+ * configuration says so on purpose.
+ */
+static int refuse_root(const CONFIG *cfg, const DAEMON_USER *who,
+		               char *err, size_t errlen)
+{
+    if (geteuid() != 0 || who->uid != 0 || cfg->allow_root)
+	return (0);
+    snprintf(err, errlen, "refusing to run as root: set user = (and "
+	     "group =) to the account the milter should run as once the "
+	     "socket and pid file are open, or allow_root = yes to run "
+	     "as root on purpose");
+    return (-1);
+}
+
 /* Everything up to smfi_main(); -1 after logging why. */
 static int start(const CONFIG *cfg, int *pid_fd)
 {
@@ -307,6 +324,7 @@ static int start(const CONFIG *cfg, int *pid_fd)
     int     ready = -1;
 
     if (daemon_user(cfg->user, cfg->group, &who, err, sizeof(err)) < 0
+	|| refuse_root(cfg, &who, err, sizeof(err)) < 0
 	|| (cfg->pid_file
 	    && (*pid_fd = daemon_pidfile_open(cfg->pid_file, err,
 					      sizeof(err))) < 0)) {
@@ -336,7 +354,8 @@ static int start(const CONFIG *cfg, int *pid_fd)
 	return (-1);
     }
     if (geteuid() == 0)
-	msg_warn("running as root; set user = to drop privileges");
+	msg_warn("running as root (allow_root = yes); set user = to drop "
+		 "privileges");
     log_start(cfg);
     if (!cfg->foreground) {
 	daemon_ready(ready);

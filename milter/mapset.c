@@ -1,20 +1,59 @@
 /*
- * mapset.c - reference-counted snapshots of the configured maps.
+ * mapset.c - reference-counted snapshots of the configured maps, and the
+ * resolver over one of them.
  *
  * Exports mapset_init(), mapset_shutdown(), mapset_acquire(),
- * mapset_release(), mapset_check() and mapset_lookup(). A LOADED_MAP is
- * one open file; a MAPSET is an array of them as of one moment. Both are
- * freed by whoever drops the last reference, which may be a connection
- * thread finishing a transaction long after a reload.
+ * mapset_release(), mapset_acquire_generation(), mapset_live(),
+ * mapset_generation(), mapset_resolve() and mapset_check(). A LOADED_MAP
+ * is one open file; a MAPSET is an array of them as of one moment. Both
+ * are freed by whoever drops the last reference, which may be a
+ * connection thread finishing a recipient just after a reload. The store
+ * keeps two snapshots, the current one and the one it replaced; a
+ * connection holds one only while it resolves a recipient.
+ * mapset_resolve() is the one place the milter turns a snapshot into
+ * VUT_SOURCEs: lookups, domain checks and pattern matches on each map.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
+#include "map.h"
 #include "mapset.h"
 #include "msg.h"
+
+/* One open map file, shared by every snapshot that has not replaced it. */
+typedef struct LOADED_MAP {
+    atomic_uint refs;
+    MAP    *map;			/* lookups may come from any thread */
+    char   *path;			/* as configured (a copy) */
+    dev_t   dev;			/* identity of the file opened */
+    ino_t   ino;
+    struct timespec mtime;
+} LOADED_MAP;
+
+/* The maps, in configured order, as of one moment. */
+struct MAPSET {
+    atomic_uint refs;
+    unsigned long generation;		/* 1 at startup, +1 per reload */
+    size_t  nmaps;
+    LOADED_MAP *maps[];
+};
+
+/* What a path looked like when it last failed to load. */
+struct MAPSET_FAILURE {
+    int     valid;
+    int     err;			/* errno of a failed stat(), or 0 */
+    dev_t   dev;
+    ino_t   ino;
+    struct timespec mtime;
+    struct timespec ctime;
+    off_t   size;
+};
 
 /* Open PATH as a new LOADED_MAP with one reference. */
 static LOADED_MAP *loaded_open(const char *path, char *err, size_t errlen)
@@ -53,20 +92,11 @@ static void loaded_release(LOADED_MAP *lm)
     free(lm);
 }
 
-int     mapset_lookup(LOADED_MAP *lm, const char *key, char **value)
-{
-    return (map_lookup(lm->map, key, value));
-}
+static atomic_uint live_sets;		/* MAPSETs allocated, not freed */
 
-int     mapset_serves(LOADED_MAP *lm, const char *domain)
+unsigned mapset_live(void)
 {
-    return (map_serves(lm->map, domain));
-}
-
-int     mapset_match(LOADED_MAP *lm, const char *address, char **value,
-		             char *trace, size_t tracelen)
-{
-    return (map_match(lm->map, address, value, trace, tracelen));
+    return (atomic_load(&live_sets));
 }
 
 /* A snapshot of N maps, each slot empty. */
@@ -76,6 +106,7 @@ static MAPSET *set_alloc(size_t n, unsigned long generation)
 
     if ((set = calloc(1, sizeof(*set) + n * sizeof(LOADED_MAP *))) == 0)
 	return (0);
+    atomic_fetch_add(&live_sets, 1);
     atomic_init(&set->refs, 1);
     set->generation = generation;
     set->nmaps = n;
@@ -94,6 +125,87 @@ void    mapset_release(MAPSET *set)
 	if (set->maps[i])
 	    loaded_release(set->maps[i]);
     free(set);
+    atomic_fetch_sub(&live_sets, 1);
+}
+
+MAPSET *mapset_acquire_generation(MAPSET_STORE *store,
+				          unsigned long generation)
+{
+    MAPSET *set = 0;
+
+    pthread_mutex_lock(&store->lock);
+    if (store->current && store->current->generation == generation)
+	set = store->current;
+    else if (store->previous && store->previous->generation == generation)
+	set = store->previous;
+    if (set)
+	atomic_fetch_add_explicit(&set->refs, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&store->lock);
+    return (set);
+}
+
+unsigned long mapset_generation(const MAPSET *set)
+{
+    return (set->generation);
+}
+
+/* One map of a snapshot as a VUT_SOURCE context. */
+typedef struct MAP_SOURCE {
+    MAP    *map;
+    int    *failed;			/* set when the map cannot be read */
+} MAP_SOURCE;
+
+static int source_lookup(void *ctx, const char *key, char **value)
+{
+    MAP_SOURCE *src = ctx;
+    int     rc;
+
+    if ((rc = map_lookup(src->map, key, value)) < 0)
+	*src->failed = 1;
+    return (rc);
+}
+
+static int source_serves(void *ctx, const char *domain)
+{
+    MAP_SOURCE *src = ctx;
+
+    return (map_serves(src->map, domain));
+}
+
+static int source_match(void *ctx, const char *address, char **value,
+			        char *trace, size_t tracelen)
+{
+    MAP_SOURCE *src = ctx;
+    int     rc;
+
+    if ((rc = map_match(src->map, address, value, trace, tracelen)) < 0)
+	*src->failed = 1;
+    return (rc);
+}
+
+void    mapset_resolve(MAPSET *set, const char *address, int max_hops,
+		               VUT_RESULT *res, int *map_failed)
+{
+    VUT_SOURCE sources[set->nmaps];
+    MAP_SOURCE ctx[set->nmaps];
+    VUT     vut;
+    size_t  i;
+
+    *map_failed = 0;
+    memset(sources, 0, sizeof(sources));
+    for (i = 0; i < set->nmaps; i++) {
+	ctx[i].map = set->maps[i]->map;
+	ctx[i].failed = map_failed;
+	sources[i].lookup = source_lookup;
+	sources[i].serves = source_serves;
+	/* a map without patterns has no match step to try */
+	sources[i].match = map_pattern_count(ctx[i].map) ? source_match : 0;
+	sources[i].ctx = ctx + i;
+	sources[i].name = set->maps[i]->path;
+    }
+    vut_init(&vut, sources, set->nmaps);
+    vut.max_hops = max_hops;
+    (void) vut_resolve(&vut, address, res);
 }
 
 MAPSET *mapset_acquire(MAPSET_STORE *store)
@@ -144,14 +256,17 @@ int     mapset_init(MAPSET_STORE *store, char *const *paths, size_t npaths,
 
 void    mapset_shutdown(MAPSET_STORE *store)
 {
-    MAPSET *old;
+    MAPSET *old, *before;
 
     /* The lock stays: a late connection thread may still ask. */
     pthread_mutex_lock(&store->lock);
     old = store->current;
+    before = store->previous;
     store->current = 0;
+    store->previous = 0;
     pthread_mutex_unlock(&store->lock);
     mapset_release(old);
+    mapset_release(before);
     free(store->failed);
     store->failed = 0;
 }
@@ -234,16 +349,21 @@ static LOADED_MAP *check_one(MAPSET_STORE *store, size_t i,
     return (lm);
 }
 
-/* Make NEW (holding one reference) the current snapshot. */
+/*
+ * Make NEW (holding one reference) the current snapshot; the current one
+ * becomes the previous, and the previous one is dropped (freed once the
+ * last recipient being resolved against it is done).
+ */
 static void swap_in(MAPSET_STORE *store, MAPSET *new)
 {
-    MAPSET *old;
+    MAPSET *dropped;
 
     pthread_mutex_lock(&store->lock);
-    old = store->current;
+    dropped = store->previous;
+    store->previous = store->current;
     store->current = new;
     pthread_mutex_unlock(&store->lock);
-    mapset_release(old);
+    mapset_release(dropped);
 }
 
 int     mapset_check(MAPSET_STORE *store, int force)

@@ -3,62 +3,43 @@
 
 /*
  * mapset.h - the maps the milter serves from, as reference-counted
- * snapshots. A transaction takes the current snapshot at its first
- * recipient and keeps it to the end; a reload builds a new snapshot
- * beside it and swaps one pointer, so it never waits for a transaction
- * and a transaction never waits for it.
+ * snapshots, and the resolver over one snapshot. A reload builds a new
+ * snapshot beside the current one and swaps one pointer, so it never
+ * waits for a connection and a connection never waits for it. What a
+ * snapshot holds (LOADED_MAP, the VUT_SOURCE adapters) is private to
+ * mapset.c.
  */
 #include <pthread.h>
-#include <stdatomic.h>
-#include <sys/types.h>
-#include <time.h>
-#include "map.h"
+#include <stddef.h>
+#include "vut.h"
 #include "stats.h"
 
-/* One open map file, shared by every snapshot that has not replaced it. */
-typedef struct LOADED_MAP {
-    atomic_uint refs;
-    MAP    *map;			/* lookups may come from any thread */
-    char   *path;			/* as configured (a copy) */
-    dev_t   dev;			/* identity of the file opened */
-    ino_t   ino;
-    struct timespec mtime;
-} LOADED_MAP;
-
-/* The maps, in configured order, as of one moment. */
-typedef struct MAPSET {
-    atomic_uint refs;
-    unsigned long generation;		/* 1 at startup, +1 per reload */
-    size_t  nmaps;
-    LOADED_MAP *maps[];
-} MAPSET;
-
-/* What a path looked like when it last failed to load. */
-typedef struct MAPSET_FAILURE {
-    int     valid;
-    int     err;			/* errno of a failed stat(), or 0 */
-    dev_t   dev;
-    ino_t   ino;
-    struct timespec mtime;
-    struct timespec ctime;
-    off_t   size;
-} MAPSET_FAILURE;
+typedef struct MAPSET MAPSET;
+typedef struct MAPSET_FAILURE MAPSET_FAILURE;
 
 /*
- * Where the current snapshot lives. Only the reload thread writes
- * `current' (under `lock'); connection threads take a reference under
- * the same lock, which is held for a pointer copy and an increment.
+ * Where the current snapshot lives, and the one before it; only
+ * mapset.c looks inside. `current' and `previous' are written under
+ * `lock' by mapset_init() and
+ * mapset_shutdown() (main thread, before the watcher thread starts and
+ * after it stopped) and by mapset_check() (the watcher thread, the only
+ * one that reloads). Connection threads take a reference under the same
+ * lock, which is held for a pointer copy and an increment.
  */
 typedef struct MAPSET_STORE {
     pthread_mutex_t lock;
     MAPSET *current;
+    MAPSET *previous;			/* the one current replaced, or null */
     char *const *paths;		/* configured map paths */
     size_t  npaths;
     MAPSET_FAILURE *failed;		/* per path; reload thread only */
     STATS  *stats;
 } MAPSET_STORE;
 
-/* Open every map; -1 with "map PATH: reason" in ERR if one fails. */
+/*
+ * Open every map; -1 with "cannot open map PATH: reason" in ERR if one
+ * fails.
+ */
 extern int mapset_init(MAPSET_STORE *store, char *const *paths,
 		               size_t npaths,
 		               STATS *stats, char *err, size_t errlen);
@@ -69,9 +50,35 @@ extern int mapset_init(MAPSET_STORE *store, char *const *paths,
  */
 extern void mapset_shutdown(MAPSET_STORE *store);
 
-/* A reference to the current snapshot; null only after shutdown. */
+/*
+ * A reference to the current snapshot; null only after shutdown.
+ * Connections hold one for a single recipient, never while idle: the
+ * store keeps the current snapshot and the one it replaced, so that at
+ * most two generations stay in memory however many connections wait.
+ */
 extern MAPSET *mapset_acquire(MAPSET_STORE *store);
 extern void mapset_release(MAPSET *set);
+
+/*
+ * A reference to the snapshot of GENERATION if the store still keeps it
+ * (the current one or the one before), else null.
+ */
+extern MAPSET *mapset_acquire_generation(MAPSET_STORE *store,
+				                 unsigned long generation);
+
+/* Snapshots in memory now, held by the store or by a connection. */
+extern unsigned mapset_live(void);
+
+/* 1 for the maps opened at startup, one more per reload. */
+extern unsigned long mapset_generation(const MAPSET *set);
+
+/*
+ * Resolve ADDRESS through the maps of SET, in order, following at most
+ * MAX_HOPS rewrites. Fills RES (see vut_resolve()); *MAP_FAILED is set
+ * when a map could not be read on the way.
+ */
+extern void mapset_resolve(MAPSET *set, const char *address, int max_hops,
+			           VUT_RESULT *res, int *map_failed);
 
 /*
  * Look for a replaced map file (new inode or modification time) and
@@ -80,11 +87,5 @@ extern void mapset_release(MAPSET *set);
  * or on every call when FORCE. Returns the number of maps replaced.
  */
 extern int mapset_check(MAPSET_STORE *store, int force);
-
-/* map_lookup(), map_serves() and map_match() on one map of a snapshot. */
-extern int mapset_lookup(LOADED_MAP *lm, const char *key, char **value);
-extern int mapset_serves(LOADED_MAP *lm, const char *domain);
-extern int mapset_match(LOADED_MAP *lm, const char *address, char **value,
-			        char *trace, size_t tracelen);
 
 #endif

@@ -4,7 +4,8 @@
  * Exports stats_format(), stats_write() and stats_print(). The stats
  * file holds one "name value" pair a line: pid, started (Unix time),
  * updated, then each counter. It is replaced by rename, so a reader
- * never sees half of it.
+ * never sees half of it; the temporary file beside it is created anew
+ * (O_EXCL, O_NOFOLLOW), never opened through a link.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +56,19 @@ static int write_all(int fd, const char *buf, size_t len)
     return (0);
 }
 
+/*
+ * A new, empty TMP: whatever had the name (a file left by a crash, or a
+ * symbolic link someone planted) is removed, not followed, and the file
+ * is created exclusively; -1 with errno.
+ */
+static int open_temp(const char *tmp)
+{
+    if (unlink(tmp) < 0 && errno != ENOENT)
+	return (-1);
+    return (open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		 0644));
+}
+
 int     stats_write(STATS *stats, const char *path, long started,
 		            char *err, size_t errlen)
 {
@@ -71,8 +85,9 @@ int     stats_write(STATS *stats, const char *path, long started,
     for (used = (size_t) n, c = 0; c < STATS_COUNT; c++)
 	used += (size_t) snprintf(buf + used, sizeof(buf) - used, "%s %lu\n",
 				  names[c], get(stats, c));
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-	snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+    if ((fd = open_temp(tmp)) < 0) {
+	snprintf(err, errlen, "%s: %s", tmp, errno == ELOOP || errno == EEXIST ?
+		 "appeared while being replaced; not written" : strerror(errno));
 	return (-1);
     }
     if (write_all(fd, buf, used) < 0) {

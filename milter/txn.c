@@ -5,12 +5,14 @@
  * txn_apply() and txn_normalise(). Addresses are compared
  * normalised: without <brackets>, with the domain in lower case and the
  * local part as written (RFC 5321 leaves its case to the mailbox owner).
- * A message has at most the MTA's recipient limit, so plain arrays and
- * linear search are enough.
+ * The end of a message costs time linear in its recipients: the
+ * addresses added so far and the originals deleted are hash sets. The
+ * caller bounds the recipients (TXN's nrcpt and nadded).
  */
 #include <stdlib.h>
 #include <string.h>
 #include "addr.h"
+#include "htable.h"
 #include "esmtp.h"
 #include "txn.h"
 
@@ -39,6 +41,8 @@ void    txn_reset(TXN *txn)
     for (i = 0; i < txn->nfwd; i++)
 	forward_free(txn->fwd + i);
     txn->nfwd = 0;
+    txn->nrcpt = 0;
+    txn->nadded = 0;
 }
 
 void    txn_free(TXN *txn)
@@ -107,36 +111,44 @@ int     txn_forward(TXN *txn, const char *orig, const char *args,
 	fwd->nrcpt++;
     }
     txn->nfwd++;
+    txn->nadded += n;
     return (0);
 }
 
-/* A set of normalised addresses, for the duration of txn_apply(). */
+/*
+ * A set of normalised addresses, for the duration of txn_apply(): the
+ * strings in an array (to free them), found through a hash table.
+ */
 typedef struct SEEN {
+    HTABLE *set;
     char  **addr;
     size_t  n, alloc;
 } SEEN;
 
+static int seen_init(SEEN *seen, size_t expect)
+{
+    memset(seen, 0, sizeof(*seen));
+    return ((seen->set = htable_create(expect)) == 0 ? -1 : 0);
+}
+
 static int seen_has(const SEEN *seen, const char *addr)
 {
-    size_t  i;
-
-    for (i = 0; i < seen->n; i++)
-	if (strcmp(seen->addr[i], addr) == 0)
-	    return (1);
-    return (0);
+    return (htable_find(seen->set, addr) != 0);
 }
 
 /* Add ADDR (taken over) unless present; -1 out of memory. */
 static int seen_add(SEEN *seen, char *addr)
 {
-    if (seen_has(seen, addr)) {
-	free(addr);
-	return (0);
-    }
+    void   *had;
+
     if (grow((void **) &seen->addr, &seen->alloc, seen->n,
 	     sizeof(char *)) < 0) {
 	free(addr);
 	return (-1);
+    }
+    if ((had = htable_insert(seen->set, addr, addr)) != 0) {
+	free(addr);
+	return (had == HTABLE_NOMEM ? -1 : 0);
     }
     seen->addr[seen->n++] = addr;
     return (0);
@@ -149,6 +161,7 @@ static void seen_free(SEEN *seen)
     for (i = 0; i < seen->n; i++)
 	free(seen->addr[i]);
     free(seen->addr);
+    htable_free(seen->set);
 }
 
 /* Mark the new recipients that are the original itself. */
@@ -186,20 +199,22 @@ static int is_self_kept(const TXN_FORWARD *fwd)
     return (0);
 }
 
-/* Delete ORIG unless kept or already deleted by an earlier forward. */
-static int delete_orig(TXN *txn, size_t n, const TXN_EDIT *edit, void *ctx)
+/*
+ * Delete FWD's original unless kept or already deleted for an earlier
+ * forward (DELETED: the originals deleted so far, exactly as given).
+ */
+static int delete_orig(TXN_FORWARD *fwd, HTABLE *deleted,
+		               const TXN_EDIT *edit, void *ctx)
 {
-    TXN_FORWARD *fwd = txn->fwd + n;
-    size_t  i;
+    void   *had;
 
-    if (is_self_kept(fwd))
+    if (is_self_kept(fwd) || htable_find(deleted, fwd->orig) != 0)
 	return (0);
-    for (i = 0; i < n; i++)
-	if (txn->fwd[i].deleted && strcmp(txn->fwd[i].orig, fwd->orig) == 0)
-	    return (0);
     if (edit->del(ctx, fwd->orig) < 0)
 	return (-1);
     fwd->deleted = 1;
+    if ((had = htable_insert(deleted, fwd->orig, fwd)) == HTABLE_NOMEM)
+	return (-1);
     return (0);
 }
 
@@ -232,16 +247,24 @@ static int add_new(TXN_FORWARD *fwd, SEEN *seen, const TXN_EDIT *edit,
 
 int     txn_apply(TXN *txn, const TXN_EDIT *edit, void *ctx)
 {
-    SEEN    seen = {0, 0, 0};
+    HTABLE *deleted;
+    SEEN    seen;
     size_t  i;
     int     rc = 0;
 
+    if ((deleted = htable_create(txn->nfwd)) == 0)
+	return (-1);
+    if (seen_init(&seen, txn->nadded) < 0) {
+	htable_free(deleted);
+	return (-1);
+    }
     for (i = 0; i < txn->nfwd && rc == 0; i++)
 	rc = mark_self(txn->fwd + i, &seen);
     for (i = 0; i < txn->nfwd && rc == 0; i++)
-	rc = delete_orig(txn, i, edit, ctx);
+	rc = delete_orig(txn->fwd + i, deleted, edit, ctx);
     for (i = 0; i < txn->nfwd && rc == 0; i++)
 	rc = add_new(txn->fwd + i, &seen, edit, ctx);
     seen_free(&seen);
+    htable_free(deleted);
     return (rc);
 }

@@ -29,6 +29,8 @@ typedef struct TXN_FORWARD {
 typedef struct TXN {
     TXN_FORWARD *fwd;			/* recipients to replace */
     size_t  nfwd, afwd;
+    size_t  nrcpt;			/* RCPTs seen (the caller counts) */
+    size_t  nadded;			/* new recipients of all forwards */
 } TXN;
 
 /* How txn_apply() edits the envelope; each returns 0 or -1. */

@@ -45,7 +45,8 @@ void    watch_log_stats(void)
     MAPSET *set = mapset_acquire(&G.maps);
 
     stats_format(&G.stats, buf, sizeof(buf));
-    msg_info("stats: %s map_generation=%lu", buf, set ? set->generation : 0);
+    msg_info("stats: %s map_generation=%lu snapshots=%u", buf,
+	     set ? mapset_generation(set) : 0, mapset_live());
     mapset_release(set);
 }
 

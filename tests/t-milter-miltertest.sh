@@ -245,7 +245,7 @@ check "replace: reloads and map errors are counted" \
         grep -q '^map_errors [2-9]' '$T/replace.stats'"
 
 # --- map missing or unreadable at startup ---------------------------------
-"$MILTER" -f -p "unix:$T/missing.sock" -m "$T/no-such.db" \
+"$MILTER" -f -p "unix:$T/missing.sock" -m "$T/no-such.db" -o allow_root=yes \
     >"$T/missing.log" 2>&1
 check_eq "map missing at start: refuses to start (exit 1)" 1 $?
 check "map missing at start: says which map and why" \

@@ -6,8 +6,11 @@
  * temporary file beside the target (".NAME.XXXXXX"); commit fsyncs it,
  * copies the target's owner and mode onto it, renames it over the target
  * and fsyncs the directory, so that after a crash the directory holds
- * the old file or the complete new one. Used by maptool install and
- * maptool build; lib/map.c's writer does the same steps for new maps.
+ * the old file or the complete new one. The target must be a regular
+ * file or absent: a symbolic link (or anything else) there is refused,
+ * at create and again at commit, so that a link never lends the new
+ * file its target's owner and mode. Used by lib/map.c's writer (maptool
+ * compile, build) and maptool install.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,9 +41,40 @@ static char *temp_name(const char *path)
     return (temp);
 }
 
+/*
+ * PATH must be absent or a regular file: a symbolic link would be
+ * replaced by the new file (rename does not follow it), and must not
+ * lend it its target's owner and mode. Fills *ST; 1 when PATH exists.
+ */
+static int check_target(const char *path, struct stat *st, char *err,
+			        size_t errlen)
+{
+    if (lstat(path, st) < 0) {
+	if (errno == ENOENT)
+	    return (0);
+	snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	return (-1);
+    }
+    if (S_ISLNK(st->st_mode)) {
+	snprintf(err, errlen, "%s: is a symbolic link; refusing to replace "
+		 "it (name the file it points to instead)", path);
+	return (-1);
+    }
+    if (!S_ISREG(st->st_mode)) {
+	snprintf(err, errlen, "%s: not a regular file; refusing to replace "
+		 "it", path);
+	return (-1);
+    }
+    return (1);
+}
+
 ATOMIC_FILE *atomic_create(const char *path, char *err, size_t errlen)
 {
     ATOMIC_FILE *af;
+    struct stat st;
+
+    if (check_target(path, &st, err, errlen) < 0)
+	return (0);
 
     if ((af = calloc(1, sizeof(*af))) == 0
 	|| (af->path = strdup(path)) == 0
@@ -78,8 +112,11 @@ static int keep_attributes(ATOMIC_FILE *af, int fallback, char *err,
 {
     struct stat st;
     mode_t  mask, mode;
+    int     exists;
 
-    if (stat(af->path, &st) == 0) {
+    if ((exists = check_target(af->path, &st, err, errlen)) < 0)
+	return (-1);
+    if (exists) {
 	/* Only root may give a file away; others keep their own. */
 	if (fchown(af->fd, st.st_uid, st.st_gid) < 0 && geteuid() == 0) {
 	    snprintf(err, errlen, "%s: cannot keep owner: %s", af->temp,
@@ -87,9 +124,6 @@ static int keep_attributes(ATOMIC_FILE *af, int fallback, char *err,
 	    return (-1);
 	}
 	mode = st.st_mode & 07777;
-    } else if (errno != ENOENT) {
-	snprintf(err, errlen, "%s: %s", af->path, strerror(errno));
-	return (-1);
     } else if (fallback >= 0) {
 	mode = fallback & 07777;
     } else {

@@ -11,8 +11,9 @@ typedef struct ATOMIC_FILE ATOMIC_FILE;
 
 /*
  * Start replacing PATH: a temporary file is made beside it (same
- * directory, so the final rename cannot cross file systems). Returns
- * null with a reason in ERR on failure.
+ * directory, so the final rename cannot cross file systems). PATH must
+ * be a regular file or absent; a symbolic link is refused. Returns null
+ * with a reason in ERR on failure.
  */
 extern ATOMIC_FILE *atomic_create(const char *path, char *err, size_t errlen);
 
@@ -22,7 +23,7 @@ extern const char *atomic_temp(const ATOMIC_FILE *af);
 
 /*
  * Finish: fsync the temporary file, give it the owner and mode of the
- * file it replaces (or FALLBACK_MODE when there is none; -1: 0666 less
+ * regular file it replaces (lstat: never a link's target) (or FALLBACK_MODE when there is none; -1: 0666 less
  * the umask), rename it over PATH and fsync the directory. Frees AF
  * whatever happens; on failure the temporary file is removed and PATH is
  * as it was.

@@ -32,12 +32,17 @@ wait_for() {
 
 # start_milter NAME ARGS...: run the milter in the foreground (logging
 # to $T/NAME.log) on unix:$T/NAME.sock unless ARGS name a socket; wait
-# until it accepts connections. Sets MILTER_PID.
+# until it accepts connections. Sets MILTER_PID. Run by root without -u,
+# it runs as root (allow_root = yes), as the tests always have.
 start_milter() {
     _name=$1; shift
     case " $* " in
     *" -p "*) ;;
     *) set -- -p "unix:$T/$_name.sock" "$@" ;;
+    esac
+    case " $* " in
+    *" -u "*|*" user="*) ;;
+    *) [ "$(id -u)" -ne 0 ] || set -- -o allow_root=yes "$@" ;;
     esac
     "$MILTER" -f "$@" >"$T/$_name.log" 2>&1 &
     MILTER_PID=$!
