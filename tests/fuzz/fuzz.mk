@@ -39,7 +39,7 @@ $(FUZZ_LIB): $(patsubst %.c,$(FUZZ_DIR)/%.o,$(FUZZ_LIB_SRCS))
 	rm -f $@ && ar rcs $@ $^
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
-	$(SAN_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+	$(SAN_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIBS) $(TOPO_LIBS)
 
 # The harness objects are kept (make would remove them as intermediate).
 .SECONDARY: $(patsubst %,$(FUZZ_DIR)/tests/fuzz/fuzz_%.o,$(FUZZ_NAMES))
@@ -61,7 +61,7 @@ $(TSAN_DIR)/%.o: %.c $(SAN_DEPS)
 	$(SAN_CC) $(TSAN_FLAGS) $(SAN_WARN) $(SAN_CPPFLAGS) -c -o $@ $<
 
 $(TSAN_DIR)/maptool/maptool: $(patsubst %.c,$(TSAN_DIR)/%.o,$(TSAN_MAPTOOL_SRCS))
-	$(SAN_CC) $(TSAN_FLAGS) -o $@ $^ $(LIBS)
+	$(SAN_CC) $(TSAN_FLAGS) -o $@ $^ $(LIBS) $(TOPO_LIBS)
 
 $(TSAN_DIR)/milter/mailswitch-milter: $(patsubst %.c,$(TSAN_DIR)/%.o,$(TSAN_MILTER_SRCS))
 	$(SAN_CC) $(TSAN_FLAGS) -o $@ $^ $(LIBS) $(MILTER_LIBS)

@@ -36,9 +36,12 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char   *text = fuzz_string(data, size), *line[FUZZ_MAX_ARGS + 2], *args;
     size_t  n = fuzz_lines(text, line, FUZZ_MAX_ARGS + 1);
+    int     dropped;
 
     line[n] = 0;
-    if ((args = esmtp_rcpt_args(line[0], n > 1 ? line + 1 : 0)) == 0)
+    if ((args = esmtp_rcpt_args(line[0], n > 1 ? line + 1 : 0, &dropped)) == 0)
+	abort();
+    if (strlen(args) >= ESMTP_ARGS_MAX)		/* the bound it promises */
 	abort();
     fuzz_touch(args);
     free(args);
