@@ -77,7 +77,7 @@ smtp_send $P list2    list@example.net b@y.test
 smtp_send $P dsn      "diego1@inkacoca.org NOTIFY=SUCCESS,FAILURE" \
     "list@example.net NOTIFY=NEVER ORCPT=rfc822;given@else.test" \
     joe+foo@example.com "other@nowhere.test NOTIFY=DELAY"
-smtp_send $P rejected old@example.net nobody@inkacoca.org
+smtp_send $P rejected -d old@example.net nobody@inkacoca.org
 smtp_send $P vam      again@inkacoca.org
 smtp_send $P pattern  sales-12@inkacoca.org
 
@@ -159,8 +159,8 @@ check_eq "rejected: 550 for the first" "550 5.7.1 Moved away" \
     "$(reply_of rejected old@example.net)"
 check_eq "rejected: 550 for the second" "550 5.1.1 User unknown" \
     "$(reply_of rejected nobody@inkacoca.org)"
-check_eq "rejected: no DATA when no recipient was accepted" "skipped" \
-    "$(last_reply_of rejected data)"
+check_eq "rejected: DATA refused when no recipient was accepted" \
+    "554 5.5.1 Error: no valid recipients" "$(last_reply_of rejected data)"
 check_eq "rejected: nothing reached the sink" "" "$(sink_got rejected)"
 
 check_eq "vam: Postfix runs milter-added recipients through virtual_alias_maps again" \

@@ -72,7 +72,7 @@ smtp_send $P list2    list@example.net b@y.test
 smtp_send $P dsn      "diego1@inkacoca.org NOTIFY=SUCCESS,FAILURE" \
     "list@example.net NOTIFY=NEVER ORCPT=rfc822;given@else.test" \
     joe+foo@example.com "other@nowhere.test NOTIFY=DELAY"
-smtp_send $P rejected old@example.net nobody@inkacoca.org
+smtp_send $P rejected -d old@example.net nobody@inkacoca.org
 smtp_send $P vam      again@inkacoca.org
 
 check "sendmail queue drains" sm_wait_queue 30
@@ -147,8 +147,8 @@ check_eq "rejected: 550 for the first" \
 check_eq "rejected: 550 for the second" \
     "550 5.1.1 <nobody@inkacoca.org>... User unknown" \
     "$(reply_of rejected nobody@inkacoca.org)"
-check_eq "rejected: no DATA when no recipient was accepted" "skipped" \
-    "$(last_reply_of rejected data)"
+check_eq "rejected: DATA refused when no recipient was accepted" \
+    "503 5.0.0 Need RCPT (recipient)" "$(last_reply_of rejected data)"
 check_eq "rejected: nothing reached the sink" "" "$(sink_got rejected)"
 
 check_eq "vam: Sendmail runs milter-added recipients through virtusertable again" \
