@@ -22,7 +22,7 @@ with open(sys.argv[1], "ab", buffering=0) as out:
     i=0
     while [ ! -S /dev/log ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 fi
-"$MILTER" -f -p "unix:$dir/ns.sock" -m "$dir/table.db" >"$dir/stderr" 2>&1 &
+"$MILTER" -c /dev/null -f -p "unix:$dir/ns.sock" -m "$dir/table.db" >"$dir/stderr" 2>&1 &
 mpid=$!
 i=0
 while ! grep -q 'starting ' "$dir/stderr" && [ $i -lt 100 ]; do
