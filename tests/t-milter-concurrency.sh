@@ -12,6 +12,7 @@ trap milter_cleanup EXIT
 WORKERS=8
 MESSAGES=40
 SWAPS=10
+PAUSE=${PAUSE:-0.15}       # between the two recipients of a message
 
 # Two maps for the same 60 users: one sends them to Lima, one to Cuzco.
 i=0
@@ -40,7 +41,7 @@ while [ $w -lt $WORKERS ]; do
         a=$(( (w * 7 + m) % 59 ))
         echo "rcpt <user$a@inkacoca.org>"
         echo "time"
-        echo "sleep 0.15"
+        echo "sleep $PAUSE"
         echo "time"
         echo "rcpt <user$((a + 1))@inkacoca.org>"
         echo "eom"
