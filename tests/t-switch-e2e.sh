@@ -42,7 +42,7 @@ trap 'kill $watchdog 2>/dev/null; net_cleanup' EXIT
 trap 'exit 1' HUP INT TERM
 
 E2E_FAILED=0
-fail() { echo "not ok - $*"; E2E_FAILED=1; }
+fail() { echo "not ok - $*" >&8; E2E_FAILED=1; }   # fd 8: see tap.sh
 not() { ! "$@"; }
 # queues_empty: no Postfix of the network holds a message.
 queues_empty() {
