@@ -30,7 +30,9 @@ import os
 import sys
 import time
 
-from loadgen import Session, read_reply
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from smtpclient import Session, read_reply          # noqa: E402
 
 
 def main():
@@ -70,13 +72,7 @@ def main():
             accepted += code.startswith("2")
         if accepted:
             print("data: %s %s" % cmd("DATA"))
-            body = ("From: <%s>\r\nTo: undisclosed-recipients:;\r\n"
-                    "Subject: mailswitch test %s\r\nX-Test-Id: %s\r\n"
-                    "Date: %s\r\n\r\nTest message %s.\r\n"
-                    % (sender, ident, ident,
-                       time.strftime("%a, %d %b %Y %H:%M:%S +0000",
-                                     time.gmtime()), ident))
-            smtp.sock.sendall(body.encode())
+            smtp.sock.sendall(smtp.text(sender, ident).encode())
             if hold:
                 open(hold, "w").close()
                 end = time.time() + 60
