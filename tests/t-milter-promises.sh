@@ -52,6 +52,7 @@ stop_milter "$MILTER_PID"
 start_milter hop2 -m main.db -o hop_limit=2 || fail "milter starts with hop_limit = 2"
 HOP2_PID=$MILTER_PID
 start_milter hop3 -m main.db -o hop_limit=3 || fail "milter starts with hop_limit = 3"
+HOP3_PID=$MILTER_PID
 printf 'rcpt <h1@h.test>\neom\n' | ask hop2 0x17f >hop2.out
 printf 'rcpt <h1@h.test>\neom\n' | ask hop3 0x17f >hop3.out
 check "hop_limit = 2: a chain of three rewrites is answered 451 4.4.6" \
@@ -76,17 +77,17 @@ check "log: NOQUEUE when the MTA gave no queue id" \
 check "log: the queue id when the MTA gave one" \
     wait_for "the QID123 line" grep -q \
     '^mailswitch-milter: QID123: rewrite <diego1@inkacoca.org> -> <diego1@lima.inkacoca.org>$' hop3.log
-stop_milter "$MILTER_PID"
 
 # --- esmtp_args ------------------------------------------------------------------------
 start_milter esmtp -m main.db -o esmtp_args=no || fail "milter starts with esmtp_args = no"
 printf 'rcpt <diego1@inkacoca.org> NOTIFY=SUCCESS\neom\n' | ask esmtp 0x1ff >esmtp.out
 check "esmtp_args = no: plain addrcpt although the MTA offers ADDRCPT_PAR" \
     grep -qx 'eom: addrcpt <diego1@lima.inkacoca.org>' esmtp.out
+stop_milter "$MILTER_PID"
 printf 'rcpt <diego1@inkacoca.org> NOTIFY=SUCCESS\neom\n' | ask hop3 0x1ff >par.out
 check "esmtp_args = yes (default): addrcpt_par with NOTIFY and ORCPT" \
     grep -q '^eom: addrcpt_par <diego1@lima.inkacoca.org> .*NOTIFY=SUCCESS' par.out
-stop_milter "$MILTER_PID"
+stop_milter "$HOP3_PID"
 
 # --- signals -------------------------------------------------------------------------
 # open_txn NAME: a connection to milter NAME with one RCPT answered and
@@ -113,12 +114,14 @@ check "SIGTERM: no new connection is accepted" \
 echo eom >&7
 exec 7>&-
 wait "$CLIENT_PID"
+TODO="the milter does not answer a transaction open at SIGTERM: it waits 10 s and drops it"
 check "SIGTERM: the open transaction was answered to its end" \
     grep -qx 'eom: addrcpt <diego1@lima.inkacoca.org>' term.client
-check "SIGTERM: then the milter stops" wait_for "the milter to stop" pid_gone "$pid"
-check "SIGTERM: it logs that it stopped" grep -q 'stopped$' term.log
 check "SIGTERM: with no transaction left open" \
     sh -c '! grep -q "still open" term.log'
+TODO=
+check "SIGTERM: then the milter stops" wait_for "the milter to stop" pid_gone "$pid"
+check "SIGTERM: it logs that it stopped" grep -q 'stopped$' term.log
 
 # SIGHUP stops as SIGTERM does (libmilter's meaning).
 start_milter hup -m main.db || fail "milter starts (SIGHUP)"
@@ -133,8 +136,11 @@ start_milter int -m main.db || fail "milter starts (SIGINT)"
 pid=$MILTER_PID
 open_txn int || fail "SIGINT: a transaction is open"
 kill -INT "$pid"
+# "At once": well before the 10 s SIGTERM gives open transactions.
+TODO="SIGINT waits 10 s for the open transaction, as SIGTERM does"
 check "SIGINT: the milter stops while a transaction is still open" \
-    wait_for "the milter to stop" pid_gone "$pid"
+    wait_until 5 "the milter to stop" pid_gone "$pid"
+TODO=
 echo eom >&7
 exec 7>&-
 wait "$CLIENT_PID"
@@ -143,6 +149,8 @@ check "SIGINT: the open transaction got no answer at its end" \
 
 # --- user, group, and the warning when running as root ------------------------
 if [ "$(id -u)" -eq 0 ]; then
+    # nobody must reach the map
+    chmod 755 "$T" && chmod 644 main.db || fail "make the map readable"
     start_milter root -m main.db || fail "milter starts as root"
     check "root: the milter warns that it runs as root" \
         grep -q 'warning: running as root; set user = to drop privileges' root.log
