@@ -69,7 +69,7 @@ check_eq "keys are folded without -f" "mixed@case.test" "$("$M" dump case.db | c
 
 # --- atomic replacement, mode and owner -----------------------------------
 chmod 640 switch.db
-id postfix >/dev/null 2>&1 && chown postfix switch.db
+[ "$(id -u)" -eq 0 ] && chown nobody switch.db     # nobody: in every Debian passwd
 owner=$(stat -c %U:%G switch.db)
 ino=$(stat -c %i switch.db)
 "$M" compile switch

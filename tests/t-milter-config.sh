@@ -116,7 +116,11 @@ check_rc "override: -m replaces the file's (missing) map" 0 \
 check "override: without -m the file's map is used (and missing)" \
     grep -q "none.db: No such file" "$T/o.out"
 check_rc "override: -o sets any key" 2 \
-    "$MILTER" -n -c "$T/good.conf" -o hop_limit=500
+    "$MILTER" -n -c "$T/good.conf" -o hop_limit=500 2>"$T/hop.err"
+check "override: ... and the value given is the one checked" \
+    grep -q 'hop_limit 500 out of range' "$T/hop.err"
+check_rc "override: -o with a good value is taken" 0 \
+    "$MILTER" -n -c "$T/good.conf" -o hop_limit=5
 check_rc "override: -o with an unknown key fails" 2 \
     "$MILTER" -n -c "$T/good.conf" -o colour=blue
 check_rc "override: -o without = fails" 2 \

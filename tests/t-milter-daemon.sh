@@ -19,7 +19,7 @@ compile_map "$TOP/tests/milter/table.txt" "$T/table.db" ||
     { fail "compile table"; exit 1; }
 chmod 644 "$T/table.db"
 
-"$MILTER" -p "unix:$T/d.sock" -m "$T/table.db" -o allow_root=yes -P "$T/d.pid" \
+"$MILTER" -c /dev/null -o allow_root=yes -p "unix:$T/d.sock" -m "$T/table.db" -P "$T/d.pid" \
     -o "stats_file=$T/d.stats" >"$T/d.out" 2>&1
 check_eq "daemon: the parent exits 0 once the daemon is ready" 0 $?
 DPID=$(cat "$T/d.pid" 2>/dev/null)
@@ -35,7 +35,7 @@ check "daemon: answers as in the foreground" \
 $out
 EOF2
 
-"$MILTER" -p "unix:$T/d2.sock" -m "$T/table.db" -o allow_root=yes -P "$T/d.pid" \
+"$MILTER" -c /dev/null -o allow_root=yes -p "unix:$T/d2.sock" -m "$T/table.db" -P "$T/d.pid" \
     >"$T/d2.out" 2>&1
 check_eq "pid file: a second copy refuses to start" 1 $?
 check "pid file: and says it is already running, with the pid" \
@@ -43,14 +43,14 @@ check "pid file: and says it is already running, with the pid" \
 check_eq "pid file: the first copy's pid file is left alone" "$DPID" \
     "$(cat "$T/d.pid")"
 
-"$MILTER" -p "unix:$T/d.sock" -m "$T/table.db" -o allow_root=yes >"$T/d3.out" 2>&1
+"$MILTER" -c /dev/null -o allow_root=yes -p "unix:$T/d.sock" -m "$T/table.db" >"$T/d3.out" 2>&1
 check_eq "socket: a copy on a socket in use refuses to start" 1 $?
 check "socket: and says so" grep -q "in use by another process" "$T/d3.out"
 check "socket: the running copy still answers" \
     sh -c "printf 'rcpt <info@example.net>\n' |
         python3 '$MILTER_LUA/mtclient.py' 'unix:$T/d.sock' | grep -q continue"
 
-"$MILTER" -p "unix:$T/d4.sock" -m "$T/none.db" -o allow_root=yes >"$T/d4.out" 2>&1
+"$MILTER" -c /dev/null -o allow_root=yes -p "unix:$T/d4.sock" -m "$T/none.db" >"$T/d4.out" 2>&1
 check_eq "daemon: a missing map fails before detaching (exit 1)" 1 $?
 check "daemon: the reason reaches the terminal" grep -q 'none.db' "$T/d4.out"
 
@@ -113,4 +113,4 @@ EOF2
 check "privileges: no warning about running as root" \
     sh -c "! grep -q 'running as root' '$T/priv.log'"
 check_rc "privileges: an unknown user stops startup" 1 \
-    "$MILTER" -f -p "unix:$T/u.sock" -m "$T/table.db" -u no-such-user-x
+    "$MILTER" -c /dev/null -f -p "unix:$T/u.sock" -m "$T/table.db" -u no-such-user-x

@@ -8,9 +8,10 @@
 # tests/milter/loadgen.py sends MESSAGES messages (default 400) over
 # DURATION seconds (default 20) on 8 sessions and, like any SMTP client,
 # retries a message that got a 4xx (or a broken connection) after a
-# second, until 60 s have passed. Six seconds in, the milter is killed
-# with SIGKILL - transactions in flight lose it at whatever step they
-# are; it is restarted on the same socket two seconds later. One more
+# second, until 60 s have passed. Once the load flows, the milter is
+# killed with SIGKILL - transactions in flight lose it at whatever step
+# they are; it is restarted on the same socket once Postfix has turned an
+# attempt away. One more
 # transaction is held by the test at its very end (recipients accepted,
 # data sent but for the final ".") across the kill: Postfix must tempfail
 # it at end of data, deliver nothing of it, and accept it when sent again. After the
@@ -73,13 +74,25 @@ python3 "$LOADGEN" send --server 127.0.0.1:"$pfport" --out "$T/attempts" \
     --retry 60 --pause 1 >"$T/loadgen.out" 2>&1 &
 LOAD_PID=$!
 
+# attempts_at_least N: the load generator has logged N attempts.
+attempts_at_least() {
+    [ "$(wc -l <"$T/attempts" 2>/dev/null || echo 0)" -ge "$1" ]
+}
+# turned_away_at_least N: N attempts got a temporary failure.
+turned_away_at_least() {
+    [ "$(awk -F '\t' '$5 == "temp"' "$T/attempts" | wc -l)" -ge "$1" ]
+}
+
 # One transaction of our own is held at its very end: its recipients
-# were accepted by the milter, its data sent but for the final ".".
-sleep 5
+# were accepted by the milter, its data sent but for the final ".". The
+# kill comes when the load flows (attempts logged), and some more after
+# the held transaction began.
+check "the load flows" wait_until 30 "load" attempts_at_least 40
 smtp_send "$pfport" held -w "$T/hold" u1+held@load.test u2+held@load.test &
 HELD_PID=$!
 wait_for "the held transaction" test -e "$T/hold"
-sleep 1
+n=$(wc -l <"$T/attempts")
+wait_until 20 "more load" attempts_at_least $((n + 10))
 before=$(wc -l <"$T/attempts")
 kill -KILL "$PID1"
 wait "$PID1" 2>/dev/null
@@ -90,7 +103,9 @@ wait "$HELD_PID"
 check_eq "a transaction whose milter died before end of data is tempfailed" \
     "451 4.7.1 Service unavailable - try again later" \
     "$(last_reply_of held eom)"
-sleep 2
+# The milter stays away until Postfix has turned some attempt away.
+check "attempts are turned away while the milter is gone" \
+    wait_until 30 "a turned-away attempt" turned_away_at_least 1
 check "milter restarts on the same socket" start_milter k2 -p "unix:$T/k.sock" \
     -m "$T/load.db" -u postfix -o "stats_file=$T/run/k.stats" || exit 1
 smtp_send "$pfport" held u1+held@load.test u2+held@load.test

@@ -134,7 +134,7 @@ check "log: a duplicate addition is named as such" \
 
 # Counters: the stats file (mailswitch-milter -s) and SIGUSR2.
 wait_for "stats file" grep -q '^messages [1-9]' "$T/main.stats"
-stats=$("$MILTER" -s -o "stats_file=$T/main.stats")
+stats=$("$MILTER" -c /dev/null -s -o "stats_file=$T/main.stats")
 check "stats: -s prints the counters" \
     sh -c "echo '$stats' | grep -q '^recipients [1-9]'"
 for c in messages recipients rewritten rejected tempfailed reloads map_errors
@@ -172,14 +172,14 @@ else
 fi
 
 # --- inet socket on loopback ----------------------------------------------
-port=$((20000 + $$ % 20000))
+. "$TOP/tests/lib/port.sh"
 started=
 for try in 1 2 3 4 5; do
-    if start_milter inet -p "inet:$port@127.0.0.1" -m "$T/table.db"; then
+    port=$(free_port) || break
+    if start_milter "inet$try" -p "inet:$port@127.0.0.1" -m "$T/table.db"; then
         started=yes
         break
     fi
-    port=$((port + 1))
 done
 if [ -n "$started" ]; then
     pass "milter listens on inet:PORT@127.0.0.1"
@@ -206,8 +206,16 @@ start_milter replace -m "$T/live.db" -o "stats_file=$T/replace.stats" ||
     fail "milter starts for the replace test"
 REPLACE_PID=$MILTER_PID
 RS=unix:$T/replace.sock
-printf '#!/bin/sh\ncp "%s" "%s" && mv "%s" "%s"\n' "$T/new.db" "$T/live.tmp" \
-    "$T/live.tmp" "$T/live.db" >"$T/replace.sh" && chmod +x "$T/replace.sh"
+# replace.sh installs the new map, has the milter check at once (SIGUSR1)
+# and waits until it logs the reload, all inside the open transaction.
+cat >"$T/replace.sh" <<EOF2
+#!/bin/sh
+. "$TOP/tests/lib/wait.sh"
+cp "$T/new.db" "$T/live.tmp" && mv "$T/live.tmp" "$T/live.db" &&
+    kill -USR1 $REPLACE_PID &&
+    wait_until 10 "the reload" grep -q "reloaded (generation 2)" "$T/replace.log"
+EOF2
+chmod +x "$T/replace.sh"
 run_lua replace "$RS" "REPLACE=$T/replace.sh"
 check "replace: the reload is logged" \
     grep -q "map $T/live.db reloaded (generation 2)" "$T/replace.log"
@@ -217,7 +225,16 @@ cp "$T/garbage.db" "$T/live.tmp" && mv "$T/live.tmp" "$T/live.db"
 check "replace: a bad map is logged, once" \
     wait_for "bad map warning" grep -q 'still serving the copy loaded before' \
     "$T/replace.log"
-sleep 1.5
+# map_check_after: send a message, then wait until the stats file counts
+# it: the watcher writes it right after a map check, so one check at
+# least ran after the message.
+map_check_after() {
+    _n=$(sed -n 's/^recipients //p' "$T/replace.stats")
+    printf 'rcpt <nobody@example.org>\neom\n' | mtclient "$RS" 0x17f >/dev/null &&
+        wait_for "a map check after message $((_n + 1))" \
+            grep -qx "recipients $((_n + 1))" "$T/replace.stats"
+}
+check "replace: the milter checked the bad map again" map_check_after
 check_eq "replace: the bad map is logged only once" 1 \
     "$(grep -c 'still serving the copy loaded before' "$T/replace.log")"
 out=$(printf 'rcpt <mover@inkacoca.org>\neom\n' | mtclient "$RS" 0x17f)
@@ -230,7 +247,9 @@ check "replace: SIGUSR1 forces a check (and retries the bad map)" \
     wait_for "SIGUSR1" sh -c "grep -q 'SIGUSR1: checking maps' '$T/replace.log' &&
         [ \$(grep -c 'still serving the copy' '$T/replace.log') -ge 2 ]"
 rm -f "$T/live.db"
-sleep 1.5
+check "replace: a map deleted on disk is noticed" \
+    wait_for "the deletion" grep -q "live.db: No such file or directory; still serving" \
+    "$T/replace.log"
 out=$(printf 'rcpt <mover@inkacoca.org>\neom\n' | mtclient "$RS" 0x17f)
 check "replace: a map deleted on disk keeps serving from the open copy" \
     grep -q 'addrcpt <mover@cuzco.inkacoca.org>' <<EOF2
@@ -245,7 +264,7 @@ check "replace: reloads and map errors are counted" \
         grep -q '^map_errors [2-9]' '$T/replace.stats'"
 
 # --- map missing or unreadable at startup ---------------------------------
-"$MILTER" -f -p "unix:$T/missing.sock" -m "$T/no-such.db" -o allow_root=yes \
+"$MILTER" -c /dev/null -o allow_root=yes -f -p "unix:$T/missing.sock" -m "$T/no-such.db" \
     >"$T/missing.log" 2>&1
 check_eq "map missing at start: refuses to start (exit 1)" 1 $?
 check "map missing at start: says which map and why" \
@@ -256,7 +275,7 @@ check "map missing at start: no socket left behind" \
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
     mkdir -p "$T/priv" && chmod 755 "$T/priv" "$T" &&
         cp "$T/table.db" "$T/priv/secret.db" && chmod 600 "$T/priv/secret.db"
-    "$MILTER" -f -p "unix:$T/priv/p.sock" -m "$T/priv/secret.db" -u nobody \
+    "$MILTER" -c /dev/null -f -p "unix:$T/priv/p.sock" -m "$T/priv/secret.db" -u nobody \
         >"$T/priv.log" 2>&1
     check_eq "map unreadable by the milter user: refuses to start" 1 $?
     check "map unreadable: the reason names the permissions" \

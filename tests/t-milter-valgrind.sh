@@ -25,7 +25,7 @@ cp "$T/table.db" "$T/live.db"
 valgrind --leak-check=full --show-leak-kinds=definite,indirect \
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
     --log-file="$T/valgrind.log" \
-    "$MILTER" -f -p "unix:$T/vg.sock" -m "$T/live.db" -o allow_root=yes \
+    "$MILTER" -c /dev/null -f -p "unix:$T/vg.sock" -m "$T/live.db" -o allow_root=yes \
     -o "stats_file=$T/vg.stats" >"$T/vg.log" 2>&1 &
 VG_PID=$!
 MILTER_PIDS=$VG_PID

@@ -77,9 +77,7 @@ check "test milter builds" "${CC:-cc}" -Wall -o "$T/harness-milter" "$T/harness-
 sock=$T/milter.sock
 "$T/harness-milter" "unix:$sock" >"$T/milter.log" 2>&1 &
 milter_pid=$!
-i=0
-while [ ! -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-check "test milter listens" test -S "$sock" || exit 1
+check "test milter listens" wait_until 5 "the test milter's socket" test -S "$sock" || exit 1
 
 sinkport=$(free_port) && smport=$(free_port) || { fail "free ports"; exit 1; }
 check "smtp-sink starts" sink_start "$T/sink" "$sinkport" || exit 1

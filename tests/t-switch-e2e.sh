@@ -42,8 +42,19 @@ trap 'kill $watchdog 2>/dev/null; net_cleanup' EXIT
 trap 'exit 1' HUP INT TERM
 
 E2E_FAILED=0
-fail() { echo "not ok - $*"; E2E_FAILED=1; }
+fail() { echo "not ok - $*" >&8; E2E_FAILED=1; }   # fd 8: see tap.sh
 not() { ! "$@"; }
+# queues_empty: no Postfix of the network holds a message.
+queues_empty() {
+    for _h in $NET_HOSTS; do
+        [ -f "$NET_DIR/$_h/etc/main.cf" ] || continue
+        net_pf_queue_empty "$_h" || return 1
+    done
+}
+# sent_at_least N: the mover's client has sent N messages.
+sent_at_least() {
+    [ "$(wc -l <"$T/move.log" 2>/dev/null || echo 0)" -ge "$1" ]
+}
 M=$MAPTOOL
 D=inkacoca.org
 start=$(date +%s)
@@ -73,8 +84,9 @@ role postmaster ana
 EOF
 LIMA_USERS=$(sed -n 's/^\([a-z0-9.]\{1,\}\).*/\1/p' org/users/lima | tr '\n' ' ')
 CUZCO_USERS=$(sed -n 's/^\([a-z0-9.]\{1,\}\).*/\1/p' org/users/cuzco | tr '\n' ' ')
-"$M" build org/e2e.topology -o build >build.out 2>&1
-check_rc "the topology builds and verifies" 0 test -s build/servers
+check_rc "the topology builds and verifies" 0 "$M" build org/e2e.topology -o build \
+    >build.out 2>&1
+check "the build wrote its servers file" test -s build/servers
 
 # --- the network: Rosa will move to Cuzco, her mailbox there is made now --
 if mailnet_up build cuzco-mail:rosa; then
@@ -209,7 +221,7 @@ check_eq "...by way of the backup MX and the switch" "out mx2 switch lima-mail" 
     "$(mailnet_path "$(mailnet_file fo-1)")"
 net_wait 20 net_pf_queue_empty mx2
 check "the backup's queue is empty once the switch is back" net_pf_queue_empty mx2
-sleep 2
+check "and every other queue too: nothing more is on its way" net_wait 20 queues_empty
 check_eq "every failover message exactly once, none lost" \
     "lima-mail:ana|cuzco-mail:carlos cuzco-mail:diego2|cuzco-mail:mariela" \
     "$(mailnet_where fo-1)|$(mailnet_where fo-2)|$(mailnet_where fo-direct)"
@@ -223,10 +235,10 @@ net_exec out "$MAILNET_PYTHON" "$TOP/tests/lib/smtpsend.py" --count 40 --interva
     --id "move-{n}" --log "$T/move.log" --stop "$T/move.stop" 10.77.0.99 "rosa@$D" \
     >move.out 2>&1 &
 mover=$!
-net_wait 20 test -s "$T/move.log"
-sleep 1
-"$M" build org2/e2e.topology -o build >build2.out 2>&1
-check_rc "the moved user's topology builds and verifies" 0 grep -q '^build build:' build2.out
+net_wait 20 sent_at_least 4
+check_rc "the moved user's topology builds and verifies" 0 "$M" build org2/e2e.topology \
+    -o build >build2.out 2>&1
+check "the build says so" grep -q '^build build:' build2.out
 check_eq "the build says to install Cuzco, which gains a user, first" \
     "install the branches that gain users first: cuzco (see build/servers)" \
     "$(tail -n 1 build2.out)"
@@ -243,7 +255,7 @@ all_there() {
     test "$(mailnet_delivered move- | cut -d' ' -f1 | sort -u | wc -l)" -ge "$total"
 }
 net_wait 60 all_there
-sleep 2
+check "every queue is empty after the move: nothing more is on its way" net_wait 20 queues_empty
 mailnet_delivered move- >moved.txt
 lost=$(n=1; while [ $n -le "$total" ]; do
     grep -q "^move-$n " moved.txt || printf ' %s' $n; n=$((n + 1)); done)

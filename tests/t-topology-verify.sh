@@ -39,12 +39,14 @@ broken() {
     rm -rf "$1" && cp -r good "$1" && sed -i "$3" "$1/$2" || return 1
     case $2 in *.vut) "$M" compile -o "$1/${2%.vut}.db" "$1/$2" || return 1 ;; esac
     "$M" verify "$1" >"$1.out" 2>&1
+    echo $? >"$1.rc"
 }
 
-# expect NAME PROMISE-PATTERN PROBLEM-PATTERN
+# expect NAME PROMISE-PATTERN PROBLEM-PATTERN: verify (run by broken)
+# exited 65, a problem found, and printed the broken promise.
 expect() {
-    if [ -s "$1.out" ] && ! grep -q '^FAILED' "$1.out"; then
-        fail "$1: verify finds it"
+    if [ "$(cat "$1.rc" 2>/dev/null)" != 65 ] || ! grep -q '^FAILED' "$1.out"; then
+        fail "$1: verify finds it (exit $(cat "$1.rc" 2>/dev/null), wanted 65 and a FAILED line)"
         sed 's/^/#   /' "$1.out" | tail -n 8
         return
     fi
@@ -93,6 +95,7 @@ expect zoneip "the build is consistent" 'MX 192.0.2.21 is an address'
 broken zonemx dns.zone '/^example.test\..*mx2/d'
 check "zonemx: a build without the backup's MX still routes" grep -q '^proved   every known' zonemx.out
 check "zonemx: but the backup is no entry point any more" sh -c '! grep -q "MX 20 example.test" zonemx.out'
+check_eq "zonemx: verify exits 0" 0 "$(cat zonemx.rc)"
 
 broken servers servers '/ south-mail/d; /^users *south /d'
 expect servers "the build is consistent" 'lists 3 servers; .* has 4'
@@ -101,6 +104,7 @@ rm -rf stale && cp -r good stale
 cp -r src stalesrc
 printf 'erik\n' >>stalesrc/users/south
 "$M" verify -t stalesrc/t.topology stale >stale.out 2>&1
+echo $? >stale.rc
 expect stale "every known address" 'erik@example.test: wanted mailbox erik at south only; got rejected'
 
 broken role switch.vut 's/^team@example.test .*/team@example.test ana@example.test, help@outside.test/'

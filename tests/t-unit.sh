@@ -10,4 +10,4 @@ CK_TAP_LOG_FILE_NAME=$T/unit.tap CK_FORK=yes "$unit" >"$T/unit.out" 2>&1
 rc=$?
 cat "$T/unit.tap"
 grep -v '^ok' "$T/unit.out" | sed 's/^/# /'
-exit $rc
+[ "$rc" -eq 0 ] || fail "unit: the test program exits 0 (exit $rc)"

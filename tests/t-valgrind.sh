@@ -18,16 +18,16 @@ TABLE
 printf 'bad line\n leading@x.test y\nk@x.test %%9\n' >bad.vut
 awk 'BEGIN { for (i = 0; i < 30000; i++) printf "u%d@big.test v%d@w.test\n", i, i }' >big.vut
 
-vg "compile" "$MAPTOOL" compile t.vut
-vg "compile a big table (two threads)" "$MAPTOOL" compile big.vut
-vg "compile a bad table" "$MAPTOOL" compile bad.vut
-vg "compile a missing table" "$MAPTOOL" compile missing.vut
-vg "dump" "$MAPTOOL" dump t.vut.db
-vg "query with trace" "$MAPTOOL" query --trace t.vut.db diego1@switch.inkacoca.org \
+vg_rc "compile" 0 "$MAPTOOL" compile t.vut
+vg_rc "compile a big table (two threads)" 0 "$MAPTOOL" compile big.vut
+vg_rc "compile a bad table" 65 "$MAPTOOL" compile bad.vut
+vg_rc "compile a missing table" 66 "$MAPTOOL" compile missing.vut
+vg_rc "dump" 0 "$MAPTOOL" dump t.vut.db
+vg_rc "query with trace" 0 "$MAPTOOL" query --trace t.vut.db diego1@switch.inkacoca.org \
     team@inkacoca.org nobody@inkacoca.org u@a.test 'a@@b' x@elsewhere.test
 printf 'u1@big.test\nU2@BIG.TEST\nx@y\n' >addrs
-vg "query from stdin" "$MAPTOOL" query big.vut.db - <addrs
-vg "check a table" "$MAPTOOL" check t.vut
-vg "check a map" "$MAPTOOL" check t.vut.db
+vg_rc "query from stdin" 0 "$MAPTOOL" query big.vut.db - <addrs
+vg_rc "check a table" 1 "$MAPTOOL" check t.vut
+vg_rc "check a map" 1 "$MAPTOOL" check t.vut.db
 head -c 3000 big.vut.db >trunc.db
-vg "query a truncated map" "$MAPTOOL" query trunc.db a@b
+vg_rc "query a truncated map" 66 "$MAPTOOL" query trunc.db a@b

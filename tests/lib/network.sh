@@ -28,7 +28,7 @@
 #                               $NET_DIR/NAME/milter.sock), maps in order
 #   net_milter_reload NAME      SIGUSR1: look at the maps now
 #   net_maildir_files NAME      the delivered messages on NAME, one a line
-#   net_wait SECS CMD...        retry CMD every 0.2 s for up to SECS
+#   net_wait SECS CMD...        wait_until CMD succeeds, for up to SECS
 #   net_cleanup                 stop and remove everything
 
 . "$TOP/tests/lib/postfix.sh"
@@ -54,17 +54,11 @@ net_available() {
     ip netns del "${NET_PREFIX}probe"
 }
 
-# net_wait SECS CMD...: CMD succeeds within SECS seconds of wall time
-# (tried every 0.2 s, and at most 5 * SECS times).
+# net_wait SECS CMD...: wait_until (tests/lib/wait.sh) CMD succeeds, for
+# up to SECS seconds.
 net_wait() {
-    _nw_end=$(( $(date +%s) + $1 )) _nw_n=$(( $1 * 5 )) _nw_i=0
-    shift
-    while [ $_nw_i -lt $_nw_n ] && [ "$(date +%s)" -le $_nw_end ]; do
-        "$@" 2>/dev/null && return 0
-        sleep 0.2
-        _nw_i=$((_nw_i + 1))
-    done
-    return 1
+    _nw_s=$1; shift
+    wait_until "$_nw_s" "$*" "$@"
 }
 
 _net_ns() {
@@ -293,13 +287,9 @@ net_pf_stop() {
     _nx_pid=$(tr -d ' ' <"$_nx_dir/queue/pid/master.pid" 2>/dev/null)
     [ -n "$_nx_pid" ] && pid_alive "$_nx_pid" || return 0
     "$PF_TREE/usr/sbin/postfix" -c "$_nx_dir/etc" stop >/dev/null 2>&1
-    _nx_i=0
-    while pid_alive "$_nx_pid" && [ $_nx_i -lt 50 ]; do
-        sleep 0.1
-        _nx_i=$((_nx_i + 1))
-    done
-    pid_alive "$_nx_pid" && kill -KILL "$_nx_pid" 2>/dev/null
-    # Children of a killed master exit on their own; give them a moment.
+    wait_until 5 "postfix master $_nx_pid to exit" pid_gone "$_nx_pid" ||
+        kill -KILL "$_nx_pid" 2>/dev/null
+    # Children of a killed master exit on their own.
     return 0
 }
 
@@ -322,7 +312,7 @@ net_milter_start() {
     for _nm_m; do _nm_maps="$_nm_maps -m $_nm_m"; done
     rm -f "$_nm_dir/milter.sock"
     # shellcheck disable=SC2086
-    net_exec "$_nm_host" "$MILTER" -f -p "unix:$_nm_dir/milter.sock" \
+    net_exec "$_nm_host" "$MILTER" -c /dev/null -f -p "unix:$_nm_dir/milter.sock" \
         -u postfix -g postfix -o "mode=$_nm_mode" -P "$_nm_dir/milter.pid" \
         $_nm_maps >"$_nm_dir/milter.log" 2>&1 &
     NET_PIDS="$NET_PIDS $!"
@@ -354,12 +344,8 @@ net_cleanup() {
         kill "$_nc_p" 2>/dev/null
     done
     for _nc_p in $NET_PIDS; do
-        _nc_i=0
-        while pid_alive "$_nc_p" && [ $_nc_i -lt 50 ]; do
-            sleep 0.1
-            _nc_i=$((_nc_i + 1))
-        done
-        pid_alive "$_nc_p" && kill -KILL "$_nc_p" 2>/dev/null
+        wait_until 5 "pid $_nc_p to exit" pid_gone "$_nc_p" ||
+            kill -KILL "$_nc_p" 2>/dev/null
         wait "$_nc_p" 2>/dev/null
     done
     NET_PIDS=

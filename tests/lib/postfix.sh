@@ -26,23 +26,30 @@
 #                           sorted, space-separated (messages sorted too)
 #   wait_port PORT [SECS]   wait until something listens on 127.0.0.1:PORT
 #   pid_alive PID           PID runs and is no zombie
-#   free_port               print a free high TCP port on 127.0.0.1
+#   free_port               a free TCP port on 127.0.0.1 (tests/lib/port.sh)
 #
 # Only one instance and one sink per test process (state in PF_* / SINK_*).
 # Call pf_stop and sink_stop from the test's EXIT trap.
 
 . "$TOP/tests/lib/debpkg.sh"
+. "$TOP/tests/lib/wait.sh"
+. "$TOP/tests/lib/port.sh"
 
 PF_TREE=${PF_TREE:-}
 PF_DIR=${PF_DIR:-}
 SINK_DIR=${SINK_DIR:-}
 SINK_PID=${SINK_PID:-}
 
-# pf_tree: unpack the postfix package once; set PF_TREE and the library path.
+# pf_tree: the postfix package the dependency step unpacked; set PF_TREE
+# and the library path. As root, create the postfix user and postdrop
+# group it needs (any Postfix program, postmap too, wants mail_owner).
 pf_tree() {
     [ -n "$PF_TREE" ] && return 0
     PF_TREE=$(deb_unpack postfix) || { PF_TREE=; return 1; }
     [ -x "$PF_TREE/usr/sbin/postfix" ] || { PF_TREE=; return 1; }
+    if [ "$(id -u)" -eq 0 ]; then
+        pf_users || { echo "pf_tree: cannot create the postfix user" >&2; PF_TREE=; return 1; }
+    fi
     LD_LIBRARY_PATH=$PF_TREE/usr/lib/postfix${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
     export LD_LIBRARY_PATH
 }
@@ -64,30 +71,9 @@ pid_alive() {
     kill -0 "$1" 2>/dev/null && ! ps -o stat= -p "$1" 2>/dev/null | grep -q '^Z'
 }
 
-# free_port: a TCP port nobody listens on now (bounded number of tries).
-free_port() {
-    _pf_i=0
-    while [ $_pf_i -lt 50 ]; do
-        _pf_p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000 ))
-        if ! ss -Htln "sport = :$_pf_p" 2>/dev/null | grep -q .; then
-            echo "$_pf_p"
-            return 0
-        fi
-        _pf_i=$((_pf_i + 1))
-    done
-    return 1
-}
-
 # wait_port PORT [SECONDS]: until 127.0.0.1:PORT accepts (default 10 s).
 wait_port() {
-    _pf_i=0 _pf_n=$(( ${2:-10} * 10 ))
-    while [ $_pf_i -lt $_pf_n ]; do
-        ss -Htln "sport = :$1" 2>/dev/null | grep -q . && return 0
-        sleep 0.1
-        _pf_i=$((_pf_i + 1))
-    done
-    echo "wait_port: nothing listens on 127.0.0.1:$1" >&2
-    return 1
+    wait_until "${2:-10}" "a listener on 127.0.0.1:$1" port_listens "$1"
 }
 
 # The directories must be reachable by the postfix user: open o+x on DIR's
@@ -230,12 +216,9 @@ pf_stop() {
     _pf_pid=$(tr -d ' ' <"$PF_DIR/queue/pid/master.pid" 2>/dev/null)
     "$PF_TREE/usr/sbin/postfix" -c "$PF_DIR/etc" stop >/dev/null 2>&1
     if [ -n "$_pf_pid" ]; then
-        _pf_i=0
-        while pid_alive "$_pf_pid" && [ $_pf_i -lt 50 ]; do
-            sleep 0.1; _pf_i=$((_pf_i + 1))
-        done
         # master's children exit with it; -KILL only if it hangs
-        pid_alive "$_pf_pid" && kill -KILL "$_pf_pid" 2>/dev/null
+        wait_until 5 "postfix master $_pf_pid to exit" pid_gone "$_pf_pid" ||
+            kill -KILL "$_pf_pid" 2>/dev/null
     fi
     PF_DIR=
 }
@@ -278,23 +261,22 @@ sink_files() {
 
 # sink_wait N [SECONDS]: until the sink has N complete messages (default 20 s).
 sink_wait() {
-    _pf_i=0 _pf_n=$(( ${2:-20} * 10 ))
-    while [ "$(sink_count)" -lt "$1" ]; do
-        [ $_pf_i -ge $_pf_n ] && { echo "sink_wait: $(sink_count) of $1 messages" >&2; return 1; }
-        sleep 0.1
-        _pf_i=$((_pf_i + 1))
-    done
+    wait_until "${2:-20}" "$1 messages at the sink" sink_has "$1" ||
+        { echo "sink_wait: $(sink_count) of $1 messages" >&2; return 1; }
+}
+
+sink_has() {
+    [ "$(sink_count)" -ge "$1" ]
 }
 
 # pf_wait_queue [SECONDS]: until the instance's queue is empty (default 20 s).
 pf_wait_queue() {
-    _pf_i=0 _pf_n=$(( ${1:-20} * 10 ))
-    while [ -n "$(find "$PF_DIR/queue/incoming" "$PF_DIR/queue/active" \
-            "$PF_DIR/queue/deferred" "$PF_DIR/queue/maildrop" -type f 2>/dev/null)" ]; do
-        [ $_pf_i -ge $_pf_n ] && { echo "pf_wait_queue: queue not empty" >&2; return 1; }
-        sleep 0.1
-        _pf_i=$((_pf_i + 1))
-    done
+    wait_until "${1:-20}" "an empty postfix queue" pf_queue_empty
+}
+
+pf_queue_empty() {
+    [ -z "$(find "$PF_DIR/queue/incoming" "$PF_DIR/queue/active" \
+            "$PF_DIR/queue/deferred" "$PF_DIR/queue/maildrop" -type f 2>/dev/null)" ]
 }
 
 # sink_rcpts: one line per message received, its envelope recipients as

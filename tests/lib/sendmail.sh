@@ -45,7 +45,7 @@ sm_available() {
 }
 
 sm_ask() {
-    "${PYTHON:-python3}" "$TOP/tests/diff/ask-sendmail" "$@"
+    ASK_SENDMAIL_DIR=$T/oracle "${PYTHON:-python3}" "$TOP/tests/diff/ask-sendmail" "$@"
 }
 
 # sm_split_cases CASES DIR: DIR/NAME.vut (the table) and DIR/NAME.q (its
@@ -192,11 +192,8 @@ sm_stop() {
     if [ -n "$_sm_p" ]; then
         _sm_kids=$(ps -o pid= --ppid "$_sm_p" 2>/dev/null)
         kill -TERM "$_sm_p" 2>/dev/null
-        _sm_i=0
-        while pid_alive "$_sm_p" && [ $_sm_i -lt 50 ]; do
-            sleep 0.1; _sm_i=$((_sm_i + 1))
-        done
-        pid_alive "$_sm_p" && kill -KILL "$_sm_p" 2>/dev/null
+        wait_until 5 "sendmail $_sm_p to exit" pid_gone "$_sm_p" ||
+            kill -KILL "$_sm_p" 2>/dev/null
         # delivery processes the daemon had forked, if any survived it
         for _sm_k in $_sm_kids; do kill -TERM "$_sm_k" 2>/dev/null; done
     fi
@@ -204,10 +201,9 @@ sm_stop() {
 }
 
 sm_wait_queue() {
-    _sm_i=0 _sm_n=$(( ${1:-20} * 10 ))
-    while [ -n "$(find "$SM_DIR/mqueue" -type f -name 'qf*' 2>/dev/null)" ]; do
-        [ $_sm_i -ge $_sm_n ] && { echo "sm_wait_queue: queue not empty" >&2; return 1; }
-        sleep 0.1
-        _sm_i=$((_sm_i + 1))
-    done
+    wait_until "${1:-20}" "an empty sendmail queue" sm_queue_empty
+}
+
+sm_queue_empty() {
+    [ -z "$(find "$SM_DIR/mqueue" -type f -name 'qf*' 2>/dev/null)" ]
 }

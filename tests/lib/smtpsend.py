@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""smtpsend.py - send test messages over SMTP and print every reply.
+"""smtpsend.py - send test messages over SMTP and print every reply
+(with tests/lib/smtpclient.py, the tests' one SMTP client).
 
 usage: smtpsend.py [options] HOST[:PORT] RCPT...
 
@@ -19,46 +20,41 @@ some was not, 2 on a connection or protocol error.
 """
 import argparse
 import os
-import smtplib
 import sys
 import time
+
+from smtpclient import Session
 
 
 def one_message(args, number):
     msg_id = args.id.replace("{n}", str(number))
     host, _, port = args.host.partition(":")
-    smtp = smtplib.SMTP(host, int(port or 25), local_hostname="sender.example.net",
-                        timeout=args.timeout)
+    smtp = Session(host, int(port or 25), args.timeout, "sender.example.net")
     try:
-        smtp.ehlo("sender.example.net")
-        code, text = smtp.mail(args.sender)
-        if code != 250:
-            print("mail %d %s" % (code, text.decode(errors="replace")))
+        code, text = smtp.cmd("MAIL FROM:<%s>" % args.sender)
+        if code != "250":
+            print("mail %s %s" % (code, text))
             return 1
         accepted = 0
         for rcpt in args.rcpt:
-            code, text = smtp.rcpt(rcpt)
-            print("rcpt %s %d %s" % (rcpt, code, text.decode(errors="replace")))
-            accepted += code in (250, 251)
+            code, text = smtp.cmd("RCPT TO:<%s>" % rcpt)
+            print("rcpt %s %s %s" % (rcpt, code, text))
+            accepted += code in ("250", "251")
         if not accepted:
-            smtp.rset()
+            smtp.cmd("RSET")
             return 1
-        body = ("From: <%s>\r\nTo: %s\r\nSubject: %s\r\nX-Test-Id: %s\r\n"
-                "\r\nmessage %s\r\n" % (args.sender, ", ".join(args.rcpt),
-                                        msg_id, msg_id, msg_id))
-        code, text = smtp.data(body.encode())
-        print("data %d %s" % (code, text.decode(errors="replace")))
-        if code != 250:
+        code, text = smtp.cmd("DATA")
+        if code == "354":
+            code, text = smtp.message(args.sender, msg_id, ", ".join(args.rcpt))
+        print("data %s %s" % (code, text))
+        if code != "250":
             return 1
         if args.log:
             with open(args.log, "a") as log:
                 log.write("%d %.3f %s\n" % (number, time.time(), msg_id))
         return 0
     finally:
-        try:
-            smtp.quit()
-        except smtplib.SMTPException:
-            pass
+        smtp.close()
 
 
 def main():
@@ -82,7 +78,7 @@ def main():
             sys.stdout.flush()
             if args.interval and number < args.count:
                 time.sleep(args.interval)
-    except (OSError, smtplib.SMTPException) as e:
+    except (OSError, EOFError) as e:
         print("error %s" % e)
         return 2
     return status

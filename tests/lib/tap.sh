@@ -4,9 +4,15 @@
 # Results go to fd 8, the test's own standard output, so that a check
 # whose command is redirected (check_rc ... >file) still reports.
 exec 8>&1
-pass() { echo "ok - $*" >&8; }
-fail() { echo "not ok - $*" >&8; }
+pass() { echo "ok - $*${TODO:+ # TODO $TODO}" >&8; }
+fail() { echo "not ok - $*${TODO:+ # TODO $TODO}" >&8; }
 skip() { echo "ok - $1 # SKIP ${2:-}" >&8; }
+
+# TODO=REASON before checks marks them as a known defect of the code
+# under test (TAP's "# TODO"): tests/run counts such a failure apart and
+# lists it, and names such a check that passes, so that the mark is
+# dropped once the code is fixed. Set TODO= again after them.
+TODO=
 
 # check NAME COMMAND...: pass when COMMAND succeeds.
 check() {

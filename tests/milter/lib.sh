@@ -4,6 +4,7 @@
 # Every milter started here is killed by milter_cleanup (install it
 # with trap). Loops are bounded; sockets live under $T or on 127.0.0.1.
 
+. "$TOP/tests/lib/wait.sh"
 MILTER_PIDS=
 MILTER_LUA=$TOP/tests/milter
 
@@ -17,28 +18,25 @@ compile_map() {
     fi
 }
 
-# wait_for NAME COMMAND...: retry COMMAND for up to 10 s.
+# wait_for NAME COMMAND...: wait_until (tests/lib/wait.sh) for up to 10 s.
 wait_for() {
-    _w=$1; shift
-    _i=0
-    while [ $_i -lt 100 ]; do
-        "$@" 2>/dev/null && return 0
-        sleep 0.1
-        _i=$((_i + 1))
-    done
-    echo "# timed out waiting for $_w" >&2
-    return 1
+    wait_until 10 "$@"
 }
 
 # start_milter NAME ARGS...: run the milter in the foreground (logging
-# to $T/NAME.log) on unix:$T/NAME.sock unless ARGS name a socket; wait
-# until it accepts connections. Sets MILTER_PID. Run by root without -u,
-# it runs as root (allow_root = yes), as the tests always have.
+# to $T/NAME.log) on unix:$T/NAME.sock unless ARGS name a socket, with
+# no configuration file (-c /dev/null: the host's never counts) unless
+# ARGS name one; wait until it accepts connections. Sets MILTER_PID. Run
+# by root without -u, it runs as root (allow_root = yes).
 start_milter() {
     _name=$1; shift
     case " $* " in
     *" -p "*) ;;
     *) set -- -p "unix:$T/$_name.sock" "$@" ;;
+    esac
+    case " $* " in
+    *" -c "*) ;;
+    *) set -- -c /dev/null "$@" ;;
     esac
     case " $* " in
     *" -u "*|*" user="*) ;;
@@ -56,7 +54,7 @@ start_milter() {
 # stop_milter PID: SIGTERM, and wait (libmilter notices within ~5 s).
 stop_milter() {
     kill "$1" 2>/dev/null
-    wait_for "pid $1 to exit" sh -c "! kill -0 $1" || kill -9 "$1" 2>/dev/null
+    wait_for "pid $1 to exit" pid_gone "$1" || kill -9 "$1" 2>/dev/null
     wait "$1" 2>/dev/null
 }
 
@@ -65,7 +63,7 @@ milter_cleanup() {
         kill "$_p" 2>/dev/null
     done
     for _p in $MILTER_PIDS; do
-        wait_for "pid $_p to exit" sh -c "! kill -0 $_p" ||
+        wait_for "pid $_p to exit" pid_gone "$_p" ||
             kill -9 "$_p" 2>/dev/null
     done
 }

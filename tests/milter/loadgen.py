@@ -67,6 +67,7 @@ exactly one possible version. Prints "name value" lines:
 and "# ..." lines naming the first offenders.
 """
 import argparse
+import os
 import queue
 import re
 import socket
@@ -74,44 +75,17 @@ import sys
 import threading
 import time
 
-
-def read_reply(f):
-    lines = []
-    while True:
-        line = f.readline()
-        if not line:
-            raise EOFError("connection closed")
-        line = line.decode("utf-8", "replace").rstrip("\r\n")
-        lines.append(line)
-        if len(line) < 4 or line[3] != "-":
-            break
-    return lines[-1][:3], " | ".join(l[4:] for l in lines)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import smtpclient                                   # noqa: E402
+from smtpclient import outcome                      # noqa: E402
 
 
-class Session:
-    """An SMTP session, greeted and EHLO sent (smtpc.py uses it too)."""
+class Session(smtpclient.Session):
+    """A load session: one transaction per send()."""
 
-    def __init__(self, host, port, timeout=60, helo="load.client.test"):
-        self.sock = socket.create_connection((host, port), min(timeout, 30))
-        self.sock.settimeout(timeout)
-        self.f = self.sock.makefile("rb")
-        code, text = read_reply(self.f)
-        if code[0] != "2":
-            raise EOFError("greeting %s %s" % (code, text))
-        code, text = self.cmd("EHLO " + helo)
-        if code[0] != "2":
-            raise EOFError("ehlo %s %s" % (code, text))
-
-    def cmd(self, line):
-        self.sock.sendall(line.encode() + b"\r\n")
-        return read_reply(self.f)
-
-    def close(self):
-        try:
-            self.cmd("QUIT")
-        except (OSError, EOFError):
-            pass
-        self.sock.close()
+    def __init__(self, host, port, timeout=60):
+        smtpclient.Session.__init__(self, host, port, timeout, "load.client.test")
 
     def send(self, ident, rcpts):
         """One transaction: (outcome, stage, reply, t_sent, t_answered)."""
@@ -133,16 +107,8 @@ class Session:
         if code != "354":
             self.cmd("RSET")
             return outcome(code), "data", code + " " + text, t0, t1
-        body = ("From: <load@client.test>\r\nTo: load test\r\n"
-                "Subject: load %s\r\nX-Test-Id: %s\r\n\r\nload test %s\r\n"
-                ".\r\n" % (ident, ident, ident))
-        self.sock.sendall(body.encode())
-        code, text = read_reply(self.f)
+        code, text = self.message("load@client.test", ident, "load test")
         return outcome(code), "eom", code + " " + text, t0, t1
-
-
-def outcome(code):
-    return {"2": "ok", "4": "temp", "5": "perm"}.get(code[:1], "error")
 
 
 def cmd_send(a):

@@ -12,6 +12,7 @@ one command a line:
     eom                            end of message: print every request
     abort                          abort the transaction
     sleep SECONDS                  wait
+    time                           print "time: SECONDS" (since the epoch)
     # text                         ignored
 
 Steps the milter did not negotiate away (connect, helo, mail, data, eoh)
@@ -146,6 +147,8 @@ def main():
             print("abort")
         elif words[0] == "sleep":
             time.sleep(float(words[1]))
+        elif words[0] == "time":
+            print("time: %.6f" % time.time())
         else:
             raise SystemExit("unknown command: " + words[0])
         sys.stdout.flush()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """smtpc.py - a small SMTP client for the real-MTA milter tests.
 
-Usage: smtpc.py HOST:PORT [-f FROM] [-i ID] [-t SECONDS] [-w FILE] RCPT...
+Usage: smtpc.py HOST:PORT [-d] [-f FROM] [-i ID] [-t SECONDS] [-w FILE] RCPT...
 
 Sends one message over one SMTP session: EHLO, MAIL FROM:<FROM>, one
 RCPT TO per RCPT argument, then DATA if any recipient was accepted. An
@@ -19,7 +19,9 @@ multi-line reply joined with " | ":
     data: 354 End data with <CR><LF>.<CR><LF>
     eom: 250 2.0.0 Ok: queued as 4XbJ2p1
 
-"data: skipped" when no recipient was accepted. With -w FILE, the
+"data: skipped" when no recipient was accepted, unless -d: then DATA is
+sent all the same, to see the server refuse it (were it accepted, an
+empty message follows). With -w FILE, the
 client sends the message but holds back its final "." line: it creates
 FILE, waits until someone removes it (at most 60 s), then ends the data. Exit 0 when the session
 ran to QUIT (whatever the replies), 1 when the connection failed.
@@ -28,12 +30,15 @@ import os
 import sys
 import time
 
-from loadgen import Session, read_reply
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from smtpclient import Session, read_reply          # noqa: E402
 
 
 def main():
     args = sys.argv[1:]
     sender, ident, timeout, hold = "sender@client.test", "test", 30.0, None
+    always_data = False
     rcpts = []
     while args:
         a = args.pop(0)
@@ -45,6 +50,8 @@ def main():
             timeout = float(args.pop(0))
         elif a == "-w":
             hold = args.pop(0)
+        elif a == "-d":
+            always_data = True
         elif a.startswith("-") and not rcpts and ":" not in a:
             raise SystemExit(__doc__)
         else:
@@ -65,13 +72,7 @@ def main():
             accepted += code.startswith("2")
         if accepted:
             print("data: %s %s" % cmd("DATA"))
-            body = ("From: <%s>\r\nTo: undisclosed-recipients:;\r\n"
-                    "Subject: mailswitch test %s\r\nX-Test-Id: %s\r\n"
-                    "Date: %s\r\n\r\nTest message %s.\r\n"
-                    % (sender, ident, ident,
-                       time.strftime("%a, %d %b %Y %H:%M:%S +0000",
-                                     time.gmtime()), ident))
-            smtp.sock.sendall(body.encode())
+            smtp.sock.sendall(smtp.text(sender, ident).encode())
             if hold:
                 open(hold, "w").close()
                 end = time.time() + 60
@@ -79,6 +80,12 @@ def main():
                     time.sleep(0.05)
             smtp.sock.sendall(b".\r\n")
             print("eom: %s %s" % read_reply(smtp.f))
+        elif always_data:
+            code, text = cmd("DATA")
+            print("data: %s %s" % (code, text))
+            if code == "354":
+                smtp.sock.sendall(b".\r\n")
+                print("eom: %s %s" % read_reply(smtp.f))
         else:
             print("data: skipped")
         smtp.close()

@@ -5,6 +5,7 @@
 # the foreground (standard error to DIR/stderr), rewrites one recipient
 # and stops. Needs MILTER, MILTER_LUA and DIR/table.db.
 dir=$1 listen=$2
+. "$MILTER_LUA/../lib/wait.sh"
 mount -t tmpfs -o size=1m,mode=755 tmpfs /dev && mknod -m 666 /dev/null c 1 3 || exit 3
 : >"$dir/syslog"
 if [ "$listen" = 1 ]; then
@@ -19,18 +20,19 @@ with open(sys.argv[1], "ab", buffering=0) as out:
     except socket.timeout:
         pass' "$dir/syslog" &
     lpid=$!
-    i=0
-    while [ ! -S /dev/log ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    wait_until 10 "the syslog socket" test -S /dev/log
 fi
-"$MILTER" -f -p "unix:$dir/ns.sock" -m "$dir/table.db" -o allow_root=yes >"$dir/stderr" 2>&1 &
+"$MILTER" -c /dev/null -f -p "unix:$dir/ns.sock" -m "$dir/table.db" -o allow_root=yes >"$dir/stderr" 2>&1 &
 mpid=$!
-i=0
-while ! grep -q 'starting ' "$dir/stderr" && [ $i -lt 100 ]; do
-    sleep 0.1; i=$((i + 1))
-done
+wait_until 10 "the milter to start" grep -q 'starting ' "$dir/stderr"
 printf 'rcpt <diego1@inkacoca.org>\neom\n' |
     python3 "$MILTER_LUA/mtclient.py" "unix:$dir/ns.sock" 0x17f >"$dir/answers"
 kill "$mpid"
 wait "$mpid"
-[ -n "${lpid:-}" ] && { sleep 0.2; kill "$lpid"; wait "$lpid"; }
+if [ -n "${lpid:-}" ]; then
+    # the listener has written the milter's last line
+    wait_until 5 "the last line in syslog" grep -q 'stopped' "$dir/syslog"
+    kill "$lpid"
+    wait "$lpid"
+fi
 exit 0
