@@ -58,8 +58,9 @@ check_eq "verify -p 0: all counted" "($((shown + more)) more problems not shown)
     "$(grep 'more problems not shown' p0.out)"
 
 # --- a file system that cannot exchange directories -------------------------------
-# A preloaded renameat2 that refuses RENAME_EXCHANGE as such a file system
-# does (EINVAL; ENOENT first when the target is missing), and notes each call.
+# A preloaded renameat2 that refuses every flag as such a file system does
+# (EINVAL; for RENAME_EXCHANGE, ENOENT first when the target is missing),
+# and notes each call.
 cat >noexchange.c <<'EOF'
 /* renameat2() as on a file system without RENAME_EXCHANGE. */
 #define _GNU_SOURCE
@@ -75,13 +76,14 @@ int     renameat2(int olddirfd, const char *oldpath, int newdirfd,
     const char *log = getenv("NOEXCHANGE_LOG");
     FILE   *fp;
 
-    (void) olddirfd;
-    (void) oldpath;
     if (log && (fp = fopen(log, "a")) != 0) {
 	fprintf(fp, "renameat2 %s %u\n", newpath, flags);
 	fclose(fp);
     }
-    if (faccessat(newdirfd, newpath, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+    if (flags == 0)
+	return (renameat(olddirfd, oldpath, newdirfd, newpath));
+    if ((flags & RENAME_EXCHANGE)
+	&& faccessat(newdirfd, newpath, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 	errno = ENOENT;
     else
 	errno = EINVAL;

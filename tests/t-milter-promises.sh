@@ -153,7 +153,7 @@ if [ "$(id -u)" -eq 0 ]; then
     chmod 755 "$T" && chmod 644 main.db || fail "make the map readable"
     start_milter root -m main.db || fail "milter starts as root"
     check "root: the milter warns that it runs as root" \
-        grep -q 'warning: running as root; set user = to drop privileges' root.log
+        grep -q 'warning: running as root (allow_root = yes); set user = to drop' root.log
     stop_milter "$MILTER_PID"
     # mail: a group of every Debian system, not nobody's own (nogroup)
     gid=$(getent group mail | cut -d: -f3)
