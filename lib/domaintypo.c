@@ -39,7 +39,7 @@ typedef struct SEEN {
 
 typedef struct TYPOS {
     TABLE  *table;
-    TABLE_REPORT_FN report;
+    REPORT_FN report;
     void   *ctx;
     HTABLE *index;			/* name -> SEEN index + 1 */
     SEEN   *seen;
@@ -205,7 +205,7 @@ static void free_key(void *ctx, const char *key, void *value)
     free((char *) key);
 }
 
-int     check_domain_typos(TABLE *table, TABLE_REPORT_FN report, void *ctx)
+int     check_domain_typos(TABLE *table, REPORT_FN report, void *ctx)
 {
     TYPOS   ty;
     size_t  i;

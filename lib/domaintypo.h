@@ -13,6 +13,6 @@
  * typos apart (see domaintypo.c for what is not reported). Returns how
  * many were reported. Out of memory exits 71 (xalloc.h): maptool only.
  */
-extern int check_domain_typos(TABLE *table, TABLE_REPORT_FN report, void *ctx);
+extern int check_domain_typos(TABLE *table, REPORT_FN report, void *ctx);
 
 #endif

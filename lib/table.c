@@ -177,7 +177,7 @@ static void warn(TEXT_PART *ld, unsigned line, const char *why)
 }
 
 /* Report LD's problems in the order found; count them in T. */
-static void flush_problems(TABLE *t, TEXT_PART *ld, TABLE_REPORT_FN report, void *ctx)
+static void flush_problems(TABLE *t, TEXT_PART *ld, REPORT_FN report, void *ctx)
 {
     size_t  i;
 
@@ -354,7 +354,7 @@ static void load_lines(void *arg, size_t job)
  * Check the lines in two halves, one per core, when the table is large;
  * the second half's entries then move down behind the first's.
  */
-static void load_all_lines(TABLE *t, int flags, TABLE_REPORT_FN report, void *ctx)
+static void load_all_lines(TABLE *t, int flags, REPORT_FN report, void *ctx)
 {
     TEXT_PART ld[2];
     char   *text = t->text, *end = t->text + t->text_size, *mid = end, *nl;
@@ -396,7 +396,7 @@ static void number_patterns(TABLE *t, TEXT_PART *ld)
     }
 }
 
-TABLE  *table_load(const char *path, int flags, TABLE_REPORT_FN report, void *ctx)
+TABLE  *table_load(const char *path, int flags, REPORT_FN report, void *ctx)
 {
     TEXT_PART  ld;
     TABLE  *t;
@@ -478,7 +478,7 @@ static void check_map_entry(TEXT_PART *ld, const char *key, const char *value)
     }
 }
 
-TABLE  *table_from_map(MAP *map, TABLE_REPORT_FN report, void *ctx)
+TABLE  *table_from_map(MAP *map, REPORT_FN report, void *ctx)
 {
     GATHER  g;
     TEXT_PART  ld;

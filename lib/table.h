@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "rank.h"
+#include "report.h"
 
 #define TABLE_MAX_LINE	1023		/* makemap's limit, newline excluded */
 
@@ -34,21 +35,17 @@ typedef struct TABLE {
 
 #define TABLE_KEEP_CASE	(1<<0)		/* makemap -f */
 
-/* Called for each problem; LINE is 0 for the file as a whole. */
-typedef void (*TABLE_REPORT_FN) (void *ctx, const char *file, unsigned line,
-				         int is_error, const char *why);
-
 /*
  * Read and check PATH ("-": standard input). Every bad line is reported
  * and counted in errors; the table holds the good entries. Returns null
  * only when the file cannot be read at all (reported).
  */
-extern TABLE *table_load(const char *path, int flags, TABLE_REPORT_FN report,
+extern TABLE *table_load(const char *path, int flags, REPORT_FN report,
 			         void *ctx);
 
 /* The entries of MAP as a table, each checked like a table line. */
 struct MAP;
-extern TABLE *table_from_map(struct MAP *map, TABLE_REPORT_FN report,
+extern TABLE *table_from_map(struct MAP *map, REPORT_FN report,
 			             void *ctx);
 
 /* VUT_SOURCE lookup and match over a loaded table. */

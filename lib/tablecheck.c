@@ -39,7 +39,7 @@ typedef struct CHECKER {
     char   *users_text;			/* storage for the local parts */
     VUT     vut;
     VUT_SOURCE source;
-    TABLE_REPORT_FN report;
+    REPORT_FN report;
     void   *ctx;
     CHECK_STATS *stats;
 } CHECKER;
@@ -277,7 +277,7 @@ static void free_domain(void *ctx, const char *key, void *value)
     free(d);
 }
 
-void    check_table(TABLE *table, TABLE_REPORT_FN report, void *ctx,
+void    check_table(TABLE *table, REPORT_FN report, void *ctx,
 		            CHECK_STATS *stats)
 {
     CHECKER ck;

@@ -16,7 +16,7 @@ typedef struct CHECK_STATS {
  * never match, and values that point into a domain this table serves
  * but at no entry there.
  */
-extern void check_table(TABLE *table, TABLE_REPORT_FN report, void *ctx,
+extern void check_table(TABLE *table, REPORT_FN report, void *ctx,
 			        CHECK_STATS *stats);
 
 #endif

@@ -397,18 +397,6 @@ static int config_line(CONFIG *cfg, char *line, unsigned long lineno,
     return (0);
 }
 
-static void report_line(CONFIG_REPORT_FN report, const char *file,
-			        unsigned long lineno, const char *reason)
-{
-    char    buf[CONFIG_LINE_MAX + 512];
-
-    if (lineno)
-	snprintf(buf, sizeof(buf), "%s:%lu: %s", file, lineno, reason);
-    else
-	snprintf(buf, sizeof(buf), "%s: %s", file, reason);
-    report(buf);
-}
-
 /* Read one line into BUF; 1 ok, 0 at end, -1 too long (rest skipped). */
 static int read_line(FILE *fp, char *buf, size_t len)
 {
@@ -430,10 +418,10 @@ static int read_line(FILE *fp, char *buf, size_t len)
 }
 
 int     config_read(CONFIG *cfg, const char *file, int missing_ok,
-		            CONFIG_REPORT_FN report)
+		            REPORT_FN report, void *ctx)
 {
     unsigned long seen[NKEYS] = {0};
-    unsigned long lineno = 0;
+    unsigned lineno = 0;
     char    line[CONFIG_LINE_MAX];
     char    err[512];
     char   *cp;
@@ -444,13 +432,13 @@ int     config_read(CONFIG *cfg, const char *file, int missing_ok,
 	if (errno == ENOENT && missing_ok)
 	    return (0);
 	snprintf(err, sizeof(err), "cannot open: %s", strerror(errno));
-	report_line(report, file, 0, err);
+	report(ctx, file, 0, 1, err);
 	return (-1);
     }
     while ((rc = read_line(fp, line, sizeof(line))) != 0) {
 	lineno++;
 	if (rc < 0) {
-	    report_line(report, file, lineno, "line too long");
+	    report(ctx, file, lineno, 1, "line too long");
 	    errors++;
 	    continue;
 	}
@@ -459,13 +447,13 @@ int     config_read(CONFIG *cfg, const char *file, int missing_ok,
 	if (*cp == 0 || *cp == '#' || (*cp == '\r' && cp[1] == 0))
 	    continue;
 	if (config_line(cfg, cp, lineno, seen, err, sizeof(err)) < 0) {
-	    report_line(report, file, lineno, err);
+	    report(ctx, file, lineno, 1, err);
 	    errors++;
 	}
     }
     if (ferror(fp)) {
 	snprintf(err, sizeof(err), "read error: %s", strerror(errno));
-	report_line(report, file, 0, err);
+	report(ctx, file, 0, 1, err);
 	errors++;
     }
     fclose(fp);

@@ -7,6 +7,7 @@
  * daemon has started.
  */
 #include <stddef.h>
+#include "report.h"
 
 #define CONFIG_DEFAULT_FILE	"/etc/mailswitch/mailswitch-milter.conf"
 #define CONFIG_MAX_MAPS		32
@@ -51,12 +52,11 @@ extern void config_init(CONFIG *cfg);
 
 /*
  * Read the key/value FILE into CFG. Returns 0, or -1 after writing one
- * "FILE:LINE: reason" per problem through REPORT (all lines are checked).
+ * every problem through REPORT with CTX (all lines are checked).
  * When MISSING_OK, a file that does not exist is not an error.
  */
-typedef void (*CONFIG_REPORT_FN) (const char *line);
 extern int config_read(CONFIG *cfg, const char *file, int missing_ok,
-		               CONFIG_REPORT_FN report);
+		               REPORT_FN report, void *ctx);
 
 /*
  * Set KEY to VALUE as the command line says, overriding the file. The

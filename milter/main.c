@@ -73,6 +73,18 @@ static void report(const char *line)
     fprintf(stderr, "%s: %s\n", PROG, line);
 }
 
+/* A REPORT_FN: one problem of a file, as FILE:LINE: WHY. */
+static void report_problem(void *ctx, const char *file, unsigned line,
+			           int is_error, const char *why)
+{
+    (void) ctx;
+    (void) is_error;
+    if (line)
+	fprintf(stderr, "%s: %s:%u: %s\n", PROG, file, line, why);
+    else
+	fprintf(stderr, "%s: %s: %s\n", PROG, file, why);
+}
+
 static int add_override(OPTIONS *opts, const char *key, const char *value)
 {
     if (opts->n >= MAX_OVERRIDES) {
@@ -182,7 +194,7 @@ static int load_config(const OPTIONS *opts, CONFIG *cfg, int complete)
 
     config_init(cfg);
     if (config_read(cfg, opts->config ? opts->config : CONFIG_DEFAULT_FILE,
-		    opts->config == 0, report) < 0)
+		    opts->config == 0, report_problem, 0) < 0)
 	return (-1);
     for (i = 0; i < opts->n; i++) {
 	if (config_override(cfg, opts->key[i], opts->value[i],

@@ -67,7 +67,7 @@ static void text_add(TEXT *t, const char *fmt,...)
 typedef struct MAKER {
     const TOPOLOGY *topo;
     MAILAUTH *auth;
-    TABLE_REPORT_FN report;
+    REPORT_FN report;
     void   *ctx;
 } MAKER;
 
@@ -405,7 +405,7 @@ static void make_tlsa(MAKER *m)
     }
 }
 
-MAILAUTH *mailauth_make(const TOPOLOGY *topo, TABLE_REPORT_FN report, void *ctx)
+MAILAUTH *mailauth_make(const TOPOLOGY *topo, REPORT_FN report, void *ctx)
 {
     MAKER   m;
 

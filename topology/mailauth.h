@@ -38,7 +38,7 @@ typedef struct MAILAUTH {
  * counted in errors; the caller writes nothing when errors is non-zero.
  * Running out of memory exits 71 (xalloc.h).
  */
-extern MAILAUTH *mailauth_make(const TOPOLOGY *topo, TABLE_REPORT_FN report,
+extern MAILAUTH *mailauth_make(const TOPOLOGY *topo, REPORT_FN report,
 			               void *ctx);
 extern void mailauth_free(MAILAUTH *auth);
 

@@ -4,7 +4,7 @@
  *
  * Exports record_verify(), which route_verify() calls once it has read
  * the build's zone. What it proves, each failure reported as FILE:LINE
- * through the caller's TABLE_REPORT_FN:
+ * through the caller's REPORT_FN:
  *
  *  - the domain has one SPF record, which lists every address of every
  *    server that sends for it (by ip4:/ip6: terms, networks included,
@@ -33,7 +33,7 @@ typedef struct CHECKER {
     const char *dir;
     const TOPOLOGY *topo;
     const ZONE *zone;
-    TABLE_REPORT_FN report;
+    REPORT_FN report;
     void   *ctx;
     int     problems;
 } CHECKER;
@@ -325,7 +325,7 @@ static void check_wanted(CHECKER *c, unsigned line, const char *prefix,
 }
 
 int     record_verify(const char *dir, const TOPOLOGY *topo, const ZONE *zone,
-		              TABLE_REPORT_FN report, void *ctx)
+		              REPORT_FN report, void *ctx)
 {
     CHECKER c;
 

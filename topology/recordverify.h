@@ -19,6 +19,6 @@
  * REPORT as FILE:LINE; returns how many there are.
  */
 extern int record_verify(const char *dir, const TOPOLOGY *topo, const ZONE *zone,
-			         TABLE_REPORT_FN report, void *ctx);
+			         REPORT_FN report, void *ctx);
 
 #endif

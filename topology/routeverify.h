@@ -15,8 +15,8 @@ typedef struct VERIFY_OPTS {
     int     samples;			/* unknown addresses per entry point */
     int     threads;			/* 0: one per CPU, at most 8 */
     int     max_problems;		/* kept for showing; all are counted */
-    TABLE_REPORT_FN report;		/* a file of the build cannot be read */
-    TABLE_REPORT_FN problem;		/* the build is inconsistent */
+    REPORT_FN report;		/* a file of the build cannot be read */
+    REPORT_FN problem;		/* the build is inconsistent */
     void   *ctx;			/* for both */
 } VERIFY_OPTS;
 

@@ -207,7 +207,7 @@ static const char *parse_line(SERVERS *ss, char *line, unsigned lineno)
     return (why);
 }
 
-SERVERS *servers_read(const char *path, TABLE_REPORT_FN report, void *ctx, int *errors)
+SERVERS *servers_read(const char *path, REPORT_FN report, void *ctx, int *errors)
 {
     SERVERS *ss;
     FILE   *fp;

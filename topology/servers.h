@@ -47,7 +47,7 @@ extern int servers_write(const TOPOLOGY *topo, const char *topology_path,
 extern uint64_t servers_users_digest(const TOPOLOGY *topo, size_t branch);
 
 /* Read it back; problems are reported and counted in *ERRORS. */
-extern SERVERS *servers_read(const char *path, TABLE_REPORT_FN report,
+extern SERVERS *servers_read(const char *path, REPORT_FN report,
 			             void *ctx, int *errors);
 extern void servers_free(SERVERS *servers);
 

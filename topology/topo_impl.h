@@ -19,7 +19,7 @@ typedef enum BLOCK_KIND {
 /* One load: where problems go, and where in the topology file we are. */
 typedef struct PARSER {
     TOPOLOGY *topo;
-    TABLE_REPORT_FN report;
+    REPORT_FN report;
     void   *ctx;
     char   *dir;			/* the topology's directory, or null */
     BLOCK_KIND block;			/* the block lines now belong to */

@@ -209,7 +209,7 @@ static void empty_arrays(TOPOLOGY *topo)
     topo->auth.spf_networks = xcalloc(1, sizeof(char *));
 }
 
-TOPOLOGY *topology_load(const char *path, TABLE_REPORT_FN report, void *ctx)
+TOPOLOGY *topology_load(const char *path, REPORT_FN report, void *ctx)
 {
     PARSER  p;
     TOPOLOGY *topo;

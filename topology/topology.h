@@ -133,7 +133,7 @@ typedef struct TOPOLOGY {
  * (reported). Running out of memory ends the program with exit status
  * 71 (xalloc.h): this is for the command-line tools, never the daemon.
  */
-extern TOPOLOGY *topology_load(const char *path, TABLE_REPORT_FN report,
+extern TOPOLOGY *topology_load(const char *path, REPORT_FN report,
 			               void *ctx);
 extern void topology_free(TOPOLOGY *topo);
 

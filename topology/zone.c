@@ -253,7 +253,7 @@ static char *comment_start(char *line)
     return (0);
 }
 
-ZONE   *zone_read(const char *path, TABLE_REPORT_FN report, void *ctx, int *errors)
+ZONE   *zone_read(const char *path, REPORT_FN report, void *ctx, int *errors)
 {
     FILE   *fp;
     ZONE   *zone;

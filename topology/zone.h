@@ -37,7 +37,7 @@ extern int zone_write(const TOPOLOGY *topo, FILE *fp);
  * TTL and class). Bad lines are reported and counted in *ERRORS; null
  * only when PATH cannot be read.
  */
-extern ZONE *zone_read(const char *path, TABLE_REPORT_FN report, void *ctx,
+extern ZONE *zone_read(const char *path, REPORT_FN report, void *ctx,
 		               int *errors);
 extern void zone_free(ZONE *zone);
 

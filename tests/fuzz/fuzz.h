@@ -35,7 +35,7 @@ extern const char *fuzz_file(const char *name, const void *data, size_t size);
 /* Remove every file fuzz_file() wrote. */
 extern void fuzz_clean(void);
 
-/* TABLE_REPORT_FN that reads what it is given and prints nothing. */
+/* REPORT_FN that reads what it is given and prints nothing. */
 extern void fuzz_report(void *ctx, const char *file, unsigned line,
 			        int is_error, const char *why);
 

@@ -14,9 +14,14 @@
 
 #define FUZZ_MAX_OVERRIDES	8
 
-static void report(const char *line)
+static void report(void *ctx, const char *file, unsigned line, int is_error,
+		           const char *why)
 {
-    fuzz_touch(line);
+    (void) ctx;
+    (void) file;
+    (void) line;
+    (void) is_error;
+    fuzz_touch(why);
 }
 
 static void overrides(const uint8_t *data, size_t size)
@@ -47,7 +52,7 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CONFIG  cfg;
 
     config_init(&cfg);
-    if (config_read(&cfg, path, 0, report) == 0
+    if (config_read(&cfg, path, 0, report, 0) == 0
 	&& config_finish(&cfg, err, sizeof(err)) < 0)
 	fuzz_touch(err);
     config_free(&cfg);
