@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "tablecheck.h"
 #include "map.h"
+#include "mapprobe.h"
 #include "table.h"
 #include "maptool.h"
 
@@ -42,7 +43,7 @@ int     cmd_check(int argc, char **argv)
 	return (EX_USAGE);
     }
     if (ends_with_db(argv[optind])) {
-	if ((map = map_open_readonly(argv[optind], err, sizeof(err))) == 0) {
+	if ((map = map_open_probed(argv[optind], 0, err, sizeof(err))) == 0) {
 	    fprintf(stderr, "%s: %s\n", progname, err);
 	    return (EX_NOINPUT);
 	}

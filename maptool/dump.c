@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <sysexits.h>
 #include "map.h"
+#include "mapprobe.h"
 #include "pattern.h"
 #include "maptool.h"
 
@@ -33,7 +34,7 @@ int     cmd_dump(int argc, char **argv)
 	usage_error("dump: name one DB");
 	return (EX_USAGE);
     }
-    if ((map = map_open_readonly(argv[1], err, sizeof(err))) == 0) {
+    if ((map = map_open_probed(argv[1], 0, err, sizeof(err))) == 0) {
 	fprintf(stderr, "%s: %s\n", progname, err);
 	return (EX_NOINPUT);
     }

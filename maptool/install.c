@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "atomicfile.h"
 #include "map.h"
+#include "mapprobe.h"
 #include "maptool.h"
 
 static int count_entry(void *ctx, const char *key, const char *value)
@@ -35,7 +36,7 @@ static int count_map(const char *path, unsigned long *n)
     int     r;
 
     *n = 0;
-    if ((map = map_open_readonly(path, err, sizeof(err))) == 0) {
+    if ((map = map_open_probed(path, 0, err, sizeof(err))) == 0) {
 	fprintf(stderr, "%s: install: %s\n", progname, err);
 	return (-1);
     }

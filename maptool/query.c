@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sysexits.h>
 #include "map.h"
+#include "mapprobe.h"
 #include "vut.h"
 #include "maptool.h"
 
@@ -126,7 +127,7 @@ int     cmd_query(int argc, char **argv)
 	usage_error("query: name a DB and one or more addresses (or -)");
 	return (EX_USAGE);
     }
-    if ((map = map_open_cached(argv[optind], QUERY_CACHE, err, sizeof(err))) == 0) {
+    if ((map = map_open_probed(argv[optind], QUERY_CACHE, err, sizeof(err))) == 0) {
 	fprintf(stderr, "%s: %s\n", progname, err);
 	return (EX_NOINPUT);
     }

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "map.h"
+#include "mapprobe.h"
 #include "mapset.h"
 #include "msg.h"
 
@@ -60,6 +61,8 @@ static LOADED_MAP *loaded_open(const char *path, char *err, size_t errlen)
 {
     LOADED_MAP *lm;
     char    why[512];
+    dev_t   dev;
+    ino_t   ino;
 
     if ((lm = calloc(1, sizeof(*lm))) == 0
 	|| (lm->path = strdup(path)) == 0) {
@@ -67,7 +70,8 @@ static LOADED_MAP *loaded_open(const char *path, char *err, size_t errlen)
 	free(lm);
 	return (0);
     }
-    if ((lm->map = map_open_readonly(path, why, sizeof(why))) == 0) {
+    if (map_probe(path, &dev, &ino, why, sizeof(why)) < 0
+	|| (lm->map = map_open_readonly(path, why, sizeof(why))) == 0) {
 	snprintf(err, errlen, "cannot open map %s", why);
 	free(lm->path);
 	free(lm);
@@ -75,6 +79,14 @@ static LOADED_MAP *loaded_open(const char *path, char *err, size_t errlen)
     }
     atomic_init(&lm->refs, 1);
     map_identity(lm->map, &lm->dev, &lm->ino, &lm->mtime);
+    if (lm->dev != dev || lm->ino != ino) {	/* replaced in between */
+	snprintf(err, errlen, "cannot open map %s: replaced while it was "
+		 "checked; trying again later", path);
+	map_close(lm->map);
+	free(lm->path);
+	free(lm);
+	return (0);
+    }
     return (lm);
 }
 
