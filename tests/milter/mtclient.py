@@ -26,7 +26,7 @@ front end with a 10 s timeout, as the milter tests have always used it.
 import sys
 import time
 
-from rawmilter import Closed, Peer
+from rawmilter import Closed, Peer, play
 
 
 def run(peer, words):
@@ -58,13 +58,7 @@ def main():
     actions = int(sys.argv[2], 0) if len(sys.argv) > 2 else 0x1ff
     try:
         peer = Peer(sys.argv[1], actions, timeout=10)
-        for line in sys.stdin:
-            words = line.split()
-            if not words or words[0].startswith("#"):
-                continue
-            for out in run(peer, words):
-                print(out)
-            sys.stdout.flush()
+        play(peer, run, sys.stdin)
         peer.send(b"Q")
     except Closed as e:
         raise SystemExit("milter closed the connection (%s)" % e)
