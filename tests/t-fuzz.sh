@@ -6,6 +6,7 @@
 # kept in tests/log/fuzz/ and the line says how to replay it. Longer
 # runs: make fuzz (tests/fuzz/README).
 . "$TOP/tests/lib/tap.sh"
+. "$TOP/tests/lib/clang.sh"
 
 EACH=${FUZZ_TEST_SECONDS:-5}
 FUZZ_DIR=$TOP/tests/fuzz
@@ -16,16 +17,7 @@ export UBSAN_OPTIONS=print_stacktrace=1
 TMPDIR=$T
 export TMPDIR
 
-if ! command -v clang >/dev/null 2>&1; then
-    fail "clang installed (build-aux/install-deps test)"
-    exit 1
-fi
-if ! make -C "$TOP" fuzz-build >"$T/build.log" 2>&1; then
-    fail "harnesses build (clang -fsanitize=fuzzer,address,undefined)"
-    tail -n 20 "$T/build.log" | sed 's/^/#   /'
-    exit 1
-fi
-pass "harnesses build (clang -fsanitize=fuzzer,address,undefined)"
+clang_build fuzz-build "harnesses build (clang -fsanitize=fuzzer,address,undefined)"
 mkdir -p "$KEEP" || exit 1
 
 # finding LOG: the sanitizer's or libFuzzer's first words on it.

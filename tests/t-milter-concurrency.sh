@@ -34,11 +34,10 @@ PID=$MILTER_PID
 # Each worker: one connection, MESSAGES messages of two recipients, with
 # a pause between the two so that swaps fall inside transactions. The
 # times printed around the pause show which transactions a reload fell in.
-w=0
-while [ $w -lt $WORKERS ]; do
+worker_script() {
     m=0
     while [ $m -lt $MESSAGES ]; do
-        a=$(( (w * 7 + m) % 59 ))
+        a=$(( ($1 * 7 + m) % 59 ))
         echo "rcpt <user$a@inkacoca.org>"
         echo "time"
         echo "sleep $PAUSE"
@@ -46,11 +45,9 @@ while [ $w -lt $WORKERS ]; do
         echo "rcpt <user$((a + 1))@inkacoca.org>"
         echo "eom"
         m=$((m + 1))
-    done >"$T/script.$w"
-    mtclient "unix:$T/conc.sock" 0x17f <"$T/script.$w" >"$T/out.$w" 2>&1 &
-    eval "WPID_$w=\$!"
-    w=$((w + 1))
-done
+    done
+}
+start_workers $WORKERS "unix:$T/conc.sock" worker_script
 
 # answered_at_least N: the workers have N messages answered.
 answered_at_least() {
@@ -75,12 +72,8 @@ while [ $s -lt $SWAPS ]; do
     s=$((s + 1))
 done
 
-w=0 bad=0
-while [ $w -lt $WORKERS ]; do
-    eval "wait \$WPID_$w" || bad=$((bad + 1))
-    w=$((w + 1))
-done
-check_eq "concurrency: every worker finished cleanly" 0 "$bad"
+wait_workers $WORKERS
+check_eq "concurrency: every worker finished cleanly" 0 "$WORKERS_FAILED"
 
 all=$(cat "$T"/out.*)
 check_eq "concurrency: every message answered" $((WORKERS * MESSAGES)) \

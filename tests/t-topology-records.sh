@@ -4,6 +4,7 @@
 # each compared with what it must say, and every error the topology
 # statements behind them can make.
 . "$TOP/tests/lib/tap.sh"
+. "$TOP/tests/lib/topology.sh"
 
 M=$MAPTOOL
 cd "$T" || exit 1
@@ -12,16 +13,7 @@ cd "$T" || exit 1
 topo() {
     _d=$1; shift
     mkdir -p "$_d/users"
-    cat >"$_d/t.topology" <<'EOF'
-domain  example.test
-switch  sw.example.test  priority 10  address 192.0.2.10
-backup  mx2.example.test priority 20  address 192.0.2.20
-branch  north host north-mail.example.test address 192.0.2.21 users users/north
-branch  south host south-mail.example.test address 192.0.2.22 users users/south
-EOF
-    for _l in "$@"; do
-        printf '%s\n' "$_l" >>"$_d/t.topology"
-    done
+    example_topology "$_d/t.topology" "$@"
     printf 'ana\nbruno\n' >"$_d/users/north"
     printf 'carla\n' >"$_d/users/south"
 }

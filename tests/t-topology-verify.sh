@@ -4,20 +4,14 @@
 # a loop, branch mail through the switch, an unknown recipient accepted,
 # a bad zone, a servers file or a topology that no longer matches.
 . "$TOP/tests/lib/tap.sh"
+. "$TOP/tests/lib/topology.sh"
 
 M=$MAPTOOL
 cd "$T" || exit 1
 
 mkdir -p src/users
-cat >src/t.topology <<'EOF'
-domain  example.test
-switch  sw.example.test  priority 10  address 192.0.2.10
-backup  mx2.example.test priority 20  address 192.0.2.20
-branch  north host north-mail.example.test address 192.0.2.21 users users/north
-branch  south host south-mail.example.test address 192.0.2.22 users users/south
-role postmaster ana
-role team ana, carla, help@outside.test
-EOF
+example_topology src/t.topology "role postmaster ana" \
+    "role team ana, carla, help@outside.test"
 printf 'ana\nbruno old@north.example.test\n' >src/users/north
 printf 'carla\ndario\n' >src/users/south
 "$M" build src/t.topology -o good >build.out 2>&1

@@ -17,6 +17,8 @@
 # lists (inside libmilter only, each explained).
 . "$TOP/tests/lib/tap.sh"
 . "$TOP/tests/milter/lib.sh"
+. "$TOP/tests/lib/clang.sh"
+. "$TOP/tests/lib/topology.sh"
 trap milter_cleanup EXIT
 
 WORKERS=6
@@ -27,16 +29,7 @@ TSAN_OPTIONS="halt_on_error=0 exitcode=66 second_deadlock_stack=1"
 TSAN_OPTIONS="$TSAN_OPTIONS suppressions=$TOP/tests/tsan/suppressions"
 export TSAN_OPTIONS
 
-if ! command -v clang >/dev/null 2>&1; then
-    fail "clang installed (build-aux/install-deps test)"
-    exit 1
-fi
-if ! make -C "$TOP" tsan-build >"$T/build.log" 2>&1; then
-    fail "maptool and the milter build with -fsanitize=thread"
-    tail -n 20 "$T/build.log" | sed 's/^/#   /'
-    exit 1
-fi
-pass "maptool and the milter build with -fsanitize=thread"
+clang_build tsan-build "maptool and the milter build with -fsanitize=thread"
 
 # races LOG WHAT: no ThreadSanitizer report in LOG; else show the first.
 races() {
@@ -75,11 +68,12 @@ if ! start_milter tsan -m "$T/live.db" -o "stats_file=$T/tsan.stats"; then
 fi
 PID=$MILTER_PID
 
-w=0
-while [ $w -lt $WORKERS ]; do
+# worker_script W: MESSAGES messages to plain, pattern, catch-all and
+# list recipients.
+worker_script() {
     m=0
     while [ $m -lt $MESSAGES ]; do
-        a=$(( (w * 7 + m) % 39 ))
+        a=$(( ($1 * 7 + m) % 39 ))
         echo "rcpt <user$a@inkacoca.org>"
         echo "rcpt <sales-$m@inkacoca.org>"
         echo "rcpt <user$((a + 1))@old.inkacoca.org>"
@@ -88,11 +82,9 @@ while [ $w -lt $WORKERS ]; do
         echo "eom"
         echo "sleep 0.15"
         m=$((m + 1))
-    done >"$T/script.$w"
-    mtclient "unix:$T/tsan.sock" 0x17f <"$T/script.$w" >"$T/out.$w" 2>&1 &
-    eval "WPID_$w=\$!"
-    w=$((w + 1))
-done
+    done
+}
+start_workers $WORKERS "unix:$T/tsan.sock" worker_script
 
 # Replace the map while the workers run: odd swaps announced by SIGUSR1,
 # even ones left to the file check; statistics asked for meanwhile.
@@ -106,12 +98,8 @@ while [ $s -lt $SWAPS ]; do
     s=$((s + 1))
 done
 
-w=0 bad=0
-while [ $w -lt $WORKERS ]; do
-    eval "wait \$WPID_$w" || bad=$((bad + 1))
-    w=$((w + 1))
-done
-check_eq "milter: every worker finished cleanly" 0 "$bad"
+wait_workers $WORKERS
+check_eq "milter: every worker finished cleanly" 0 "$WORKERS_FAILED"
 check_eq "milter: every message answered" $((WORKERS * MESSAGES)) \
     "$(cat "$T"/out.* | grep -c '^eom: continue$')"
 reloads=$(grep -c 'reloaded (generation' "$T/tsan.log")
@@ -121,14 +109,7 @@ races "$T/tsan.log" "milter under load with map replacements, SIGUSR1 and SIGUSR
 
 # maptool verify -j 2 over a build whose domain map has a pattern.
 mkdir -p "$T/topo/users" || exit 1
-cat >"$T/topo/t.topology" <<'EOF2'
-domain  example.test
-switch  sw.example.test  priority 10  address 192.0.2.10
-backup  mx2.example.test priority 20  address 192.0.2.20
-branch  north host north-mail.example.test address 192.0.2.21 users users/north
-branch  south host south-mail.example.test address 192.0.2.22 users users/south
-role postmaster n0
-EOF2
+example_topology "$T/topo/t.topology" "role postmaster n0"
 i=0
 while [ $i -lt 20 ]; do
     echo "n$i" >>"$T/topo/users/north"

@@ -135,6 +135,16 @@ static char *prefixed(const char *prefix, const char *name)
     return (s);
 }
 
+/* A TXT record at PREFIX and the domain, saying TEXT (still the caller's). */
+static void add_domain_txt(MAKER *m, const char *prefix, const char *text,
+			           const char *comment)
+{
+    char   *name = prefixed(prefix, m->topo->domain);
+
+    add_rr(m->auth, name, "TXT", txt_strings(text), comment);
+    free(name);
+}
+
 /* The senders. */
 
 const TOPO_HOST *mailauth_sender(const TOPOLOGY *topo, size_t i, const char **role)
@@ -279,25 +289,20 @@ static void make_reports(MAKER *m)
 {
     const TOPO_MAILAUTH *a = &m->topo->auth;
     TEXT    t = {0, 0, 0};
-    char   *name;
 
     if (a->dmarc_line) {
 	text_add(&t, "v=DMARC1; p=%s", a->dmarc_policy);
 	if (a->dmarc_rua)
 	    text_add(&t, "; rua=%s", a->dmarc_rua);
-	name = prefixed("_dmarc.", m->topo->domain);
-	add_rr(m->auth, name, "TXT", txt_strings(t.s), "DMARC: what receivers do "
-	       "with mail that fails SPF and DKIM");
-	free(name);
+	add_domain_txt(m, "_dmarc.", t.s, "DMARC: what receivers do "
+		       "with mail that fails SPF and DKIM");
 	free(t.s);
 	memset(&t, 0, sizeof(t));
     }
     if (a->tlsrpt_line) {
 	text_add(&t, "v=TLSRPTv1; rua=%s", a->tlsrpt_rua);
-	name = prefixed("_smtp._tls.", m->topo->domain);
-	add_rr(m->auth, name, "TXT", txt_strings(t.s), "TLS-RPT: where senders "
-	       "report failed TLS");
-	free(name);
+	add_domain_txt(m, "_smtp._tls.", t.s, "TLS-RPT: where senders "
+		       "report failed TLS");
 	free(t.s);
     }
 }
@@ -323,7 +328,7 @@ static void make_sts(MAKER *m)
     const TOPO_HOST *h;
     const char *role;
     TEXT    policy = {0, 0, 0}, rec = {0, 0, 0};
-    char    id[MAILAUTH_STS_ID + 1], *name;
+    char    id[MAILAUTH_STS_ID + 1];
     size_t  i, nmx = topo->nswitches + topo->nbackups;
 
     if (a->sts_line == 0)
@@ -334,10 +339,8 @@ static void make_sts(MAKER *m)
     text_add(&policy, "max_age: %ld\r\n", a->sts_max_age);
     mailauth_sts_id(policy.s, policy.len, id);
     text_add(&rec, "v=STSv1; id=%s", id);
-    name = prefixed("_mta-sts.", topo->domain);
-    add_rr(m->auth, name, "TXT", txt_strings(rec.s), "MTA-STS: the id changes "
-	   "with the policy (mta-sts.txt)");
-    free(name);
+    add_domain_txt(m, "_mta-sts.", rec.s, "MTA-STS: the id changes "
+		   "with the policy (mta-sts.txt)");
     free(rec.s);
     m->auth->policy = policy.s;
 }

@@ -92,3 +92,25 @@ run_lua() {
 mtclient() {
     python3 "$MILTER_LUA/mtclient.py" "$@"
 }
+
+# start_workers N SOCKET SCRIPT: N mtclient connections to SOCKET at once
+# (actions 0x17f), worker W running what "SCRIPT W" prints, its output in
+# $T/out.W. wait_workers N: waits for them; WORKERS_FAILED is how many
+# did not finish cleanly.
+start_workers() {
+    _sw=0
+    while [ $_sw -lt "$1" ]; do
+        "$3" $_sw >"$T/script.$_sw"
+        mtclient "$2" 0x17f <"$T/script.$_sw" >"$T/out.$_sw" 2>&1 &
+        eval "WPID_$_sw=\$!"
+        _sw=$((_sw + 1))
+    done
+}
+
+wait_workers() {
+    _sw=0 WORKERS_FAILED=0
+    while [ $_sw -lt "$1" ]; do
+        eval "wait \$WPID_$_sw" || WORKERS_FAILED=$((WORKERS_FAILED + 1))
+        _sw=$((_sw + 1))
+    done
+}

@@ -31,7 +31,7 @@ version, compiled with `maptool compile -o PATH` (which renames the new
 map into place). Odd versions are left to the milter's once-a-second
 file check; with --usr1, even versions are also announced with SIGUSR1
 to PID. After each, probes the milter directly on SOCKET (the milter
-protocol, as tests/milter/mtclient.py speaks it) every 10 ms with RCPT
+protocol, as tests/milter/rawmilter.py speaks it) every 10 ms with RCPT
 u1+probe@load.test until the answer comes from the new version (a
 recipient box-V.u1+probe@sink.test). One line per version in FILE:
 
@@ -78,6 +78,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import smtpclient                                   # noqa: E402
+import rawmilter                                    # noqa: E402
 from smtpclient import outcome                      # noqa: E402
 
 
@@ -293,8 +294,7 @@ def cmd_check(a):
 
 def probe_version(spec):
     """The map version the milter serves now, by a direct RCPT + EOM."""
-    import mtclient
-    m = mtclient.Milter(spec, 0x1ff)
+    m = rawmilter.Peer(spec, 0x1ff, timeout=10)
     try:
         m.rcpt(["<u1+probe@load.test>"])
         for line in m.eom():
@@ -335,7 +335,7 @@ def cmd_swap(a):
                 if probe_version(a.milter) == v:
                     seen = time.time()
                     break
-            except (OSError, SystemExit):
+            except (OSError, rawmilter.Closed):
                 pass
             time.sleep(0.01)
         if seen is None:

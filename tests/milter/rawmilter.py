@@ -205,19 +205,25 @@ def run(peer, words):
     raise SystemExit("unknown command: " + cmd)
 
 
+def play(peer, run, lines):
+    """Each script line of LINES (but blank ones and # comments) through
+    RUN(peer, words); what it returns is printed at once."""
+    for line in lines:
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        for out in run(peer, words):
+            print(out)
+        sys.stdout.flush()
+
+
 def main():
     if len(sys.argv) < 2:
         raise SystemExit(__doc__)
     actions = int(sys.argv[2], 0) if len(sys.argv) > 2 else 0x1FF
     try:
         peer = Peer(sys.argv[1], actions)
-        for line in sys.stdin:
-            words = line.split()
-            if not words or words[0].startswith("#"):
-                continue
-            for out in run(peer, words):
-                print(out)
-            sys.stdout.flush()
+        play(peer, run, sys.stdin)
         peer.close()
     except (Closed, OSError) as e:
         print("closed (%s)" % e)
