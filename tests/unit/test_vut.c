@@ -20,23 +20,43 @@ static void no_report(void *ctx, const char *file, unsigned line, int is_error,
     ck_abort_msg("%s:%u: %s", file, line, why);
 }
 
+/* A resolver over one table written from text. */
+typedef struct TEXT_VUT {
+    char   *path;
+    TABLE  *table;
+    VUT_SOURCE src;
+    VUT     vut;
+} TEXT_VUT;
+
+static void text_vut_open(TEXT_VUT *tv, const char *name, const char *text)
+{
+    VUT_SOURCE src = {table_lookup, 0, 0, "table", table_match};
+
+    tv->path = unit_write_file(name, text);
+    tv->table = table_load(tv->path, 0, no_report, 0);
+    ck_assert_ptr_nonnull(tv->table);
+    tv->src = src;
+    tv->src.ctx = tv->table;
+    vut_init(&tv->vut, &tv->src, 1);
+}
+
+static void text_vut_close(TEXT_VUT *tv)
+{
+    table_free(tv->table);
+    free(tv->path);
+}
+
 /* Resolve ADDRESS through TEXT; return "forward a,b", "reject C E T", "none". */
 static char *resolve(const char *text, const char *address, int hops)
 {
-    char   *path = unit_write_file("vut-table", text);
-    TABLE  *t = table_load(path, 0, no_report, 0);
-    VUT_SOURCE src = {table_lookup, 0, 0, "table", table_match};
-    VUT     vut;
+    TEXT_VUT tv;
     char   *out;
 
-    ck_assert_ptr_nonnull(t);
-    src.ctx = t;
-    vut_init(&vut, &src, 1);
+    text_vut_open(&tv, "vut-table", text);
     if (hops)
-	vut.max_hops = hops;
-    out = unit_answer(&vut, address, 0);
-    table_free(t);
-    free(path);
+	tv.vut.max_hops = hops;
+    out = unit_answer(&tv.vut, address, 0);
+    text_vut_close(&tv);
     return (out);
 }
 
@@ -194,32 +214,24 @@ START_TEST(test_expansion_limit)
     char    table[8192];
     size_t  n = 0;
     int     i;
+    TEXT_VUT tv;
+    VUT_RESULT res;
 
     n += snprintf(table + n, sizeof(table) - n, "big@e.test ");
     for (i = 0; i < 20; i++)
 	n += snprintf(table + n, sizeof(table) - n, "%sm%d@e.test", i ? "," : "", i);
     n += snprintf(table + n, sizeof(table) - n, "\n@e.test %%1-a@x.net, %%1-b@x.net\n");
-    {
-	char   *path = unit_write_file("vut-big", table);
-	TABLE  *t = table_load(path, 0, no_report, 0);
-	VUT_SOURCE src = {table_lookup, 0, 0, "table", table_match};
-	VUT     vut;
-	VUT_RESULT res;
-
-	src.ctx = t;
-	vut_init(&vut, &src, 1);
-	vut.max_rcpt = 30;
-	ck_assert_int_eq(vut_resolve(&vut, "big@e.test", &res), VUT_REJECT);
-	ck_assert_str_eq(res.reply.code, "451");
-	ck_assert_str_eq(res.reply.enhanced, "4.4.6");
-	vut_result_free(&res);
-	vut.max_rcpt = 40;
-	ck_assert_int_eq(vut_resolve(&vut, "big@e.test", &res), VUT_FORWARD);
-	ck_assert_int_eq(res.nrcpt, 40);
-	vut_result_free(&res);
-	table_free(t);
-	free(path);
-    }
+    text_vut_open(&tv, "vut-big", table);
+    tv.vut.max_rcpt = 30;
+    ck_assert_int_eq(vut_resolve(&tv.vut, "big@e.test", &res), VUT_REJECT);
+    ck_assert_str_eq(res.reply.code, "451");
+    ck_assert_str_eq(res.reply.enhanced, "4.4.6");
+    vut_result_free(&res);
+    tv.vut.max_rcpt = 40;
+    ck_assert_int_eq(vut_resolve(&tv.vut, "big@e.test", &res), VUT_FORWARD);
+    ck_assert_int_eq(res.nrcpt, 40);
+    vut_result_free(&res);
+    text_vut_close(&tv);
 }
 END_TEST
 
@@ -229,6 +241,8 @@ START_TEST(test_work_limit)
     char    table[8192];
     size_t  n = 0;
     int     level, i;
+    TEXT_VUT tv;
+    VUT_RESULT res;
 
     for (level = 0; level < 5; level++) {
 	n += snprintf(table + n, sizeof(table) - n, "m%d@f.test ", level);
@@ -240,26 +254,16 @@ START_TEST(test_work_limit)
 	    n += snprintf(table + n, sizeof(table) - n, "m%d-%d@f.test m%d@f.test\n",
 			  level + 1, i, level + 1);
     }
-    {
-	char   *path = unit_write_file("vut-fanout", table);
-	TABLE  *t = table_load(path, 0, no_report, 0);
-	VUT_SOURCE src = {table_lookup, 0, 0, "table", table_match};
-	VUT     vut;
-	VUT_RESULT res;
-
-	src.ctx = t;
-	vut_init(&vut, &src, 1);
-	ck_assert_int_eq(vut_resolve(&vut, "m3@f.test", &res), VUT_FORWARD);
-	ck_assert_int_eq(res.nrcpt, 1);		/* 20^2 paths: within bounds */
-	vut_result_free(&res);
-	ck_assert_int_eq(vut_resolve(&vut, "m0@f.test", &res), VUT_REJECT);
-	ck_assert_str_eq(res.reply.code, "451");
-	ck_assert_str_eq(res.reply.enhanced, "4.4.6");
-	ck_assert_ptr_nonnull(strstr(res.reply.text, "more than 10000 addresses"));
-	vut_result_free(&res);
-	table_free(t);
-	free(path);
-    }
+    text_vut_open(&tv, "vut-fanout", table);
+    ck_assert_int_eq(vut_resolve(&tv.vut, "m3@f.test", &res), VUT_FORWARD);
+    ck_assert_int_eq(res.nrcpt, 1);		/* 20^2 paths: within bounds */
+    vut_result_free(&res);
+    ck_assert_int_eq(vut_resolve(&tv.vut, "m0@f.test", &res), VUT_REJECT);
+    ck_assert_str_eq(res.reply.code, "451");
+    ck_assert_str_eq(res.reply.enhanced, "4.4.6");
+    ck_assert_ptr_nonnull(strstr(res.reply.text, "more than 10000 addresses"));
+    vut_result_free(&res);
+    text_vut_close(&tv);
 }
 END_TEST
 
@@ -270,24 +274,19 @@ END_TEST
  */
 START_TEST(test_empty_value)
 {
-    char   *path = unit_write_file("vut-empty", "@e.test %2\n@f.test %3, %2\n");
-    TABLE  *t = table_load(path, 0, no_report, 0);
-    VUT_SOURCE src = {table_lookup, 0, 0, "table", table_match};
-    VUT     vut;
+    TEXT_VUT tv;
     VUT_RESULT res;
 
-    src.ctx = t;
-    vut_init(&vut, &src, 1);
-    ck_assert_int_eq(vut_resolve(&vut, "someone@e.test", &res), VUT_NONE);
+    text_vut_open(&tv, "vut-empty", "@e.test %2\n@f.test %3, %2\n");
+    ck_assert_int_eq(vut_resolve(&tv.vut, "someone@e.test", &res), VUT_NONE);
     vut_result_free(&res);
-    ck_assert_int_eq(vut_resolve(&vut, "someone@f.test", &res), VUT_REJECT);
+    ck_assert_int_eq(vut_resolve(&tv.vut, "someone@f.test", &res), VUT_REJECT);
     ck_assert_str_eq(res.reply.code, "553");
     vut_result_free(&res);
-    ck_assert_int_eq(vut_resolve(&vut, "someone+box@e.test", &res), VUT_FORWARD);
+    ck_assert_int_eq(vut_resolve(&tv.vut, "someone+box@e.test", &res), VUT_FORWARD);
     ck_assert_str_eq(res.rcpt[0], "box");
     vut_result_free(&res);
-    table_free(t);
-    free(path);
+    text_vut_close(&tv);
 }
 END_TEST
 
