@@ -116,18 +116,15 @@ int     txn_forward(TXN *txn, const char *orig, const char *args,
 }
 
 /*
- * A set of normalised addresses, for the duration of txn_apply(): the
- * strings in an array (to free them), found through a hash table.
+ * A set of normalised addresses, for the duration of txn_apply(): each
+ * string is its own key and value, and the set owns it.
  */
 typedef struct SEEN {
     HTABLE *set;
-    char  **addr;
-    size_t  n, alloc;
 } SEEN;
 
 static int seen_init(SEEN *seen, size_t expect)
 {
-    memset(seen, 0, sizeof(*seen));
     return ((seen->set = htable_create(expect)) == 0 ? -1 : 0);
 }
 
@@ -141,26 +138,23 @@ static int seen_add(SEEN *seen, char *addr)
 {
     void   *had;
 
-    if (grow((void **) &seen->addr, &seen->alloc, seen->n,
-	     sizeof(char *)) < 0) {
-	free(addr);
-	return (-1);
-    }
     if ((had = htable_insert(seen->set, addr, addr)) != 0) {
 	free(addr);
 	return (had == HTABLE_NOMEM ? -1 : 0);
     }
-    seen->addr[seen->n++] = addr;
     return (0);
+}
+
+static void free_address(void *ctx, const char *key, void *value)
+{
+    (void) ctx;
+    (void) key;
+    free(value);
 }
 
 static void seen_free(SEEN *seen)
 {
-    size_t  i;
-
-    for (i = 0; i < seen->n; i++)
-	free(seen->addr[i]);
-    free(seen->addr);
+    htable_walk(seen->set, free_address, 0);
     htable_free(seen->set);
 }
 
@@ -206,16 +200,12 @@ static int is_self_kept(const TXN_FORWARD *fwd)
 static int delete_orig(TXN_FORWARD *fwd, HTABLE *deleted,
 		               const TXN_EDIT *edit, void *ctx)
 {
-    void   *had;
-
     if (is_self_kept(fwd) || htable_find(deleted, fwd->orig) != 0)
 	return (0);
     if (edit->del(ctx, fwd->orig) < 0)
 	return (-1);
     fwd->deleted = 1;
-    if ((had = htable_insert(deleted, fwd->orig, fwd)) == HTABLE_NOMEM)
-	return (-1);
-    return (0);
+    return (htable_insert(deleted, fwd->orig, fwd) == HTABLE_NOMEM ? -1 : 0);
 }
 
 static int add_new(TXN_FORWARD *fwd, SEEN *seen, const TXN_EDIT *edit,
