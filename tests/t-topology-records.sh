@@ -133,12 +133,17 @@ check_eq "an address is listed once" \
     "$(txt dup example.test)"
 
 # --- a long record is cut into strings of at most 255 octets -----------------
+# add_backups NAME N: N more backup MX hosts, each with an IPv6 address.
+add_backups() {
+    _i=1
+    while [ $_i -le "$2" ]; do
+        printf 'backup  b%d.example.test priority 30 address 2001:db8:4000::%d\n' \
+            $_i $_i >>"$1/t.topology"
+        _i=$((_i + 1))
+    done
+}
 topo long
-i=1
-while [ $i -le 14 ]; do
-    printf 'backup  b%d.example.test priority 30 address 2001:db8:4000::%d\n' $i $i >>long/t.topology
-    i=$((i + 1))
-done
+add_backups long 14
 check_rc "a record over 255 octets builds" 0 build long
 strings=$(grep '^example.test\. .* TXT' long/out/dns.zone | grep -o '"[^"]*"')
 check_eq "it is cut into two strings" 2 "$(printf '%s\n' "$strings" | wc -l)"
@@ -170,11 +175,7 @@ topo lookups "spf-include a1.example a2.example a3.example a4.example a5.example
 printf 'gil\n' >lookups/users/far
 expect_error lookups "^lookups/t.topology:6: the SPF record of example.test needs 11 DNS lookups, more than the 10"
 topo toolong
-i=1
-while [ $i -le 26 ]; do
-    printf 'backup  b%d.example.test priority 30 address 2001:db8:4000::%d\n' $i $i >>toolong/t.topology
-    i=$((i + 1))
-done
+add_backups toolong 26
 expect_error toolong "^toolong/t.topology:1: the SPF record of example.test is [0-9]+ octets, too long for one DNS answer"
 topo policy "spf-policy +all"
 expect_error policy "^policy/t.topology:6: spf-policy \+all: -all \(fail\) or ~all"
