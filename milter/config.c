@@ -2,7 +2,7 @@
  * config.c - read mailswitch-milter's configuration.
  *
  * Exports config_init(), config_read(), config_override(),
- * config_finish() and config_free(). The file is one "key = value" a
+ * config_finish(), config_keep_fixed() and config_free(). The file is one "key = value" a
  * line; blank lines and lines starting with '#' are skipped. Every key
  * but "map" may appear once. An unknown key, a bad value or a repeated
  * key is reported as FILE:LINE: reason, and startup stops. The keys are
@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -530,10 +531,9 @@ static int absolute_socket(CONFIG *cfg, const char *cwd, char *err,
     return (sockspec_check(spec, err, errlen) < 0 ? -1 : 0);
 }
 
-int     config_finish(CONFIG *cfg, char *err, size_t errlen)
+int     config_finish(CONFIG *cfg, const char *here, char *err,
+			          size_t errlen)
 {
-    char    cwd[PATH_MAX];
-    const char *here;
     size_t  i;
 
     if (cfg->socket == 0) {
@@ -546,7 +546,6 @@ int     config_finish(CONFIG *cfg, char *err, size_t errlen)
 		 "or -m)");
 	return (-1);
     }
-    here = getcwd(cwd, sizeof(cwd));
     for (i = 0; i < cfg->nmaps; i++)
 	if (absolute(&cfg->maps[i], here, err, errlen) < 0)
 	    return (-1);
@@ -555,4 +554,66 @@ int     config_finish(CONFIG *cfg, char *err, size_t errlen)
 	|| absolute_socket(cfg, here, err, errlen) < 0)
 	return (-1);
     return (0);
+}
+
+/* The settings a running milter keeps until it restarts. */
+static const struct FIXED_KEY {
+    const char *key;
+    size_t  offset;
+    int     is_string;
+} fixed_keys[] = {
+    {"socket", offsetof(CONFIG, socket), 1},
+    {"socket_mode", offsetof(CONFIG, socket_mode), 0},
+    {"user", offsetof(CONFIG, user), 1},
+    {"group", offsetof(CONFIG, group), 1},
+    {"pid_file", offsetof(CONFIG, pid_file), 1},
+    {"foreground", offsetof(CONFIG, foreground), 0},
+    {"facility", offsetof(CONFIG, facility), 0},
+    {"timeout", offsetof(CONFIG, timeout), 0},
+    {"allow_root", offsetof(CONFIG, allow_root), 0},
+};
+
+#define NFIXED	(sizeof(fixed_keys) / sizeof(fixed_keys[0]))
+
+static int same_string(const char *a, const char *b)
+{
+    return (a == b || (a && b && strcmp(a, b) == 0));
+}
+
+/* Where NEW differs from OLD in KEY, swap the two values; 1 if so. */
+static int keep_one(CONFIG *new, CONFIG *old, const struct FIXED_KEY *k)
+{
+    char   *n = (char *) new + k->offset, *o = (char *) old + k->offset;
+    char   *str;
+    int     num;
+
+    if (k->is_string) {
+	if (same_string(*(char **) n, *(char **) o))
+	    return (0);
+	str = *(char **) n;
+	*(char **) n = *(char **) o;
+	*(char **) o = str;
+    } else {
+	if (*(int *) n == *(int *) o)
+	    return (0);
+	num = *(int *) n;
+	*(int *) n = *(int *) o;
+	*(int *) o = num;
+    }
+    return (1);
+}
+
+int     config_keep_fixed(CONFIG *new, CONFIG *old,
+			          void (*note) (const char *key))
+{
+    size_t  i;
+    int     differed = 0;
+
+    for (i = 0; i < NFIXED; i++) {
+	if (keep_one(new, old, fixed_keys + i)) {
+	    note(fixed_keys[i].key);
+	    differed++;
+	}
+    }
+    return (differed);
 }

@@ -68,9 +68,20 @@ extern int config_override(CONFIG *cfg, const char *key, const char *value,
 
 /*
  * Final checks (a socket and a map are required), and make relative
- * paths absolute against the current directory (the daemon runs in /).
+ * paths absolute against the directory HERE (the daemon runs in /, so
+ * a reload gives the directory it started in).
  */
-extern int config_finish(CONFIG *cfg, char *err, size_t errlen);
+extern int config_finish(CONFIG *cfg, const char *here, char *err,
+			         size_t errlen);
+
+/*
+ * The settings a running milter cannot change (socket, user, pid file,
+ * ...): where NEW differs from OLD, give NEW the value OLD has (the two
+ * swap, so each still owns its strings) and name the key through NOTE.
+ * Returns how many differed.
+ */
+extern int config_keep_fixed(CONFIG *new, CONFIG *old,
+			             void (*note) (const char *key));
 
 extern void config_free(CONFIG *cfg);
 

@@ -36,6 +36,7 @@
 typedef struct CONN {
     unsigned long generation;		/* this transaction's maps, or 0 */
     int     use_par;			/* smfi_addrcpt_par() negotiated */
+    int     mode;			/* CONFIG_MODE when negotiated */
     unsigned long steps;		/* protocol flags negotiated */
     TXN    *txn;
 } CONN;
@@ -80,7 +81,7 @@ static MAPSET *snapshot_for_rcpt(CONN *conn, const char **why)
     MAPSET *set;
 
     if (conn->generation == 0) {
-	if ((set = mapset_acquire(&G.maps)) == 0) {
+	if (atomic_load(&G.stopping) || (set = mapset_acquire(&G.maps)) == 0) {
 	    *why = "the milter is stopping";
 	    return (0);
 	}
@@ -150,17 +151,12 @@ static sfsistat rcpt_reject(SMFICTX *ctx, const char *rcpt,
     return (temp ? SMFIS_TEMPFAIL : SMFIS_REJECT);
 }
 
-/* Cannot decide: tempfail, or pass unchanged if so configured. */
-static sfsistat rcpt_fail(SMFICTX *ctx, const char *rcpt, const char *why,
-			          const REPLY *reply)
+/* Not now: tempfail, with REPLY if it is a 4xx one. */
+static sfsistat rcpt_later(SMFICTX *ctx, const char *rcpt, const char *why,
+			           const REPLY *reply)
 {
     REPLY   fallback;
 
-    if (G.cfg->on_map_error == CONFIG_ON_ERROR_ACCEPT) {
-	msg_warn("%s: accept %s unchanged (on_map_error = accept): %s",
-		 queue_id(ctx), rcpt, why);
-	return (SMFIS_CONTINUE);
-    }
     if (reply == 0 || reply->code[0] != '4') {
 	reply_set(&fallback, "451", "4.3.0",
 		  "Temporary recipient lookup failure, try again later");
@@ -171,6 +167,18 @@ static sfsistat rcpt_fail(SMFICTX *ctx, const char *rcpt, const char *why,
 	     reply->code, reply->enhanced, reply->text, why);
     set_reply(ctx, reply);
     return (SMFIS_TEMPFAIL);
+}
+
+/* Cannot decide: tempfail, or pass unchanged if so configured. */
+static sfsistat rcpt_fail(SMFICTX *ctx, const char *rcpt, const char *why,
+			          const REPLY *reply)
+{
+    if (LIVE(on_map_error) == CONFIG_ON_ERROR_ACCEPT) {
+	msg_warn("%s: accept %s unchanged (on_map_error = accept): %s",
+		 queue_id(ctx), rcpt, why);
+	return (SMFIS_CONTINUE);
+    }
+    return (rcpt_later(ctx, rcpt, why, reply));
 }
 
 /* Over a recipient limit: 452 4.5.3, as MTAs answer their own. */
@@ -192,17 +200,16 @@ static sfsistat rcpt_forward(SMFICTX *ctx, CONN *conn, char **argv,
 			             const VUT_RESULT *res)
 {
     char   *args = 0;
-    int     rc, dropped = 0;
+    int     rc, dropped = 0, max_added = LIVE(max_added);
 
-    if (G.cfg->mode == CONFIG_MODE_VALIDATE)
+    if (conn->mode == CONFIG_MODE_VALIDATE)
 	return (SMFIS_CONTINUE);
     if (res->nrcpt == 0)
 	return (rcpt_fail(ctx, argv[0], "the map gave no new recipient", 0));
-    if (res->nrcpt > (size_t) G.cfg->max_added
-	|| conn->txn->nadded > (size_t) G.cfg->max_added - res->nrcpt)
+    if (res->nrcpt > (size_t) max_added
+	|| conn->txn->nadded > (size_t) max_added - res->nrcpt)
 	return (rcpt_too_many(ctx, argv[0], "Too many recipients after "
-			      "rewriting", "max_added_recipients",
-			      G.cfg->max_added));
+			      "rewriting", "max_added_recipients", max_added));
     if (conn->use_par
 	&& (args = esmtp_rcpt_args(argv[0], argv + 1, &dropped)) == 0)
 	return (rcpt_fail(ctx, argv[0], "out of memory", 0));
@@ -227,20 +234,20 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     MAPSET *set;
     const char *why;
     sfsistat rc;
-    int     map_failed;
+    int     map_failed, max_rcpt;
 
     stats_inc(&G.stats, STATS_RECIPIENTS);
     if (conn == 0 || argv == 0 || argv[0] == 0)
 	return (rcpt_fail(ctx, argv && argv[0] ? argv[0] : "<>",
 			  "no connection state", 0));
     if ((set = snapshot_for_rcpt(conn, &why)) == 0)
-	return (rcpt_fail(ctx, argv[0], why, 0));
-    if (++conn->txn->nrcpt > (size_t) G.cfg->max_recipients) {
+	return (rcpt_later(ctx, argv[0], why, 0));
+    if (++conn->txn->nrcpt > (size_t) (max_rcpt = LIVE(max_recipients))) {
 	mapset_release(set);
 	return (rcpt_too_many(ctx, argv[0], "Too many recipients",
-			      "max_recipients", G.cfg->max_recipients));
+			      "max_recipients", max_rcpt));
     }
-    mapset_resolve(set, argv[0], G.cfg->hop_limit, &res, &map_failed);
+    mapset_resolve(set, argv[0], LIVE(hop_limit), &res, &map_failed);
     mapset_release(set);
     if (map_failed)
 	stats_inc(&G.stats, STATS_MAP_ERRORS);
@@ -378,13 +385,14 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0,
 			             unsigned long *pf3)
 {
     unsigned long need = 0, want = SMFIF_SETSYMLIST;
+    int     mode = LIVE(mode);
     CONN   *conn;
 
     (void) f2;
     (void) f3;
-    if (G.cfg->mode == CONFIG_MODE_REWRITE) {
+    if (mode == CONFIG_MODE_REWRITE) {
 	need = SMFIF_ADDRCPT | SMFIF_DELRCPT;
-	if (G.cfg->esmtp_args)
+	if (LIVE(esmtp_args))
 	    want |= SMFIF_ADDRCPT_PAR;
     }
     if ((f0 & need) != need) {
@@ -401,6 +409,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0,
     *pf2 = 0;
     *pf3 = 0;
     conn->use_par = (*pf0 & SMFIF_ADDRCPT_PAR) != 0;
+    conn->mode = mode;
     conn->steps = *pf1;
     if (*pf0 & SMFIF_SETSYMLIST) {
 	(void) smfi_setsymlist(ctx, SMFIM_ENVRCPT, "{i}");

@@ -5,13 +5,15 @@
  * The start-up order matters and is all here: read the configuration;
  * open the pid file and the socket while still root; drop privileges;
  * open the maps as the unprivileged user (so a map it cannot read stops
- * startup now, not at the first reload); detach; start the watcher
- * thread; hand over to smfi_main() until SIGTERM, SIGHUP or SIGINT.
- * See mailswitch-milter(8).
+ * startup now, not at the first reload); detach; start libmilter's loop
+ * in a thread of its own, and keep the main thread for the signals and
+ * the maps (watch.c) until SIGTERM or SIGINT. SIGHUP re-reads the
+ * configuration here (reload()). See mailswitch-milter(8).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,8 @@
 #include "filter.h"
 #include "global.h"
 #include "msg.h"
+#include "runner.h"
+#include "signals.h"
 #include "sockspec.h"
 #include "watch.h"
 
@@ -40,6 +44,7 @@
 /* What the command line asked for. */
 typedef struct OPTIONS {
     const char *config;			/* -c, or null for the default */
+    char    cwd[PATH_MAX];		/* relative paths are from here */
     char    key[MAX_OVERRIDES][64];	/* overrides, in order */
     const char *value[MAX_OVERRIDES];
     int     n;
@@ -183,32 +188,120 @@ static int parse_args(int argc, char **argv, OPTIONS *opts)
     return (rc);
 }
 
+/* A REPORT_FN for a reload: each problem to the log. */
+static void log_problem(void *ctx, const char *file, unsigned line,
+			        int is_error, const char *why)
+{
+    (void) ctx;
+    if (is_error)
+	msg_error("%s:%u: %s", file, line, why);
+    else
+	msg_warn("%s:%u: %s", file, line, why);
+}
+
+/* The configuration file, made absolute: a reload runs in "/". */
+static int config_file(OPTIONS *opts)
+{
+    static char abs[PATH_MAX + 1];
+
+    if (getcwd(opts->cwd, sizeof(opts->cwd)) == 0)
+	opts->cwd[0] = 0;
+    if (opts->config == 0 || opts->config[0] == '/')
+	return (0);
+    if (opts->cwd[0] == 0
+	|| snprintf(abs, sizeof(abs), "%s/%s", opts->cwd, opts->config)
+	>= (int) sizeof(abs)) {
+	fprintf(stderr, "%s: %s: cannot make the path absolute\n", PROG,
+		opts->config);
+	return (-1);
+    }
+    opts->config = abs;
+    return (0);
+}
+
 /*
  * The file, then the command line over it, then (when COMPLETE) the
- * checks that a daemon needs: a socket, a map, absolute paths.
+ * checks that a daemon needs: a socket, a map, absolute paths. Every
+ * problem goes to REPORT.
  */
-static int load_config(const OPTIONS *opts, CONFIG *cfg, int complete)
+static int load_config(const OPTIONS *opts, CONFIG *cfg, int complete,
+		               REPORT_FN problem, void *ctx)
 {
-    char    err[1024];
+    char    err[1024], why[1200];
     int     i;
 
     config_init(cfg);
     if (config_read(cfg, opts->config ? opts->config : CONFIG_DEFAULT_FILE,
-		    opts->config == 0, report_problem, 0) < 0)
+		    opts->config == 0, problem, ctx) < 0)
 	return (-1);
     for (i = 0; i < opts->n; i++) {
 	if (config_override(cfg, opts->key[i], opts->value[i],
 			    err, sizeof(err)) < 0) {
-	    fprintf(stderr, "%s: command line: %s: %s\n", PROG,
-		    opts->key[i], err);
+	    snprintf(why, sizeof(why), "%s: %s", opts->key[i], err);
+	    problem(ctx, "command line", 0, 1, why);
 	    return (-1);
 	}
     }
-    if (complete && config_finish(cfg, err, sizeof(err)) < 0) {
-	report(err);
+    if (complete && config_finish(cfg, opts->cwd[0] ? opts->cwd : 0,
+				  err, sizeof(err)) < 0) {
+	problem(ctx, opts->config ? opts->config : CONFIG_DEFAULT_FILE, 0, 1,
+		err);
 	return (-1);
     }
     return (0);
+}
+
+static void note_fixed(const char *key)
+{
+    msg_warn("SIGHUP: %s changed: it takes effect at the next restart",
+	     key);
+}
+
+static void config_discard(CONFIG *cfg)
+{
+    config_free(cfg);
+    free(cfg);
+}
+
+/*
+ * SIGHUP: read the configuration again. A file with an error changes
+ * nothing; otherwise the new maps are opened (all of them, or the old
+ * ones keep serving), the run-time settings take effect for the next
+ * connection or recipient, and the settings only a restart can change
+ * keep their old values.
+ */
+static void reload(void *ctx)
+{
+    const OPTIONS *opts = ctx;
+    CONFIG *old = milter_global.cfg, *new;
+    char    err[1024];
+
+    msg_info("SIGHUP: reloading the configuration");
+    if ((new = malloc(sizeof(*new))) == 0) {
+	msg_error("SIGHUP: out of memory; nothing changed");
+	return;
+    }
+    if (load_config(opts, new, 1, log_problem, 0) < 0) {
+	msg_error("SIGHUP: the configuration has errors; still running "
+		  "with the one loaded before");
+	config_discard(new);
+	return;
+    }
+    (void) config_keep_fixed(new, old, note_fixed);
+    if (mapset_reconfigure(&milter_global.maps, new->maps, new->nmaps,
+			   err, sizeof(err)) < 0) {
+	msg_error("SIGHUP: %s; still running with the configuration "
+		  "loaded before", err);
+	config_discard(new);
+	return;
+    }
+    global_publish(new);
+    milter_global.cfg = new;
+    config_discard(old);
+    (void) mapset_check(&milter_global.maps, 1);
+    msg_info("SIGHUP: configuration reloaded: mode %s, %zu map(s)",
+	     new->mode == CONFIG_MODE_REWRITE ? "rewrite" : "validate",
+	     new->nmaps);
 }
 
 /* Refuse a unix socket another milter listens on; check its folder. */
@@ -270,21 +363,6 @@ static int open_socket(const CONFIG *cfg, const DAEMON_USER *who,
 	return (-1);
     }
     return (0);
-}
-
-/* Wait a little for transactions in flight to finish. */
-static void drain(void)
-{
-    struct timespec tick = {0, 100 * 1000 * 1000};
-    int     i;
-
-    for (i = 0; i < DRAIN_SECONDS * 10; i++) {
-	if (atomic_load(&milter_global.in_txn) == 0)
-	    return;
-	nanosleep(&tick, 0);
-    }
-    msg_warn("stopping with %d transaction(s) still open",
-	     atomic_load(&milter_global.in_txn));
 }
 
 static void log_start(const CONFIG *cfg)
@@ -358,9 +436,9 @@ static int start(const CONFIG *cfg, int *pid_fd)
     if ((!cfg->foreground && (ready = daemon_detach(err, sizeof(err))) < 0)
 	|| (*pid_fd >= 0 && daemon_pidfile_write(*pid_fd, err,
 						 sizeof(err)) < 0)
-	|| watch_block_signals() < 0
+	|| signals_catch(err, sizeof(err)) < 0
 	|| daemon_thread_stacks(err, sizeof(err)) < 0
-	|| watch_start(err, sizeof(err)) < 0) {
+	|| runner_start(err, sizeof(err)) < 0) {
 	msg_error("%s", err);
 	unstart(cfg, *pid_fd, 1);
 	return (-1);
@@ -380,8 +458,6 @@ static void stop(const CONFIG *cfg, int pid_fd)
 {
     const char *path = sockspec_path(cfg->socket);
 
-    drain();
-    watch_stop();
     watch_log_stats();
     mapset_shutdown(&milter_global.maps);
     if (path)
@@ -424,37 +500,44 @@ static int show_stats(const CONFIG *cfg)
 int     main(int argc, char **argv)
 {
     static OPTIONS opts;
-    static CONFIG cfg;			/* static: late threads may look */
+    CONFIG *cfg;
+    WATCH_END end;
     int     pid_fd = -1, rc;
 
-    if (parse_args(argc, argv, &opts) < 0)
+    if (parse_args(argc, argv, &opts) < 0 || config_file(&opts) < 0)
 	return (EXIT_USAGE);
-    if (load_config(&opts, &cfg, !opts.stats) < 0) {
-	config_free(&cfg);
+    if ((cfg = malloc(sizeof(*cfg))) == 0) {
+	report("out of memory");
+	return (1);
+    }
+    if (load_config(&opts, cfg, !opts.stats, report_problem, 0) < 0) {
+	config_discard(cfg);
 	return (EXIT_USAGE);
     }
     if (opts.stats) {
-	rc = show_stats(&cfg);
-	config_free(&cfg);
+	rc = show_stats(cfg);
+	config_discard(cfg);
 	return (rc);
     }
-    milter_global.cfg = &cfg;
+    milter_global.cfg = cfg;
+    global_publish(cfg);
     milter_global.started = time(0);
     if (opts.check) {
-	rc = check_only(&cfg);
-	config_free(&cfg);
+	rc = check_only(cfg);
+	config_discard(cfg);
 	return (rc);
     }
     signal(SIGPIPE, SIG_IGN);
-    msg_open(PROG, cfg.facility, 1);
-    if (start(&cfg, &pid_fd) < 0) {
+    msg_open(PROG, cfg->facility, 1);
+    if (start(cfg, &pid_fd) < 0) {
 	msg_close();
-	config_free(&cfg);
+	config_discard(cfg);
 	return (1);
     }
-    rc = smfi_main();
-    stop(&cfg, pid_fd);
+    end = watch_run(DRAIN_SECONDS, reload, &opts);
+    rc = runner_stop(milter_global.cfg->socket);
+    stop(milter_global.cfg, pid_fd);
     msg_close();
-    config_free(&cfg);
-    return (rc == MI_SUCCESS ? 0 : 1);
+    config_discard(milter_global.cfg);
+    return (end != WATCH_END_MILTER || rc == MI_SUCCESS ? 0 : 1);
 }

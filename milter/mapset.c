@@ -418,3 +418,89 @@ int     mapset_check(MAPSET_STORE *store, int force)
     swap_in(store, new);
     return (replaced);
 }
+
+/* The map of CUR loaded from PATH, if the file there has not changed. */
+static LOADED_MAP *reusable(const MAPSET *cur, const char *path)
+{
+    struct stat st;
+    size_t  i;
+
+    if (stat(path, &st) < 0)
+	return (0);
+    for (i = 0; i < cur->nmaps; i++)
+	if (strcmp(cur->maps[i]->path, path) == 0
+	    && unchanged(cur->maps[i], &st))
+	    return (cur->maps[i]);
+    return (0);
+}
+
+static int same_paths(const MAPSET_STORE *store, char *const *paths,
+		              size_t npaths)
+{
+    size_t  i;
+
+    if (npaths != store->npaths)
+	return (0);
+    for (i = 0; i < npaths; i++)
+	if (strcmp(paths[i], store->paths[i]) != 0)
+	    return (0);
+    return (1);
+}
+
+/* A snapshot of PATHS after CUR: its maps where unchanged, else opened. */
+static MAPSET *set_from_paths(const MAPSET *cur, char *const *paths,
+			              size_t npaths, char *err, size_t errlen)
+{
+    MAPSET *new;
+    LOADED_MAP *lm;
+    size_t  i;
+
+    if ((new = set_alloc(npaths, cur->generation + 1)) == 0) {
+	snprintf(err, errlen, "out of memory");
+	return (0);
+    }
+    for (i = 0; i < npaths; i++) {
+	if ((lm = reusable(cur, paths[i])) != 0)
+	    loaded_hold(lm);
+	else if ((lm = loaded_open(paths[i], err, errlen)) == 0) {
+	    mapset_release(new);
+	    return (0);
+	}
+	new->maps[i] = lm;
+    }
+    return (new);
+}
+
+int     mapset_reconfigure(MAPSET_STORE *store, char *const *paths,
+			           size_t npaths, char *err, size_t errlen)
+{
+    MAPSET *cur, *new;
+    MAPSET_FAILURE *failed;
+
+    if (same_paths(store, paths, npaths)) {
+	store->paths = paths;
+	return (0);
+    }
+    if ((cur = mapset_acquire(store)) == 0) {
+	snprintf(err, errlen, "the milter is stopping");
+	return (-1);
+    }
+    new = set_from_paths(cur, paths, npaths, err, errlen);
+    mapset_release(cur);
+    if (new == 0)
+	return (-1);
+    if ((failed = calloc(npaths, sizeof(*failed))) == 0) {
+	snprintf(err, errlen, "out of memory");
+	mapset_release(new);
+	return (-1);
+    }
+    free(store->failed);
+    store->failed = failed;
+    store->paths = paths;
+    store->npaths = npaths;
+    stats_inc(store->stats, STATS_RELOADS);
+    msg_info("maps reconfigured: %zu map(s) (generation %lu)", npaths,
+	     new->generation);
+    swap_in(store, new);
+    return (1);
+}

@@ -20,11 +20,11 @@ typedef struct MAPSET_FAILURE MAPSET_FAILURE;
 /*
  * Where the current snapshot lives, and the one before it; only
  * mapset.c looks inside. `current' and `previous' are written under
- * `lock' by mapset_init() and
- * mapset_shutdown() (main thread, before the watcher thread starts and
- * after it stopped) and by mapset_check() (the watcher thread, the only
- * one that reloads). Connection threads take a reference under the same
- * lock, which is held for a pointer copy and an increment.
+ * `lock' by the main thread only: mapset_init() and mapset_shutdown()
+ * (before libmilter's thread starts and after it ended), mapset_check()
+ * and mapset_reconfigure() (the reloads). Connection threads take a
+ * reference under the same lock, which is held for a pointer copy and
+ * an increment.
  */
 typedef struct MAPSET_STORE {
     pthread_mutex_t lock;
@@ -32,7 +32,7 @@ typedef struct MAPSET_STORE {
     MAPSET *previous;			/* the one current replaced, or null */
     char *const *paths;		/* configured map paths */
     size_t  npaths;
-    MAPSET_FAILURE *failed;		/* per path; reload thread only */
+    MAPSET_FAILURE *failed;		/* per path; main thread only */
     STATS  *stats;
 } MAPSET_STORE;
 
@@ -87,5 +87,15 @@ extern void mapset_resolve(MAPSET *set, const char *address, int max_hops,
  * or on every call when FORCE. Returns the number of maps replaced.
  */
 extern int mapset_check(MAPSET_STORE *store, int force);
+
+/*
+ * Serve PATHS (which must outlive the store's use of them) from now on.
+ * A new snapshot keeps each map whose file has not changed and opens
+ * the others; if one cannot be opened, nothing changes and -1 comes
+ * back with the reason. Returns 1 when the list changed, 0 when it was
+ * the same. The main thread only.
+ */
+extern int mapset_reconfigure(MAPSET_STORE *store, char *const *paths,
+			              size_t npaths, char *err, size_t errlen);
 
 #endif

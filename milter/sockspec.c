@@ -3,12 +3,14 @@
  * sees it, so that a wrong spec stops startup with a useful message
  * rather than a bare "Unable to create listening socket" in syslog.
  *
- * Exports sockspec_check(), sockspec_path() and sockspec_unix_in_use().
+ * Exports sockspec_check(), sockspec_path(), sockspec_unix_in_use()
+ * and sockspec_knock().
  * Only numeric ports are accepted; a host is a name, a dotted IPv4
  * address, or (inet6) an IPv6 address, bare or in [brackets].
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,4 +187,65 @@ int     sockspec_unix_in_use(const char *path)
     rc = connect(fd, (struct sockaddr *) &sun, sizeof(sun));
     close(fd);
     return (rc == 0);
+}
+
+/* The host part of an inet SPEC to connect to: a wildcard is loopback. */
+static const char *knock_host(const char *host, int family, char *buf,
+			              size_t len)
+{
+    size_t  n;
+
+    if (host == 0 || *host == 0 || strcmp(host, "*") == 0
+	|| strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0
+	|| strcmp(host, "[::]") == 0)
+	return (family == AF_INET ? "127.0.0.1" : "::1");
+    n = strlen(host);
+    if (host[0] == '[' && n > 2 && host[n - 1] == ']' && n - 2 < len) {
+	memcpy(buf, host + 1, n - 2);
+	buf[n - 2] = 0;
+	return (buf);
+    }
+    return (host);
+}
+
+static int knock_inet(const char *rest, int family)
+{
+    struct addrinfo hints, *res, *ai;
+    const char *at = strchr(rest, '@');
+    char    port[16], buf[256];
+    size_t  plen = at ? (size_t) (at - rest) : strlen(rest);
+    int     fd, ok = 0;
+
+    if (plen == 0 || plen >= sizeof(port))
+	return (0);
+    memcpy(port, rest, plen);
+    port[plen] = 0;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = family;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    if (getaddrinfo(knock_host(at ? at + 1 : 0, family, buf, sizeof(buf)),
+		    port, &hints, &res) != 0)
+	return (0);
+    for (ai = res; ai && !ok; ai = ai->ai_next) {
+	if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+	    continue;
+	ok = connect(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+	close(fd);
+    }
+    freeaddrinfo(res);
+    return (ok);
+}
+
+int     sockspec_knock(const char *spec)
+{
+    const char *path = sockspec_path(spec);
+
+    if (path)
+	return (sockspec_unix_in_use(path));
+    if (has_scheme(spec, "inet"))
+	return (knock_inet(spec + 5, AF_INET));
+    if (has_scheme(spec, "inet6"))
+	return (knock_inet(spec + 6, AF_INET6));
+    return (0);
 }

@@ -26,4 +26,11 @@ extern const char *sockspec_path(const char *spec);
 /* 1 when something accepts connections on the unix socket PATH. */
 extern int sockspec_unix_in_use(const char *path);
 
+/*
+ * Connect once to what listens on SPEC (a wildcard host: on loopback)
+ * and hang up; 1 if the connection was made. Wakes a listener waiting
+ * in select().
+ */
+extern int sockspec_knock(const char *spec);
+
 #endif

@@ -1,43 +1,29 @@
 /*
- * watch.c - the housekeeping thread.
+ * watch.c - the main thread's loop while libmilter serves.
  *
- * Exports watch_block_signals(), watch_start(), watch_stop() and
- * watch_log_stats(). The thread waits for SIGUSR1/SIGUSR2 with a timeout
- * (sigtimedwait), so signals are handled in ordinary thread context and
- * nothing runs in a signal handler. Map reloads happen here and only
- * here; connection threads never wait for them.
+ * Exports watch_run() and watch_log_stats(). Signals arrive here as
+ * numbers read from a pipe (signals.c), so they are handled in ordinary
+ * thread context. Map reloads happen here and only here; connection
+ * threads never wait for them.
  */
-#include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 #include "global.h"
 #include "msg.h"
+#include "signals.h"
 #include "watch.h"
 
 #define G	milter_global
-#define WATCH_INTERVAL	1		/* seconds between map checks */
+#define WATCH_INTERVAL	1.0		/* seconds between map checks */
+#define DRAIN_TICK_MS	50		/* how often a drain looks */
 
-static pthread_t watch_thread;
-static atomic_int watch_stopping;
-static int watch_running;
-
-int     watch_block_signals(void)
-{
-    sigset_t set;
-
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
-    /* libmilter's own signal thread sigwait()s for these. */
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    return (pthread_sigmask(SIG_BLOCK, &set, 0) == 0 ? 0 : -1);
-}
+typedef struct WATCH {
+    unsigned long saved;		/* counter sum last written */
+    double  next_check;			/* when to look at the maps again */
+    double  drain_until;		/* 0, or when a drain gives up */
+} WATCH;
 
 void    watch_log_stats(void)
 {
@@ -52,7 +38,7 @@ void    watch_log_stats(void)
 
 /* Rewrite the stats file when a counter moved (or when FORCE). */
 /* The counters only grow, so their sum tells whether one moved. */
-static void save_stats(unsigned long *last, int force)
+static void save_stats(WATCH *w, int force)
 {
     char    err[512];
     unsigned long sum = 0;
@@ -62,14 +48,14 @@ static void save_stats(unsigned long *last, int force)
 	return;
     for (c = 0; c < STATS_COUNT; c++)
 	sum += atomic_load(&G.stats.count[c]);
-    if (!force && sum == *last)
+    if (!force && sum == w->saved)
 	return;
     if (stats_write(&G.stats, G.cfg->stats_file, (long) G.started,
 		    err, sizeof(err)) < 0) {
 	msg_warn("stats file: %s", err);
 	return;
     }
-    *last = sum;
+    w->saved = sum;
 }
 
 static double now(void)
@@ -80,65 +66,89 @@ static double now(void)
     return (ts.tv_sec + ts.tv_nsec / 1e9);
 }
 
-static void *watch_main(void *arg)
+/* SIGTERM: let no new transaction start; wait for the open ones. */
+static void begin_drain(WATCH *w, int drain_seconds)
 {
-    unsigned long last = 0;
-    struct timespec wait;
-    sigset_t set;
-    double  next = now() + WATCH_INTERVAL, left;
-    int     sig;
+    int     open = atomic_load(&G.in_txn);
 
-    (void) arg;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
-    save_stats(&last, 1);
-    while (!atomic_load(&watch_stopping)) {
-	left = next - now();
+    atomic_store(&G.stopping, 1);
+    w->drain_until = now() + drain_seconds;
+    if (open)
+	msg_info("SIGTERM: stopping once %d open transaction(s) end", open);
+    else
+	msg_info("SIGTERM: stopping");
+}
+
+/* A signal or event: -1 to go on, else why to stop. */
+static int handle(WATCH *w, int sig, int drain_seconds,
+		          WATCH_RELOAD_FN reload, void *ctx)
+{
+    switch (sig) {
+    case SIGUSR1:
+	msg_info("SIGUSR1: checking maps");
+	(void) mapset_check(&G.maps, 1);
+	break;
+    case SIGUSR2:
+	watch_log_stats();
+	save_stats(w, 1);
+	break;
+    case SIGHUP:
+	if (!atomic_load(&G.stopping))
+	    reload(ctx);
+	break;
+    case SIGTERM:
+	if (!atomic_load(&G.stopping))
+	    begin_drain(w, drain_seconds);
+	break;
+    case SIGINT:
+	atomic_store(&G.stopping, 1);
+	msg_info("SIGINT: stopping now");
+	return (WATCH_END_NOW);
+    case SIGNALS_MILTER_ENDED:
+	atomic_store(&G.stopping, 1);
+	return (WATCH_END_MILTER);
+    }
+    return (-1);
+}
+
+/* During a drain: -1 to wait on, else why to stop. */
+static int drained(const WATCH *w)
+{
+    int     open;
+
+    if (w->drain_until == 0)
+	return (-1);
+    if ((open = atomic_load(&G.in_txn)) == 0)
+	return (WATCH_END_DRAINED);
+    if (now() < w->drain_until)
+	return (-1);
+    msg_warn("stopping with %d transaction(s) still open", open);
+    return (WATCH_END_TIMEOUT);
+}
+
+WATCH_END watch_run(int drain_seconds, WATCH_RELOAD_FN reload, void *ctx)
+{
+    WATCH   w = {0, now() + WATCH_INTERVAL, 0};
+    double  left;
+    int     sig, end = -1;
+
+    save_stats(&w, 1);
+    while (end < 0) {
+	left = w.next_check - now();
 	if (left < 0)
 	    left = 0;
-	wait.tv_sec = (time_t) left;
-	wait.tv_nsec = (long) ((left - (double) wait.tv_sec) * 1e9);
-	sig = sigtimedwait(&set, 0, &wait);
-	if (atomic_load(&watch_stopping))
-	    break;
-	if (sig == SIGUSR1) {
-	    msg_info("SIGUSR1: checking maps");
-	    (void) mapset_check(&G.maps, 1);
-	} else if (sig == SIGUSR2) {
-	    watch_log_stats();
-	    save_stats(&last, 1);
-	}
-	if (now() >= next) {
+	if (w.drain_until && left * 1000 > DRAIN_TICK_MS)
+	    left = DRAIN_TICK_MS / 1000.0;
+	if ((sig = signals_next((int) (left * 1000))) != 0)
+	    end = handle(&w, sig, drain_seconds, reload, ctx);
+	if (end < 0 && now() >= w.next_check) {
 	    (void) mapset_check(&G.maps, 0);
-	    save_stats(&last, 0);
-	    next = now() + WATCH_INTERVAL;
+	    save_stats(&w, 0);
+	    w.next_check = now() + WATCH_INTERVAL;
 	}
+	if (end < 0)
+	    end = drained(&w);
     }
-    save_stats(&last, 1);
-    return (0);
-}
-
-int     watch_start(char *err, size_t errlen)
-{
-    int     rc;
-
-    atomic_store(&watch_stopping, 0);
-    if ((rc = pthread_create(&watch_thread, 0, watch_main, 0)) != 0) {
-	snprintf(err, errlen, "cannot start the watcher thread: %s",
-		 strerror(rc));
-	return (-1);
-    }
-    watch_running = 1;
-    return (0);
-}
-
-void    watch_stop(void)
-{
-    if (!watch_running)
-	return;
-    atomic_store(&watch_stopping, 1);
-    pthread_kill(watch_thread, SIGUSR1);
-    pthread_join(watch_thread, 0);
-    watch_running = 0;
+    save_stats(&w, 1);
+    return ((WATCH_END) end);
 }

@@ -2,24 +2,30 @@
 #define WATCH_H_INCLUDED
 
 /*
- * watch.h - the housekeeping thread: looks for replaced maps every
- * second and on SIGUSR1, logs the counters on SIGUSR2, and keeps the
+ * watch.h - the main thread's loop while libmilter serves: it takes
+ * the signals, looks for replaced maps every second, and keeps the
  * stats file up to date.
  */
-#include <stddef.h>
+
+/* Why watch_run() returned. */
+typedef enum WATCH_END {
+    WATCH_END_DRAINED,			/* SIGTERM, and no transaction left */
+    WATCH_END_TIMEOUT,			/* SIGTERM, transactions still open */
+    WATCH_END_NOW,			/* SIGINT */
+    WATCH_END_MILTER,			/* libmilter's loop ended by itself */
+} WATCH_END;
+
+/* What SIGHUP does: re-read the configuration (and maps). */
+typedef void (*WATCH_RELOAD_FN) (void *ctx);
 
 /*
- * Block SIGUSR1 and SIGUSR2 (for the watcher) and SIGHUP, SIGTERM and
- * SIGINT (for libmilter's signal thread) in the calling thread, so that
- * every thread created afterwards leaves them to the thread that waits
- * for them. Call before the first thread is created.
+ * Serve until a stop: SIGUSR1 checks the maps at once, SIGUSR2 logs the
+ * counters, SIGHUP calls RELOAD with CTX. On SIGTERM no new transaction
+ * starts, and the loop returns when the open ones have ended or after
+ * DRAIN_SECONDS; on SIGINT it returns at once.
  */
-extern int watch_block_signals(void);
-
-extern int watch_start(char *err, size_t errlen);
-
-/* Stop the thread and wait for it; writes the stats file one last time. */
-extern void watch_stop(void);
+extern WATCH_END watch_run(int drain_seconds, WATCH_RELOAD_FN reload,
+			           void *ctx);
 
 /* Log the counters (also what SIGUSR2 does). */
 extern void watch_log_stats(void);
