@@ -14,7 +14,9 @@
 # version that rewrote it. Versions 1..10 are written with `maptool
 # compile -o` (a rename into place) every 2.5 s while the load runs; odd
 # versions are left to the milter's once-a-second file check, even ones
-# are also announced with SIGUSR1.
+# are also announced with SIGUSR1, but for versions 4 and 8, which go to a
+# new file that the milter's configuration is changed to name, followed
+# by SIGHUP (a configuration reload under load).
 #
 # Which version must a message get? The milter takes its snapshot at the
 # message's first RCPT, so at a moment s between the client sending that
@@ -69,8 +71,9 @@ sed 's/{v}/0/' "$T/load.tmpl" >"$T/load.0" &&
     "$MAPTOOL" compile -o "$T/maps/live.db" "$T/load.0" ||
     { fail "compile version 0"; exit 1; }
 
-check "milter starts" start_milter ld -m "$T/maps/live.db" -u postfix \
-    -o "stats_file=$T/run/ld.stats" || exit 1
+printf 'map = %s\nuser = postfix\nstats_file = %s\n' "$T/maps/live.db" \
+    "$T/run/ld.stats" >"$T/ld.conf"
+check "milter starts" start_milter ld -c "$T/ld.conf" || exit 1
 MPID=$MILTER_PID
 
 sinkport=$(free_port) && pfport=$(free_port) || { fail "free ports"; exit 1; }
@@ -86,7 +89,7 @@ python3 "$LOADGEN" send --server 127.0.0.1:"$pfport" --out "$T/attempts" \
 LOAD_PID=$!
 python3 "$LOADGEN" swap --milter "unix:$T/ld.sock" --map "$T/maps/live.db" \
     --template "$T/load.tmpl" --out "$T/swaps" --maptool "$MAPTOOL" \
-    --versions 10 --interval 2.5 --first 2 --usr1 "$MPID" \
+    --versions 10 --interval 2.5 --first 2 --usr1 "$MPID" --hup "$T/ld.conf" \
     >"$T/swap.out" 2>&1 &
 SWAP_PID=$!
 wait "$SWAP_PID"
@@ -125,15 +128,18 @@ check_eq "all eleven versions delivered mail" "0,1,2,3,4,5,6,7,8,9,10" \
 
 # Reload latency, from maptool's end to the probe's first answer: a
 # diagnostic, never pass/fail (a busy machine is slow, not wrong).
-awk '{ printf "# version %d: %s, served %.3f s after maptool finished\n",
-       $1, $5 ? "SIGUSR1" : "file check", $3 - $4 }' "$T/swaps"
-awk '{ m = $5 ? "usr1" : "file"; d = $3 - $4; if (d > max[m]) max[m] = d }
-     END { printf "# slowest reload: file check %.3f s (the check runs once a second), SIGUSR1 %.3f s\n",
-           max["file"], max["usr1"] }' "$T/swaps"
+awk 'BEGIN { how[0] = "file check"; how[1] = "SIGUSR1"; how[2] = "SIGHUP" }
+     { printf "# version %d: %s, served %.3f s after maptool finished\n",
+       $1, how[$5], $3 - $4 }' "$T/swaps"
+awk '{ d = $3 - $4; if (d > max[$5]) max[$5] = d }
+     END { printf "# slowest reload: file check %.3f s (the check runs once a second), SIGUSR1 %.3f s, SIGHUP %.3f s\n",
+           max[0], max[1], max[2] }' "$T/swaps"
 
 kill -USR2 "$MPID"
 wait_for "stats" grep -q '^reloads 10$' "$T/run/ld.stats"
 check_eq "milter counted ten reloads" "reloads 10" "$(grep '^reloads ' "$T/run/ld.stats")"
 check_eq "milter counted no map errors" "map_errors 0" \
     "$(grep '^map_errors ' "$T/run/ld.stats")"
+check_eq "two configuration reloads, each logged" 2 \
+    "$(grep -c 'SIGHUP: configuration reloaded' "$T/ld.log")"
 check "milter still running" pid_alive "$MPID"

@@ -23,14 +23,17 @@ decided (eom for ok). Prints "sent N ok N attempts N" at the end.
 
   loadgen.py swap --milter SOCKET --map PATH --template FILE --out FILE
       [--maptool PATH] [--versions N] [--interval SECONDS] [--first S]
-      [--usr1 PID]
+      [--usr1 PID] [--hup CONFIG]
 
 Writes versions 1..N of a map (default 10) over PATH, one every
 INTERVAL seconds after FIRST: FILE's text with {v} replaced by the
 version, compiled with `maptool compile -o PATH` (which renames the new
 map into place). Odd versions are left to the milter's once-a-second
 file check; with --usr1, even versions are also announced with SIGUSR1
-to PID. After each, probes the milter directly on SOCKET (the milter
+to PID. With --hup too, every fourth version (4, 8, ...) goes instead to
+a new file, PATH-vV, which CONFIG (the milter's configuration file, one
+"map = PATH" line in it) is rewritten to name before SIGHUP is sent to
+PID; the versions after it are written over that file. After each, probes the milter directly on SOCKET (the milter
 protocol, as tests/milter/rawmilter.py speaks it) every 10 ms with RCPT
 u1+probe@load.test until the answer comes from the new version (a
 recipient box-V.u1+probe@sink.test). One line per version in FILE:
@@ -315,18 +318,30 @@ def cmd_swap(a):
     out = open(a.out, "w")
     time.sleep(a.first)
     tmp = a.map + ".src"
+    path = a.map
     for v in range(1, a.versions + 1):
         t_next = time.time() + a.interval
+        by_config = a.hup and a.usr1 and v % 4 == 0
+        if by_config:
+            path = "%s-v%d" % (a.map, v)
         with open(tmp, "w") as f:
             f.write(template.replace("{v}", str(v)))
         installed = time.time()
-        rc = subprocess.call([a.maptool, "compile", "-o", a.map, tmp])
+        rc = subprocess.call([a.maptool, "compile", "-o", path, tmp])
         compiled = time.time()
         if rc != 0:
             print("maptool compile failed for version %d" % v)
             return 1
         signalled = 0
-        if a.usr1 and v % 2 == 0:
+        if by_config:
+            with open(a.hup) as f:
+                conf = f.read()
+            with open(a.hup + ".new", "w") as f:
+                f.write(re.sub(r"(?m)^map = .*$", "map = " + path, conf))
+            os.rename(a.hup + ".new", a.hup)
+            os.kill(a.usr1, signal.SIGHUP)
+            signalled = 2
+        elif a.usr1 and v % 2 == 0:
             os.kill(a.usr1, signal.SIGUSR1)
             signalled = 1
         seen = None
@@ -374,6 +389,7 @@ def main():
     w.add_argument("--interval", type=float, default=2.5)
     w.add_argument("--first", type=float, default=2.0)
     w.add_argument("--usr1", type=int, default=0)
+    w.add_argument("--hup")
     c = sub.add_parser("check")
     c.add_argument("--attempts", required=True)
     c.add_argument("--sink", required=True)
