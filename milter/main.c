@@ -24,7 +24,9 @@
 #include "daemon.h"
 #include "filter.h"
 #include "global.h"
+#include "health.h"
 #include "msg.h"
+#include "preflight.h"
 #include "sockspec.h"
 #include "watch.h"
 
@@ -350,7 +352,8 @@ static int start(const CONFIG *cfg, int *pid_fd)
     }
     if (daemon_drop(&who, err, sizeof(err)) < 0
 	|| mapset_init(&milter_global.maps, cfg->maps, cfg->nmaps,
-		       &milter_global.stats, err, sizeof(err)) < 0) {
+		       &milter_global.stats, err, sizeof(err)) < 0
+	|| msg_logfile(cfg->log_file, err, sizeof(err)) < 0) {
 	msg_error("%s", err);
 	unstart(cfg, *pid_fd, 0);
 	return (-1);
@@ -391,34 +394,16 @@ static void stop(const CONFIG *cfg, int pid_fd)
     msg_info("stopped");
 }
 
-/* -n: the configuration parsed; can the maps be opened? */
+/* -n: the configuration parsed; would a start get through? */
 static int check_only(const CONFIG *cfg)
 {
-    char    err[1024];
-
-    if (mapset_init(&milter_global.maps, cfg->maps, cfg->nmaps,
-		    &milter_global.stats, err, sizeof(err)) < 0) {
-	report(err);
-	return (1);
-    }
-    mapset_shutdown(&milter_global.maps);
-    printf("%s: configuration OK, %zu map(s) readable\n", PROG, cfg->nmaps);
-    return (0);
+    return (preflight(cfg, PROG) == 0 ? 0 : 1);
 }
 
+/* -s: the running milter's counters and maps, if it runs. */
 static int show_stats(const CONFIG *cfg)
 {
-    char    err[1024];
-
-    if (cfg->stats_file == 0) {
-	report("no stats_file configured");
-	return (1);
-    }
-    if (stats_print(cfg->stats_file, err, sizeof(err)) < 0) {
-	report(err);
-	return (1);
-    }
-    return (0);
+    return (health_print(cfg, PROG));
 }
 
 int     main(int argc, char **argv)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include "global.h"
+#include "health.h"
 #include "msg.h"
 #include "watch.h"
 
@@ -50,26 +51,17 @@ void    watch_log_stats(void)
     mapset_release(set);
 }
 
-/* Rewrite the stats file when a counter moved (or when FORCE). */
-/* The counters only grow, so their sum tells whether one moved. */
+/*
+ * Rewrite the stats and metrics files when something they show moved
+ * (or when FORCE); health.c keeps what it last wrote.
+ */
 static void save_stats(unsigned long *last, int force)
 {
-    char    err[512];
-    unsigned long sum = 0;
-    int     c;
+    char    err[1024];
 
-    if (G.cfg->stats_file == 0)
-	return;
-    for (c = 0; c < STATS_COUNT; c++)
-	sum += atomic_load(&G.stats.count[c]);
-    if (!force && sum == *last)
-	return;
-    if (stats_write(&G.stats, G.cfg->stats_file, (long) G.started,
-		    err, sizeof(err)) < 0) {
+    (void) last;
+    if (health_save(force, err, sizeof(err)) < 0)
 	msg_warn("stats file: %s", err);
-	return;
-    }
-    *last = sum;
 }
 
 static double now(void)
@@ -106,6 +98,7 @@ static void *watch_main(void *arg)
 	    msg_info("SIGUSR1: checking maps");
 	    (void) mapset_check(&G.maps, 1);
 	} else if (sig == SIGUSR2) {
+	    msg_reopen();
 	    watch_log_stats();
 	    save_stats(&last, 1);
 	}
