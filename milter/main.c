@@ -4,8 +4,9 @@
  *
  * The start-up order matters and is all here: read the configuration;
  * open the pid file and the socket while still root; drop privileges;
- * open the maps as the unprivileged user (so a map it cannot read stops
- * startup now, not at the first reload); detach; start the watcher
+ * open the log file and the maps as the unprivileged user (so a map it
+ * cannot read stops startup now, not at the first reload, and the log
+ * file is one it can open again after logrotate); detach; start the watcher
  * thread; hand over to smfi_main() until SIGTERM, SIGHUP or SIGINT.
  * See mailswitch-milter(8).
  */
@@ -351,9 +352,9 @@ static int start(const CONFIG *cfg, int *pid_fd)
 	return (-1);
     }
     if (daemon_drop(&who, err, sizeof(err)) < 0
+	|| msg_logfile(cfg->log_file, err, sizeof(err)) < 0
 	|| mapset_init(&milter_global.maps, cfg->maps, cfg->nmaps,
-		       &milter_global.stats, err, sizeof(err)) < 0
-	|| msg_logfile(cfg->log_file, err, sizeof(err)) < 0) {
+		       &milter_global.stats, err, sizeof(err)) < 0) {
 	msg_error("%s", err);
 	unstart(cfg, *pid_fd, 0);
 	return (-1);
