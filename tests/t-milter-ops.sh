@@ -131,6 +131,13 @@ DPID=$(cat "$T/run/m.pid" 2>/dev/null)
 MILTER_PIDS="$MILTER_PIDS $DPID"
 S=unix:$T/run/m.sock
 
+# -n before a reload: the running milter's pid file and socket are its own.
+"$MILTER" -n -c "$T/d.conf" >"$T/n-running.out" 2>&1
+check_eq "preflight: with the milter running, the same configuration passes" 0 $?
+check "preflight: ... and a note says the socket is the running milter's" \
+    grep -q "note: socket unix:$T/run/m.sock is in use, by the milter already running" \
+    "$T/n-running.out"
+
 stats() { "$MILTER" -c "$T/d.conf" -s; }
 # metric NAME{LABELS}: its value in the metrics file.
 metric() {
