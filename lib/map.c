@@ -2,10 +2,10 @@
  * map.c - Berkeley DB maps in sendmail's makemap format.
  *
  * Exports map_open_readonly(), map_open_cached(), map_lookup(),
- * map_serves(), map_match(), map_pattern_count(), map_walk(),
- * map_walk_patterns(), map_identity(), map_path(), map_has_nul(),
- * map_close() for readers, and map_create(), map_put(), map_commit(),
- * map_abort() for writers.
+ * map_serves(), map_match(), map_pattern_count(), map_entry_count(),
+ * map_walk(), map_walk_patterns(), map_identity(), map_path(),
+ * map_has_nul(), map_close() for readers, and map_create(), map_put(),
+ * map_commit(), map_abort() for writers.
  * Keys and values are stored without a trailing NUL unless
  * MAP_FLAG_NUL (makemap -N, postmap); readers detect which. The one scan
  * at open notes every domain and compiles the /pattern/ entries. A writer
@@ -44,6 +44,7 @@ struct MAP {
     char   *domain_text;		/* their storage */
     size_t  domain_len, domain_cap;
     PATTERN_SET *patterns;		/* the /pattern/ entries, compiled */
+    size_t  nentries;			/* keys, counted by the scan at open */
     char    pattern_err[512];		/* why one could not be read */
 };
 
@@ -189,6 +190,7 @@ static int note_domain(void *ctx, const char *key, const char *value)
     size_t  len;
     char   *grown;
 
+    map->nentries++;
     if (pattern_is_key(key))
 	return (note_pattern(map, key, value));
     if (at == 0 || htable_find(map->domains, at + 1))
@@ -216,6 +218,7 @@ static int scan_domains(MAP *map, char *err, size_t errlen)
 	free(map->domain_text);
 	pattern_set_free(map->patterns);
 	map->domain_len = 0;
+	map->nentries = 0;
 	map->domains = 0;
 	map->patterns = 0;
 	if ((map->domain_text = malloc(map->domain_cap)) == 0
@@ -258,6 +261,11 @@ int     map_match(void *ctx, const char *address, char **value, char *trace,
     MAP    *map = ctx;
 
     return (pattern_set_match(map->patterns, address, value, trace, tracelen));
+}
+
+size_t  map_entry_count(const MAP *map)
+{
+    return (map->nentries);
 }
 
 size_t  map_pattern_count(const MAP *map)

@@ -41,6 +41,9 @@ extern int map_match(void *map, const char *address, char **value,
 		             char *trace, size_t tracelen);
 extern size_t map_pattern_count(const MAP *map);
 
+/* The number of entries (keys) the map held when it was opened. */
+extern size_t map_entry_count(const MAP *map);
+
 /*
  * Call FN for every entry, as stored (a pattern's value keeps its
  * number); stops and returns FN's value if non-zero.

@@ -36,6 +36,8 @@ static int set_group(CONFIG *, const char *, char *, size_t);
 static int set_socket_mode(CONFIG *, const char *, char *, size_t);
 static int set_pid_file(CONFIG *, const char *, char *, size_t);
 static int set_stats_file(CONFIG *, const char *, char *, size_t);
+static int set_metrics_file(CONFIG *, const char *, char *, size_t);
+static int set_log_file(CONFIG *, const char *, char *, size_t);
 static int set_foreground(CONFIG *, const char *, char *, size_t);
 static int set_facility(CONFIG *, const char *, char *, size_t);
 static int set_on_map_error(CONFIG *, const char *, char *, size_t);
@@ -59,6 +61,8 @@ static const struct {
     {"socket_mode", set_socket_mode, 0},
     {"pid_file", set_pid_file, 0},
     {"stats_file", set_stats_file, 0},
+    {"metrics_file", set_metrics_file, 0},
+    {"log_file", set_log_file, 0},
     {"foreground", set_foreground, 0},
     {"syslog_facility", set_facility, 0},
     {"on_map_error", set_on_map_error, 0},
@@ -97,6 +101,8 @@ void    config_free(CONFIG *cfg)
     free(cfg->group);
     free(cfg->pid_file);
     free(cfg->stats_file);
+    free(cfg->metrics_file);
+    free(cfg->log_file);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -254,6 +260,18 @@ static int set_stats_file(CONFIG *cfg, const char *value, char *err,
 			          size_t errlen)
 {
     return (set_string(&cfg->stats_file, value, err, errlen));
+}
+
+static int set_metrics_file(CONFIG *cfg, const char *value, char *err,
+			            size_t errlen)
+{
+    return (set_string(&cfg->metrics_file, value, err, errlen));
+}
+
+static int set_log_file(CONFIG *cfg, const char *value, char *err,
+			        size_t errlen)
+{
+    return (set_string(&cfg->log_file, value, err, errlen));
 }
 
 static int set_foreground(CONFIG *cfg, const char *value, char *err,
@@ -551,6 +569,8 @@ int     config_finish(CONFIG *cfg, const char *here, char *err,
 	    return (-1);
     if (absolute(&cfg->pid_file, here, err, errlen) < 0
 	|| absolute(&cfg->stats_file, here, err, errlen) < 0
+	|| absolute(&cfg->metrics_file, here, err, errlen) < 0
+	|| absolute(&cfg->log_file, here, err, errlen) < 0
 	|| absolute_socket(cfg, here, err, errlen) < 0)
 	return (-1);
     return (0);
@@ -567,6 +587,7 @@ static const struct FIXED_KEY {
     {"user", offsetof(CONFIG, user), 1},
     {"group", offsetof(CONFIG, group), 1},
     {"pid_file", offsetof(CONFIG, pid_file), 1},
+    {"log_file", offsetof(CONFIG, log_file), 1},
     {"foreground", offsetof(CONFIG, foreground), 0},
     {"facility", offsetof(CONFIG, facility), 0},
     {"timeout", offsetof(CONFIG, timeout), 0},

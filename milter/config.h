@@ -35,6 +35,8 @@ typedef struct CONFIG {
     int     socket_mode;		/* permissions of a unix socket */
     char   *pid_file;			/* or null */
     char   *stats_file;			/* or null */
+    char   *metrics_file;		/* Prometheus text format, or null */
+    char   *log_file;			/* log lines appended here, or null */
     int     foreground;
     int     facility;			/* LOG_ value */
     CONFIG_ON_ERROR on_map_error;

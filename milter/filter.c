@@ -19,6 +19,17 @@
  * forwarded original exactly as the MTA gave it and add its new
  * recipients, with NOTIFY/ORCPT through smfi_addrcpt_par() when the MTA
  * offers it. Every other protocol step is negotiated away.
+ *
+ * Every log line about a recipient is one line of key=value pairs after
+ * the queue id, for joining with the MTA's own lines:
+ *
+ *	QID: action=rewrite orig_to=<a@x> to=<b@y> map=/path
+ *	QID: action=reject to=<a@x> map=/path code=550 dsn=5.1.1 reply="User unknown"
+ *	QID: action=tempfail to=<a@x> code=451 dsn=4.4.6 reply="..." reason="..."
+ *	QID: action=keep to=<a@x> reason="on_map_error = accept: ..."
+ *
+ * A value with white space, '"', '=' or '\' is quoted ("..." with \" and
+ * \\); control characters become '?', so one line stays one line.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +59,85 @@ typedef struct CONN {
 #define REPLIES_NOT_NEEDED (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL \
 	| SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_HDR | SMFIP_NR_EOH \
 	| SMFIP_NR_BODY)
+
+/* One log line of key=value pairs. */
+typedef struct KV_LINE {
+    char    buf[4096];
+    size_t  used;
+} KV_LINE;
+
+static void kv_put(KV_LINE *l, int ch)
+{
+    if (l->used + 1 < sizeof(l->buf))
+	l->buf[l->used++] = (char) ch;
+    l->buf[l->used] = 0;
+}
+
+static void kv_text(KV_LINE *l, const char *text)
+{
+    for (; *text; text++)
+	kv_put(l, *text);
+}
+
+static int kv_needs_quotes(const char *value)
+{
+    return (*value == 0 || value[strcspn(value, " \t\"=\\")] != 0);
+}
+
+/* Append " KEY=VALUE", VALUE quoted when it must be. */
+static void kv_add(KV_LINE *l, const char *key, const char *value)
+{
+    int     quote = kv_needs_quotes(value);
+    unsigned char ch;
+
+    kv_put(l, ' ');
+    kv_text(l, key);
+    kv_put(l, '=');
+    if (quote)
+	kv_put(l, '"');
+    for (; (ch = (unsigned char) *value) != 0; value++) {
+	if (quote && (ch == '"' || ch == '\\'))
+	    kv_put(l, '\\');
+	kv_put(l, ch < ' ' || ch == 0x7f ? '?' : ch);
+    }
+    if (quote)
+	kv_put(l, '"');
+}
+
+/* An address in <brackets>, as MTAs log it. */
+static void kv_addr(KV_LINE *l, const char *key, const char *addr)
+{
+    char    buf[2048];
+
+    snprintf(buf, sizeof(buf), addr[0] == '<' ? "%s" : "<%s>", addr);
+    kv_add(l, key, buf);
+}
+
+/* Start a line: "QID: action=ACTION to=<RCPT>". */
+static void kv_start(KV_LINE *l, const char *qid, const char *action,
+		             const char *rcpt)
+{
+    l->used = 0;
+    l->buf[0] = 0;
+    kv_text(l, qid);
+    kv_put(l, ':');
+    kv_add(l, "action", action);
+    if (rcpt)
+	kv_addr(l, "to", rcpt);
+}
+
+/* " map=PATH code=C dsn=D reply=TEXT", what is known of them. */
+static void kv_reply(KV_LINE *l, const char *map, const REPLY *reply)
+{
+    if (map)
+	kv_add(l, "map", map);
+    if (reply == 0)
+	return;
+    kv_add(l, "code", reply->code);
+    if (reply->enhanced[0])
+	kv_add(l, "dsn", reply->enhanced);
+    kv_add(l, "reply", reply->text);
+}
 
 static const char *queue_id(SMFICTX *ctx)
 {
@@ -138,24 +228,26 @@ static void set_reply(SMFICTX *ctx, const REPLY *reply)
 		 reply->code, reply->enhanced, reply->text);
 }
 
-static sfsistat rcpt_reject(SMFICTX *ctx, const char *rcpt,
+static sfsistat rcpt_reject(SMFICTX *ctx, const char *rcpt, const char *map,
 			            const REPLY *reply)
 {
     int     temp = (reply->code[0] == '4');
+    KV_LINE line;
 
     stats_inc(&G.stats, temp ? STATS_TEMPFAILED : STATS_REJECTED);
-    msg_info("%s: %s %s: %s %s %s", queue_id(ctx),
-	     temp ? "tempfail" : "reject", rcpt, reply->code,
-	     reply->enhanced, reply->text);
+    kv_start(&line, queue_id(ctx), temp ? "tempfail" : "reject", rcpt);
+    kv_reply(&line, map, reply);
+    msg_info("%s", line.buf);
     set_reply(ctx, reply);
     return (temp ? SMFIS_TEMPFAIL : SMFIS_REJECT);
 }
 
 /* Not now: tempfail, with REPLY if it is a 4xx one. */
-static sfsistat rcpt_later(SMFICTX *ctx, const char *rcpt, const char *why,
-			           const REPLY *reply)
+static sfsistat rcpt_later(SMFICTX *ctx, const char *rcpt, const char *map,
+			           const char *why, const REPLY *reply)
 {
     REPLY   fallback;
+    KV_LINE line;
 
     if (reply == 0 || reply->code[0] != '4') {
 	reply_set(&fallback, "451", "4.3.0",
@@ -163,22 +255,32 @@ static sfsistat rcpt_later(SMFICTX *ctx, const char *rcpt, const char *why,
 	reply = &fallback;
     }
     stats_inc(&G.stats, STATS_TEMPFAILED);
-    msg_warn("%s: tempfail %s: %s %s %s (%s)", queue_id(ctx), rcpt,
-	     reply->code, reply->enhanced, reply->text, why);
+    kv_start(&line, queue_id(ctx), "tempfail", rcpt);
+    kv_reply(&line, map, reply);
+    kv_add(&line, "reason", why);
+    msg_info("%s", line.buf);
     set_reply(ctx, reply);
     return (SMFIS_TEMPFAIL);
 }
 
 /* Cannot decide: tempfail, or pass unchanged if so configured. */
-static sfsistat rcpt_fail(SMFICTX *ctx, const char *rcpt, const char *why,
-			          const REPLY *reply)
+static sfsistat rcpt_fail(SMFICTX *ctx, const char *rcpt, const char *map,
+			          const char *why, const REPLY *reply)
 {
+    KV_LINE line;
+    char    reason[1024];
+
     if (LIVE(on_map_error) == CONFIG_ON_ERROR_ACCEPT) {
-	msg_warn("%s: accept %s unchanged (on_map_error = accept): %s",
-		 queue_id(ctx), rcpt, why);
+	stats_inc(&G.stats, STATS_KEPT);
+	kv_start(&line, queue_id(ctx), "keep", rcpt);
+	if (map)
+	    kv_add(&line, "map", map);
+	snprintf(reason, sizeof(reason), "on_map_error = accept: %s", why);
+	kv_add(&line, "reason", reason);
+	msg_info("%s", line.buf);
 	return (SMFIS_CONTINUE);
     }
-    return (rcpt_later(ctx, rcpt, why, reply));
+    return (rcpt_later(ctx, rcpt, map, why, reply));
 }
 
 /* Over a recipient limit: 452 4.5.3, as MTAs answer their own. */
@@ -187,32 +289,40 @@ static sfsistat rcpt_too_many(SMFICTX *ctx, const char *rcpt,
 			              int limit)
 {
     REPLY   reply;
+    KV_LINE line;
+    char    reason[128];
 
     reply_set(&reply, "452", "4.5.3", text);
     stats_inc(&G.stats, STATS_TEMPFAILED);
-    msg_warn("%s: tempfail %s: %s %s %s (%s = %d)", queue_id(ctx), rcpt,
-	     reply.code, reply.enhanced, reply.text, key, limit);
+    kv_start(&line, queue_id(ctx), "tempfail", rcpt);
+    kv_reply(&line, 0, &reply);
+    snprintf(reason, sizeof(reason), "%s = %d", key, limit);
+    kv_add(&line, "reason", reason);
+    msg_info("%s", line.buf);
     set_reply(ctx, &reply);
     return (SMFIS_TEMPFAIL);
 }
 
 static sfsistat rcpt_forward(SMFICTX *ctx, CONN *conn, char **argv,
-			             const VUT_RESULT *res)
+			             const char *map, const VUT_RESULT *res)
 {
     char   *args = 0;
     int     rc, dropped = 0, max_added = LIVE(max_added);
 
-    if (conn->mode == CONFIG_MODE_VALIDATE)
+    if (conn->mode == CONFIG_MODE_VALIDATE) {
+	stats_inc(&G.stats, STATS_KEPT);
 	return (SMFIS_CONTINUE);
+    }
     if (res->nrcpt == 0)
-	return (rcpt_fail(ctx, argv[0], "the map gave no new recipient", 0));
+	return (rcpt_fail(ctx, argv[0], map, "the map gave no new recipient",
+			  0));
     if (res->nrcpt > (size_t) max_added
 	|| conn->txn->nadded > (size_t) max_added - res->nrcpt)
 	return (rcpt_too_many(ctx, argv[0], "Too many recipients after "
 			      "rewriting", "max_added_recipients", max_added));
     if (conn->use_par
 	&& (args = esmtp_rcpt_args(argv[0], argv + 1, &dropped)) == 0)
-	return (rcpt_fail(ctx, argv[0], "out of memory", 0));
+	return (rcpt_fail(ctx, argv[0], map, "out of memory", 0));
     if (dropped)
 	msg_warn("%s: %s: %s%s%s too long to carry over (%d bytes at "
 		 "most); dropped from its new recipients", queue_id(ctx),
@@ -220,10 +330,10 @@ static sfsistat rcpt_forward(SMFICTX *ctx, CONN *conn, char **argv,
 		 dropped == (ESMTP_DROP_NOTIFY | ESMTP_DROP_ORCPT) ?
 		 " and " : "", dropped & ESMTP_DROP_ORCPT ? "ORCPT" : "",
 		 ESMTP_ARGS_MAX - 1);
-    rc = txn_forward(conn->txn, argv[0], args, res->rcpt, res->nrcpt);
+    rc = txn_forward(conn->txn, argv[0], args, map, res->rcpt, res->nrcpt);
     free(args);
     if (rc < 0)
-	return (rcpt_fail(ctx, argv[0], "out of memory", 0));
+	return (rcpt_fail(ctx, argv[0], map, "out of memory", 0));
     return (SMFIS_CONTINUE);
 }
 
@@ -232,41 +342,43 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     CONN   *conn = smfi_getpriv(ctx);
     VUT_RESULT res;
     MAPSET *set;
-    const char *why;
+    const char *why, *map;
     sfsistat rc;
     int     map_failed, max_rcpt;
 
     stats_inc(&G.stats, STATS_RECIPIENTS);
     if (conn == 0 || argv == 0 || argv[0] == 0)
-	return (rcpt_fail(ctx, argv && argv[0] ? argv[0] : "<>",
+	return (rcpt_fail(ctx, argv && argv[0] ? argv[0] : "<>", 0,
 			  "no connection state", 0));
     if ((set = snapshot_for_rcpt(conn, &why)) == 0)
-	return (rcpt_later(ctx, argv[0], why, 0));
+	return (rcpt_later(ctx, argv[0], 0, why, 0));
     if (++conn->txn->nrcpt > (size_t) (max_rcpt = LIVE(max_recipients))) {
 	mapset_release(set);
 	return (rcpt_too_many(ctx, argv[0], "Too many recipients",
 			      "max_recipients", max_rcpt));
     }
-    mapset_resolve(set, argv[0], LIVE(hop_limit), &res, &map_failed);
-    mapset_release(set);
+    /* MAP points into SET: it is released once the answer is logged. */
+    mapset_resolve(set, argv[0], LIVE(hop_limit), &res, &map_failed, &map);
     if (map_failed)
 	stats_inc(&G.stats, STATS_MAP_ERRORS);
     switch (res.status) {
     case VUT_NONE:
+	stats_inc(&G.stats, STATS_KEPT);
 	rc = SMFIS_CONTINUE;
 	break;
     case VUT_FORWARD:
-	rc = rcpt_forward(ctx, conn, argv, &res);
+	rc = rcpt_forward(ctx, conn, argv, map, &res);
 	break;
     case VUT_REJECT:
-	rc = rcpt_reject(ctx, argv[0], &res.reply);
+	rc = rcpt_reject(ctx, argv[0], map, &res.reply);
 	break;
     case VUT_ERROR:
     default:
-	rc = rcpt_fail(ctx, argv[0], res.why[0] ? res.why : "lookup error",
-		       &res.reply);
+	rc = rcpt_fail(ctx, argv[0], map, res.why[0] ? res.why :
+		       "lookup error", &res.reply);
 	break;
     }
+    mapset_release(set);
     vut_result_free(&res);
     return (rc);
 }
@@ -300,25 +412,28 @@ static int edit_add(void *context, const char *rcpt, const char *args)
     return (rc == MI_SUCCESS ? 0 : -1);
 }
 
-/* One line per rewritten recipient. */
+/*
+ * One line per new recipient of a rewritten one; fate=duplicate when
+ * another original of the message added it already, fate=kept when it
+ * is the original itself.
+ */
 static void log_forward(const char *qid, const TXN_FORWARD *fwd)
 {
-    char    line[4096];
-    size_t  used, i;
-    int     n;
+    KV_LINE line;
+    size_t  i;
 
-    n = snprintf(line, sizeof(line), "%s: rewrite %s ->", qid, fwd->orig);
-    used = n < 0 ? 0 : (size_t) n;
-    for (i = 0; i < fwd->nrcpt && used < sizeof(line); i++) {
-	n = snprintf(line + used, sizeof(line) - used, "%s <%s>%s",
-		     i ? "," : "", fwd->rcpt[i],
-		     fwd->fate[i] == TXN_DUP ? " (already added)" :
-		     fwd->fate[i] == TXN_SELF ? " (kept)" : "");
-	if (n < 0)
-	    break;
-	used += (size_t) n;
+    for (i = 0; i < fwd->nrcpt; i++) {
+	kv_start(&line, qid, "rewrite", 0);
+	kv_addr(&line, "orig_to", fwd->orig);
+	kv_addr(&line, "to", fwd->rcpt[i]);
+	if (fwd->map)
+	    kv_add(&line, "map", fwd->map);
+	if (fwd->fate[i] == TXN_DUP)
+	    kv_add(&line, "fate", "duplicate");
+	else if (fwd->fate[i] == TXN_SELF)
+	    kv_add(&line, "fate", "kept");
+	msg_info("%s", line.buf);
     }
-    msg_info("%s", line);
 }
 
 static void log_rewrites(SMFICTX *ctx, TXN *txn)

@@ -4,11 +4,12 @@
  *
  * The start-up order matters and is all here: read the configuration;
  * open the pid file and the socket while still root; drop privileges;
- * open the maps as the unprivileged user (so a map it cannot read stops
- * startup now, not at the first reload); detach; start libmilter's loop
- * in a thread of its own, and keep the main thread for the signals and
- * the maps (watch.c) until SIGTERM or SIGINT. SIGHUP re-reads the
- * configuration here (reload()). See mailswitch-milter(8).
+ * open the log file and the maps as the unprivileged user (so a map it
+ * cannot read stops startup now, not at the first reload, and the log
+ * file is one it can open again after logrotate); detach; start
+ * libmilter's loop in a thread of its own, and keep the main thread for
+ * the signals and the maps (watch.c) until SIGTERM or SIGINT. SIGHUP
+ * re-reads the configuration here (reload()). See mailswitch-milter(8).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,7 +27,9 @@
 #include "daemon.h"
 #include "filter.h"
 #include "global.h"
+#include "health.h"
 #include "msg.h"
+#include "preflight.h"
 #include "runner.h"
 #include "signals.h"
 #include "sockspec.h"
@@ -276,6 +279,7 @@ static void reload(void *ctx)
     CONFIG *old = milter_global.cfg, *new;
     char    err[1024];
 
+    msg_reopen();
     msg_info("SIGHUP: reloading the configuration");
     if ((new = malloc(sizeof(*new))) == 0) {
 	msg_error("SIGHUP: out of memory; nothing changed");
@@ -427,6 +431,7 @@ static int start(const CONFIG *cfg, int *pid_fd)
 	return (-1);
     }
     if (daemon_drop(&who, err, sizeof(err)) < 0
+	|| msg_logfile(cfg->log_file, err, sizeof(err)) < 0
 	|| mapset_init(&milter_global.maps, cfg->maps, cfg->nmaps,
 		       &milter_global.stats, err, sizeof(err)) < 0) {
 	msg_error("%s", err);
@@ -467,34 +472,16 @@ static void stop(const CONFIG *cfg, int pid_fd)
     msg_info("stopped");
 }
 
-/* -n: the configuration parsed; can the maps be opened? */
+/* -n: the configuration parsed; would a start get through? */
 static int check_only(const CONFIG *cfg)
 {
-    char    err[1024];
-
-    if (mapset_init(&milter_global.maps, cfg->maps, cfg->nmaps,
-		    &milter_global.stats, err, sizeof(err)) < 0) {
-	report(err);
-	return (1);
-    }
-    mapset_shutdown(&milter_global.maps);
-    printf("%s: configuration OK, %zu map(s) readable\n", PROG, cfg->nmaps);
-    return (0);
+    return (preflight(cfg, PROG) == 0 ? 0 : 1);
 }
 
+/* -s: the running milter's counters and maps, if it runs. */
 static int show_stats(const CONFIG *cfg)
 {
-    char    err[1024];
-
-    if (cfg->stats_file == 0) {
-	report("no stats_file configured");
-	return (1);
-    }
-    if (stats_print(cfg->stats_file, err, sizeof(err)) < 0) {
-	report(err);
-	return (1);
-    }
-    return (0);
+    return (health_print(cfg, PROG));
 }
 
 int     main(int argc, char **argv)

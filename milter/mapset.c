@@ -4,7 +4,8 @@
  *
  * Exports mapset_init(), mapset_shutdown(), mapset_acquire(),
  * mapset_release(), mapset_acquire_generation(), mapset_live(),
- * mapset_generation(), mapset_resolve() and mapset_check(). A LOADED_MAP
+ * mapset_generation(), mapset_resolve(), mapset_check(),
+ * mapset_reconfigure(), mapset_report() and mapset_changes(). A LOADED_MAP
  * is one open file; a MAPSET is an array of them as of one moment. Both
  * are freed by whoever drops the last reference, which may be a
  * connection thread finishing a recipient just after a reload. The store
@@ -12,8 +13,12 @@
  * connection holds one only while it resolves a recipient.
  * mapset_resolve() is the one place the milter turns a snapshot into
  * VUT_SOURCEs: lookups, domain checks and pattern matches on each map.
+ * What each map is (generation, entries, load time, the last reload
+ * error) is kept for the stats file; mapset_changes() moves whenever any
+ * of it does.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +40,9 @@ typedef struct LOADED_MAP {
     dev_t   dev;			/* identity of the file opened */
     ino_t   ino;
     struct timespec mtime;
+    unsigned long generation;		/* of the snapshot that loaded it */
+    size_t  entries;			/* keys in the file */
+    time_t  loaded;			/* when it was opened */
 } LOADED_MAP;
 
 /* The maps, in configured order, as of one moment. */
@@ -54,6 +62,7 @@ struct MAPSET_FAILURE {
     struct timespec mtime;
     struct timespec ctime;
     off_t   size;
+    char    error[STATS_ERROR_MAX];	/* shown until a load succeeds */
 };
 
 /* Open PATH as a new LOADED_MAP with one reference. */
@@ -79,6 +88,9 @@ static LOADED_MAP *loaded_open(const char *path, char *err, size_t errlen)
     }
     atomic_init(&lm->refs, 1);
     map_identity(lm->map, &lm->dev, &lm->ino, &lm->mtime);
+    lm->entries = map_entry_count(lm->map);
+    lm->loaded = time(0);
+    lm->generation = 1;
     if (lm->dev != dev || lm->ino != ino) {	/* replaced in between */
 	snprintf(err, errlen, "cannot open map %s: replaced while it was "
 		 "checked; trying again later", path);
@@ -165,15 +177,25 @@ unsigned long mapset_generation(const MAPSET *set)
 typedef struct MAP_SOURCE {
     MAP    *map;
     int    *failed;			/* set when the map cannot be read */
+    const char *name;			/* the map's path */
+    const char **hit;			/* the first map that had an entry */
 } MAP_SOURCE;
+
+static void source_note(MAP_SOURCE *src, int rc)
+{
+    if (rc < 0)
+	*src->failed = 1;
+    else if (rc > 0 && *src->hit == 0)
+	*src->hit = src->name;
+}
 
 static int source_lookup(void *ctx, const char *key, char **value)
 {
     MAP_SOURCE *src = ctx;
     int     rc;
 
-    if ((rc = map_lookup(src->map, key, value)) < 0)
-	*src->failed = 1;
+    rc = map_lookup(src->map, key, value);
+    source_note(src, rc);
     return (rc);
 }
 
@@ -190,13 +212,14 @@ static int source_match(void *ctx, const char *address, char **value,
     MAP_SOURCE *src = ctx;
     int     rc;
 
-    if ((rc = map_match(src->map, address, value, trace, tracelen)) < 0)
-	*src->failed = 1;
+    rc = map_match(src->map, address, value, trace, tracelen);
+    source_note(src, rc);
     return (rc);
 }
 
 void    mapset_resolve(MAPSET *set, const char *address, int max_hops,
-		               VUT_RESULT *res, int *map_failed)
+		               VUT_RESULT *res, int *map_failed,
+		               const char **map_hit)
 {
     VUT_SOURCE sources[set->nmaps];
     MAP_SOURCE ctx[set->nmaps];
@@ -204,10 +227,13 @@ void    mapset_resolve(MAPSET *set, const char *address, int max_hops,
     size_t  i;
 
     *map_failed = 0;
+    *map_hit = 0;
     memset(sources, 0, sizeof(sources));
     for (i = 0; i < set->nmaps; i++) {
 	ctx[i].map = set->maps[i]->map;
 	ctx[i].failed = map_failed;
+	ctx[i].name = set->maps[i]->path;
+	ctx[i].hit = map_hit;
 	sources[i].lookup = source_lookup;
 	sources[i].serves = source_serves;
 	/* a map without patterns has no match step to try */
@@ -259,6 +285,7 @@ int     mapset_init(MAPSET_STORE *store, char *const *paths, size_t npaths,
 	store->failed = 0;
 	return (-1);
     }
+    atomic_init(&store->changes, 1);
     store->current = set;
     store->paths = paths;
     store->npaths = npaths;
@@ -308,9 +335,25 @@ static int failed_before(const MAPSET_FAILURE *f, int err,
 	    && same_time(&st->st_ctim, &f->ctime));
 }
 
+/*
+ * Set the reload error shown for path I (empty: none); readers of the
+ * stats take it under the store's lock.
+ */
+static void set_error(MAPSET_STORE *store, size_t i, const char *text)
+{
+    MAPSET_FAILURE *f = store->failed + i;
+
+    if (strcmp(f->error, text) == 0)
+	return;
+    pthread_mutex_lock(&store->lock);
+    snprintf(f->error, sizeof(f->error), "%s", text);
+    pthread_mutex_unlock(&store->lock);
+    atomic_fetch_add(&store->changes, 1);
+}
+
 static void remember_failure(MAPSET_FAILURE *f, int err, const struct stat *st)
 {
-    memset(f, 0, sizeof(*f));
+    memset(f, 0, offsetof(MAPSET_FAILURE, error));
     f->valid = 1;
     f->err = err;
     if (err == 0) {
@@ -320,6 +363,12 @@ static void remember_failure(MAPSET_FAILURE *f, int err, const struct stat *st)
 	f->mtime = st->st_mtim;
 	f->ctime = st->st_ctim;
     }
+}
+
+static void failed_load(MAPSET_STORE *store)
+{
+    stats_inc(store->stats, STATS_MAP_ERRORS);
+    stats_inc(store->stats, STATS_RELOAD_FAILURES);
 }
 
 /*
@@ -340,24 +389,28 @@ static LOADED_MAP *check_one(MAPSET_STORE *store, size_t i,
 	stat_err = errno;
     else if (unchanged(old, &st)) {
 	f->valid = 0;
+	set_error(store, i, "");
 	return (0);
     }
     if (!force && failed_before(f, stat_err, &st))
 	return (0);
     if (stat_err) {
 	remember_failure(f, stat_err, &st);
-	stats_inc(store->stats, STATS_MAP_ERRORS);
-	msg_warn("map %s: %s; still serving the copy loaded before",
-		 path, strerror(stat_err));
+	failed_load(store);
+	snprintf(err, sizeof(err), "map %s: %s", path, strerror(stat_err));
+	set_error(store, i, err);
+	msg_warn("%s; still serving the copy loaded before", err);
 	return (0);
     }
     if ((lm = loaded_open(path, err, sizeof(err))) == 0) {
 	remember_failure(f, 0, &st);
-	stats_inc(store->stats, STATS_MAP_ERRORS);
+	failed_load(store);
+	set_error(store, i, err);
 	msg_warn("%s; still serving the copy loaded before", err);
 	return (0);
     }
     f->valid = 0;
+    set_error(store, i, "");
     return (lm);
 }
 
@@ -405,6 +458,7 @@ int     mapset_check(MAPSET_STORE *store, int force)
     }
     for (i = 0; i < store->npaths; i++) {
 	if (fresh[i]) {
+	    fresh[i]->generation = new->generation;
 	    new->maps[i] = fresh[i];
 	    stats_inc(store->stats, STATS_RELOADS);
 	    msg_info("map %s reloaded (generation %lu)", store->paths[i],
@@ -416,6 +470,7 @@ int     mapset_check(MAPSET_STORE *store, int force)
     }
     mapset_release(cur);
     swap_in(store, new);
+    atomic_fetch_add(&store->changes, 1);
     return (replaced);
 }
 
@@ -465,7 +520,8 @@ static MAPSET *set_from_paths(const MAPSET *cur, char *const *paths,
 	else if ((lm = loaded_open(paths[i], err, errlen)) == 0) {
 	    mapset_release(new);
 	    return (0);
-	}
+	} else
+	    lm->generation = new->generation;
 	new->maps[i] = lm;
     }
     return (new);
@@ -494,13 +550,47 @@ int     mapset_reconfigure(MAPSET_STORE *store, char *const *paths,
 	mapset_release(new);
 	return (-1);
     }
+    pthread_mutex_lock(&store->lock);
     free(store->failed);
     store->failed = failed;
     store->paths = paths;
     store->npaths = npaths;
+    pthread_mutex_unlock(&store->lock);
+    atomic_fetch_add(&store->changes, 1);
     stats_inc(store->stats, STATS_RELOADS);
     msg_info("maps reconfigured: %zu map(s) (generation %lu)", npaths,
 	     new->generation);
     swap_in(store, new);
     return (1);
+}
+
+size_t  mapset_report(MAPSET_STORE *store, STATS_MAP *maps, size_t max,
+		              MAPSET **hold)
+{
+    MAPSET *set;
+    LOADED_MAP *lm;
+    size_t  i, n;
+
+    if ((*hold = set = mapset_acquire(store)) == 0)
+	return (0);
+    n = set->nmaps < max ? set->nmaps : max;
+    pthread_mutex_lock(&store->lock);
+    for (i = 0; i < n; i++) {
+	lm = set->maps[i];
+	maps[i].path = lm->path;
+	maps[i].generation = lm->generation;
+	maps[i].entries = lm->entries;
+	maps[i].loaded = (long) lm->loaded;
+	maps[i].mtime = (long) lm->mtime.tv_sec;
+	snprintf(maps[i].error, sizeof(maps[i].error), "%s",
+		 store->failed && i < store->npaths ?
+		 store->failed[i].error : "");
+    }
+    pthread_mutex_unlock(&store->lock);
+    return (n);
+}
+
+unsigned long mapset_changes(MAPSET_STORE *store)
+{
+    return (atomic_load(&store->changes));
 }

@@ -10,6 +10,7 @@
  * mapset.c.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include "vut.h"
 #include "stats.h"
@@ -34,6 +35,7 @@ typedef struct MAPSET_STORE {
     size_t  npaths;
     MAPSET_FAILURE *failed;		/* per path; main thread only */
     STATS  *stats;
+    atomic_ulong changes;		/* moves when a map's state does */
 } MAPSET_STORE;
 
 /*
@@ -75,10 +77,13 @@ extern unsigned long mapset_generation(const MAPSET *set);
 /*
  * Resolve ADDRESS through the maps of SET, in order, following at most
  * MAX_HOPS rewrites. Fills RES (see vut_resolve()); *MAP_FAILED is set
- * when a map could not be read on the way.
+ * when a map could not be read on the way; *MAP_HIT is the path of the
+ * first map that had an entry on the way (valid while SET is held), or
+ * null.
  */
 extern void mapset_resolve(MAPSET *set, const char *address, int max_hops,
-			           VUT_RESULT *res, int *map_failed);
+			           VUT_RESULT *res, int *map_failed,
+			           const char **map_hit);
 
 /*
  * Look for a replaced map file (new inode or modification time) and
@@ -97,5 +102,18 @@ extern int mapset_check(MAPSET_STORE *store, int force);
  */
 extern int mapset_reconfigure(MAPSET_STORE *store, char *const *paths,
 			              size_t npaths, char *err, size_t errlen);
+
+/*
+ * The state of each map of the current snapshot, at most MAX: path,
+ * the generation that loaded it, entries, load time, file mtime and the
+ * last reload error of its path (empty once a load succeeds). The paths
+ * point into the snapshot returned in *HOLD: mapset_release() it when
+ * done. Returns the number filled in (0 after shutdown).
+ */
+extern size_t mapset_report(MAPSET_STORE *store, STATS_MAP *maps,
+			            size_t max, MAPSET **hold);
+
+/* A number that grows whenever a map is loaded or its error changes. */
+extern unsigned long mapset_changes(MAPSET_STORE *store);
 
 #endif

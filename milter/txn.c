@@ -27,6 +27,7 @@ static void forward_free(TXN_FORWARD *fwd)
 
     free(fwd->orig);
     free(fwd->args);
+    free(fwd->map);
     for (i = 0; i < fwd->nrcpt; i++)
 	free(fwd->rcpt[i]);
     free(fwd->rcpt);
@@ -86,7 +87,7 @@ static int grow(void **array, size_t *alloc, size_t used, size_t size)
 }
 
 int     txn_forward(TXN *txn, const char *orig, const char *args,
-		            char **rcpt, size_t n)
+		            const char *map, char **rcpt, size_t n)
 {
     TXN_FORWARD *fwd;
     size_t  i;
@@ -98,6 +99,7 @@ int     txn_forward(TXN *txn, const char *orig, const char *args,
     memset(fwd, 0, sizeof(*fwd));
     if ((fwd->orig = strdup(orig)) == 0
 	|| (args && (fwd->args = strdup(args)) == 0)
+	|| (map && (fwd->map = strdup(map)) == 0)
 	|| (fwd->rcpt = calloc(n ? n : 1, sizeof(char *))) == 0
 	|| (fwd->fate = calloc(n ? n : 1, 1)) == 0) {
 	forward_free(fwd);

@@ -20,6 +20,7 @@
 typedef struct TXN_FORWARD {
     char   *orig;			/* exactly as the MTA gave it */
     char   *args;			/* ESMTP parameters for additions */
+    char   *map;			/* the map that answered, or null */
     char  **rcpt;			/* the new recipients */
     char   *fate;			/* TXN_ADDED etc., per rcpt[] */
     size_t  nrcpt;
@@ -45,11 +46,11 @@ extern void txn_reset(TXN *txn);
 
 /*
  * Note that ORIG (as the MTA gave it) is to be replaced by RCPT[0..N-1],
- * added with ESMTP parameters ARGS (may be null). Copies everything.
- * 0, or -1 out of memory.
+ * added with ESMTP parameters ARGS (may be null), as the map MAP (may be
+ * null; for the log) said. Copies everything. 0, or -1 out of memory.
  */
 extern int txn_forward(TXN *txn, const char *orig, const char *args,
-		               char **rcpt, size_t n);
+		               const char *map, char **rcpt, size_t n);
 
 /*
  * Delete every forwarded original (each distinct one once, and not one

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <time.h>
 #include "global.h"
+#include "health.h"
 #include "msg.h"
 #include "signals.h"
 #include "watch.h"
@@ -20,7 +21,6 @@
 #define DRAIN_TICK_MS	50		/* how often a drain looks */
 
 typedef struct WATCH {
-    unsigned long saved;		/* counter sum last written */
     double  next_check;			/* when to look at the maps again */
     double  drain_until;		/* 0, or when a drain gives up */
 } WATCH;
@@ -36,26 +36,16 @@ void    watch_log_stats(void)
     mapset_release(set);
 }
 
-/* Rewrite the stats file when a counter moved (or when FORCE). */
-/* The counters only grow, so their sum tells whether one moved. */
-static void save_stats(WATCH *w, int force)
+/*
+ * Rewrite the stats and metrics files when something they show moved
+ * (or when FORCE); health.c keeps what it last wrote.
+ */
+static void save_stats(int force)
 {
-    char    err[512];
-    unsigned long sum = 0;
-    int     c;
+    char    err[1024];
 
-    if (G.cfg->stats_file == 0)
-	return;
-    for (c = 0; c < STATS_COUNT; c++)
-	sum += atomic_load(&G.stats.count[c]);
-    if (!force && sum == w->saved)
-	return;
-    if (stats_write(&G.stats, G.cfg->stats_file, (long) G.started,
-		    err, sizeof(err)) < 0) {
+    if (health_save(force, err, sizeof(err)) < 0)
 	msg_warn("stats file: %s", err);
-	return;
-    }
-    w->saved = sum;
 }
 
 static double now(void)
@@ -89,8 +79,9 @@ static int handle(WATCH *w, int sig, int drain_seconds,
 	(void) mapset_check(&G.maps, 1);
 	break;
     case SIGUSR2:
+	msg_reopen();
 	watch_log_stats();
-	save_stats(w, 1);
+	save_stats(1);
 	break;
     case SIGHUP:
 	if (!atomic_load(&G.stopping))
@@ -128,11 +119,11 @@ static int drained(const WATCH *w)
 
 WATCH_END watch_run(int drain_seconds, WATCH_RELOAD_FN reload, void *ctx)
 {
-    WATCH   w = {0, now() + WATCH_INTERVAL, 0};
+    WATCH   w = {now() + WATCH_INTERVAL, 0};
     double  left;
     int     sig, end = -1;
 
-    save_stats(&w, 1);
+    save_stats(1);
     while (end < 0) {
 	left = w.next_check - now();
 	if (left < 0)
@@ -143,12 +134,12 @@ WATCH_END watch_run(int drain_seconds, WATCH_RELOAD_FN reload, void *ctx)
 	    end = handle(&w, sig, drain_seconds, reload, ctx);
 	if (end < 0 && now() >= w.next_check) {
 	    (void) mapset_check(&G.maps, 0);
-	    save_stats(&w, 0);
+	    save_stats(0);
 	    w.next_check = now() + WATCH_INTERVAL;
 	}
 	if (end < 0)
 	    end = drained(&w);
     }
-    save_stats(&w, 1);
+    save_stats(1);
     return ((WATCH_END) end);
 }

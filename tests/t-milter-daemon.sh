@@ -79,14 +79,14 @@ else
             grep -q 'addrcpt <diego1@lima.inkacoca.org>' "$T/ns$listen/answers"
     done
     check "syslog: with a listener, the rewrite line reaches it (mail.info)" \
-        grep -q '^<22>.*mailswitch-milter\[[0-9]*\]: .*rewrite <diego1@inkacoca.org>' \
+        grep -q '^<22>.*mailswitch-milter\[[0-9]*\]: .*action=rewrite orig_to=<diego1@inkacoca.org>' \
         "$T/ns1/syslog"
     check "syslog: with a listener, no word of a missing socket" \
         sh -c "! grep -q 'syslog socket' '$T/ns1/stderr'"
     check_eq "syslog: with none, said once" 1 \
         "$(grep -c 'syslog socket /dev/log: .*; logging to standard error only' "$T/ns0/stderr")"
     check "syslog: with none, the rewrite line is on standard error" \
-        grep -q 'rewrite <diego1@inkacoca.org>' "$T/ns0/stderr"
+        grep -q 'action=rewrite orig_to=<diego1@inkacoca.org>' "$T/ns0/stderr"
 fi
 
 # Privileges: open the socket as root, then run as nobody.

@@ -81,7 +81,7 @@ check_eq "limits: the 1,000 before it are rewritten at EOM" \
     "eom: 1000 addrcpt_par, 1000 delrcpt; continue" \
     "$(echo "$out" | sed -n 2p)"
 check "limits: the tempfail is logged with the limit's name" \
-    grep -q 'tempfail <u1000@one.test>: 452 4.5.3 Too many recipients (max_recipients = 1000)' \
+    grep -q 'action=tempfail to=<u1000@one.test> code=452 dsn=4.5.3 reply="Too many recipients" reason="max_recipients = 1000"' \
     "$T/limits.log"
 out=$(raw "unix:$T/limits.sock" <<'EOF2'
 rcpts 1000 <u%d@lists.test>
@@ -96,7 +96,7 @@ check_eq "limits: the 9,999 added before it are added at EOM" \
     "eom: 9999 addrcpt_par, 909 delrcpt; continue" \
     "$(echo "$out" | sed -n 2p)"
 check "limits: that tempfail names max_added_recipients" \
-    grep -q 'tempfail <u909@lists.test>: 452 4.5.3 Too many recipients after rewriting (max_added_recipients = 10000)' \
+    grep -q 'action=tempfail to=<u909@lists.test> code=452 dsn=4.5.3 reply="Too many recipients after rewriting" reason="max_added_recipients = 10000"' \
     "$T/limits.log"
 # Limits are settings; a new transaction starts counting again.
 start_milter small -m "$T/limits.db" -o max_recipients=3 \
@@ -213,7 +213,7 @@ eom: delrcpt <c1@idle.test>
 eom: addrcpt_par <c1@gen1.test> ORCPT=rfc822;c1@idle.test
 eom: continue" "$(cat "$T/idle.out.1")"
 check "idle: and the reason is logged" \
-    grep -q 'tempfail <d1@idle.test>: .*reloaded twice' "$T/idle.log"
+    grep -q 'action=tempfail to=<d1@idle.test> .*reason=".*reloaded twice' "$T/idle.log"
 out=$(printf 'rcpt <new@idle.test>\neom\n' | raw "unix:$T/idle.sock")
 check "idle: a new transaction gets the newest map" \
     grep -q 'addrcpt_par <new@gen7.test>' <<EOF2

@@ -148,6 +148,6 @@ check_eq "nothing turned away was delivered anyway" 0 "$(val failed_but_delivere
 check_eq "every copy rewritten (no original recipient got through)" 0 \
     "$(val bad_rcpts)"
 check "the restarted milter did the rewriting after the kill" \
-    grep -q ': rewrite <u1+m' "$T/k2.log"
+    grep -q ': action=rewrite orig_to=<u1+m' "$T/k2.log"
 check "postfix is still running" pid_alive \
     "$(tr -d ' ' <"$PF_DIR/queue/pid/master.pid")"

@@ -123,13 +123,13 @@ check_eq "abort: the next message starts clean" \
 
 # One log line per rewrite and per reject, with the queue id.
 check "log: one line per rewrite, with queue id, original and result" \
-    grep -q 'FWD1: rewrite <DIEGO1@INKACOCA.ORG> -> <diego1@lima.inkacoca.org>$' \
+    grep -q "FWD1: action=rewrite orig_to=<DIEGO1@INKACOCA.ORG> to=<diego1@lima.inkacoca.org> map=$T/table.db\$" \
     "$T/main.log"
 check "log: one line per reject, with the reply" \
-    grep -q 'MIX1: reject <nobody@inkacoca.org>: 550 5.1.1 User unknown$' \
+    grep -q "MIX1: action=reject to=<nobody@inkacoca.org> map=$T/table.db code=550 dsn=5.1.1 reply=\"User unknown\"\$" \
     "$T/main.log"
 check "log: a duplicate addition is named as such" \
-    grep -q 'rewrite <DIEGO1@switch.inkacoca.org> -> <diego1@lima.inkacoca.org> (already added)' \
+    grep -q 'action=rewrite orig_to=<DIEGO1@switch.inkacoca.org> to=<diego1@lima.inkacoca.org> map=[^ ]* fate=duplicate$' \
     "$T/main.log"
 
 # Counters: the stats file (mailswitch-milter -s) and SIGUSR2.
@@ -154,7 +154,7 @@ check_eq "error: tempfail when the resolver cannot say" \
     "rcpt <$long@big.test>: reply 451 4.3.0 Temporary lookup failure, try again later|eom: continue" \
     "$(echo "$out" | paste -sd'|')"
 check "error: logged with the reason" \
-    grep -q 'tempfail <0*@big.test>: 451 4.3.0 .*(value too long' "$T/main.log"
+    grep -q 'action=tempfail to=<0*@big.test> map=[^ ]* code=451 dsn=4.3.0 reply=".*" reason=".*value too long' "$T/main.log"
 
 # ... unless on_map_error = accept.
 if start_milter accept -m "$T/table.db" -o on_map_error=accept; then
@@ -164,7 +164,7 @@ if start_milter accept -m "$T/table.db" -o on_map_error=accept; then
         "rcpt <$long@big.test>: continue|rcpt <diego1@inkacoca.org>: continue|eom: delrcpt <diego1@inkacoca.org>|eom: addrcpt <diego1@lima.inkacoca.org>|eom: continue" \
         "$(echo "$out" | paste -sd'|')"
     check "error: and logs it" \
-        grep -q 'accept <0*@big.test> unchanged (on_map_error = accept)' \
+        grep -q 'action=keep to=<0*@big.test> map=[^ ]* reason="on_map_error = accept: .*value too long' \
         "$T/accept.log"
     stop_milter "$MILTER_PID"
 else

@@ -74,10 +74,10 @@ printf 'rcpt <nobody@inkacoca.org>\nrcpt <diego1@inkacoca.org>\neom\n' |
 printf 'macro R i QID123\nrcpt <diego1@inkacoca.org>\neom\n' | ask hop3 0x17f >/dev/null
 check "log: NOQUEUE when the MTA gave no queue id" \
     wait_for "the NOQUEUE line" grep -q \
-    '^mailswitch-milter: NOQUEUE: reject <nobody@inkacoca.org>: 550 5.1.1 User unknown$' hop3.log
+    '^mailswitch-milter: NOQUEUE: action=reject to=<nobody@inkacoca.org> map=[^ ]* code=550 dsn=5.1.1 reply="User unknown"$' hop3.log
 check "log: the queue id when the MTA gave one" \
     wait_for "the QID123 line" grep -q \
-    '^mailswitch-milter: QID123: rewrite <diego1@inkacoca.org> -> <diego1@lima.inkacoca.org>$' hop3.log
+    '^mailswitch-milter: QID123: action=rewrite orig_to=<diego1@inkacoca.org> to=<diego1@lima.inkacoca.org> map=[^ ]*$' hop3.log
 
 # --- esmtp_args ------------------------------------------------------------------------
 start_milter esmtp -m main.db -o esmtp_args=no || fail "milter starts with esmtp_args = no"

@@ -122,6 +122,6 @@ scenario_check() {
     check_eq "milter counted the rejects (5xx)" "rejected 5" \
         "$(grep '^rejected ' "$MTA_STATS")"
     check "milter logged the rewrites with the MTA's queue id" \
-        grep -Eq "^mailswitch-milter: $MTA_QUEUE_ID: rewrite <diego1@inkacoca.org> -> <diego1@lima.inkacoca.org>\$" \
+        grep -Eq "^mailswitch-milter: $MTA_QUEUE_ID: action=rewrite orig_to=<diego1@inkacoca.org> to=<diego1@lima.inkacoca.org> map=[^ ]+\$" \
         "$MTA_LOG"
 }
