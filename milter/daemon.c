@@ -3,10 +3,10 @@
  *
  * Exports daemon_user(), daemon_drop(), daemon_pidfile_open(),
  * daemon_pidfile_write(), daemon_pidfile_remove(), daemon_detach(),
- * daemon_ready() and daemon_thread_stacks(). The pid file is opened and
- * locked (flock) before the fork and before privileges are dropped, so it
- * may live in a directory only root can write; the lock passes to the
- * child with the descriptor. A symbolic link, a file that is not a plain
+ * daemon_ready(), daemon_close_inherited() and daemon_thread_stacks().
+ * The pid file is opened and locked (flock) before the fork and before
+ * privileges are dropped, so it may live in a directory only root can
+ * write; the lock passes to the child with the descriptor. A symbolic link, a file that is not a plain
  * file, or one with other hard links is refused.
  */
 #include <errno.h>
@@ -265,4 +265,14 @@ int     daemon_thread_stacks(char *err, size_t errlen)
     (void) errlen;
 #endif
     return (0);
+}
+
+void    daemon_close_inherited(void)
+{
+    int     fd, max = (int) sysconf(_SC_OPEN_MAX);
+
+    if (close_range(3, ~0U, 0) == 0)
+	return;
+    for (fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+	(void) close(fd);
 }

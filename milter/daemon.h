@@ -41,6 +41,13 @@ extern void daemon_pidfile_remove(const char *path, int fd);
 extern int daemon_detach(char *err, size_t errlen);
 extern void daemon_ready(int fd);
 
+/*
+ * Close every descriptor but standard input, output and error: a lock
+ * or a socket the starting process left open must not live as long as
+ * the daemon.
+ */
+extern void daemon_close_inherited(void);
+
 /* Give threads started from now on small stacks; -1 with a reason. */
 extern int daemon_thread_stacks(char *err, size_t errlen);
 

@@ -515,6 +515,7 @@ int     main(int argc, char **argv)
 	return (rc);
     }
     signal(SIGPIPE, SIG_IGN);
+    daemon_close_inherited();
     msg_open(PROG, cfg->facility, 1);
     if (start(cfg, &pid_fd) < 0) {
 	msg_close();

@@ -89,6 +89,18 @@ else
         grep -q 'action=rewrite orig_to=<diego1@inkacoca.org>' "$T/ns0/stderr"
 fi
 
+# A descriptor the starting process left open (here a lock, which would
+# stay held as long as the daemon runs) is closed.
+: >"$T/held.lock"
+exec 9>>"$T/held.lock"
+start_milter fds -m "$T/table.db" || fail "fds: the milter starts"
+exec 9>&-
+check "fds: an inherited descriptor is not kept" \
+    sh -c "! ls -l /proc/$MILTER_PID/fd | grep -q held.lock"
+check "fds: the map is still open" \
+    sh -c "ls -l /proc/$MILTER_PID/fd | grep -q table.db"
+stop_milter "$MILTER_PID"
+
 # Privileges: open the socket as root, then run as nobody.
 if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
     skip "privileges" "needs root and user nobody"
