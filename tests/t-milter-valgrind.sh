@@ -1,7 +1,8 @@
 #!/bin/sh
 # t-milter-valgrind.sh - mailswitch-milter under valgrind: rewrites,
-# rejects, a loop, an abort, a map reload and a bad map, then a clean
-# stop, with no memory errors and nothing lost.
+# rejects, a loop, an abort, a map reload and a bad map, configuration
+# reloads (a good one and a bad one), then a clean stop, with no memory
+# errors and nothing lost.
 
 . "$TOP/tests/lib/tap.sh"
 . "$TOP/tests/milter/lib.sh"
@@ -21,11 +22,12 @@ compile_map "$TOP/tests/milter/table.txt" "$T/table.db" &&
     compile_map "$TOP/tests/milter/replace-new.txt" "$T/new.db" ||
     { fail "compile maps"; exit 1; }
 cp "$T/table.db" "$T/live.db"
+printf 'map = %s\n' "$T/live.db" >"$T/vg.conf"
 
 valgrind --leak-check=full --show-leak-kinds=definite,indirect \
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
     --log-file="$T/valgrind.log" \
-    "$MILTER" -c /dev/null -f -p "unix:$T/vg.sock" -m "$T/live.db" -o allow_root=yes \
+    "$MILTER" -c "$T/vg.conf" -f -p "unix:$T/vg.sock" -o allow_root=yes \
     -o "stats_file=$T/vg.stats" >"$T/vg.log" 2>&1 &
 VG_PID=$!
 MILTER_PIDS=$VG_PID
@@ -59,6 +61,16 @@ check "valgrind: served from the reloaded map" \
     grep -q 'addrcpt <mover@cuzco.inkacoca.org>' "$T/out2"
 kill -USR2 "$VG_PID"
 wait_for "stats" grep -q 'stats: ' "$T/vg.log"
+
+printf 'map = %s\nmap = %s\nhop_limit = 5\n' "$T/table.db" "$T/new.db" >"$T/vg.conf"
+kill -HUP "$VG_PID"
+wait_for "configuration reload" grep -q 'SIGHUP: configuration reloaded' "$T/vg.log"
+printf 'rcpt <diego1@inkacoca.org>\neom\n' | mtclient "$S" 0x17f >"$T/out3"
+check "valgrind: after SIGHUP, served from the maps the file names" \
+    grep -q 'addrcpt <diego1@lima.inkacoca.org>' "$T/out3"
+printf 'map = %s\nno_such_key = 1\n' "$T/table.db" >"$T/vg.conf"
+kill -HUP "$VG_PID"
+wait_for "refused reload" grep -q 'SIGHUP: the configuration has errors' "$T/vg.log"
 
 kill "$VG_PID"
 wait_for "valgrind to finish" sh -c "! kill -0 $VG_PID" || kill -9 "$VG_PID"
