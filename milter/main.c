@@ -26,6 +26,7 @@
 #include "global.h"
 #include "msg.h"
 #include "sockspec.h"
+#include "socketmap.h"
 #include "watch.h"
 
 #ifndef MAILSWITCH_VERSION
@@ -304,6 +305,7 @@ static void unstart(const CONFIG *cfg, int pid_fd, int maps_open)
 {
     const char *path = sockspec_path(cfg->socket);
 
+    socketmap_stop();
     if (maps_open)
 	mapset_shutdown(&milter_global.maps);
     if (path)
@@ -348,6 +350,11 @@ static int start(const CONFIG *cfg, int *pid_fd)
 	daemon_pidfile_remove(cfg->pid_file, *pid_fd);
 	return (-1);
     }
+    if (socketmap_open(cfg, &who, err, sizeof(err)) < 0) {
+	msg_error("%s", err);
+	unstart(cfg, *pid_fd, 0);
+	return (-1);
+    }
     if (daemon_drop(&who, err, sizeof(err)) < 0
 	|| mapset_init(&milter_global.maps, cfg->maps, cfg->nmaps,
 		       &milter_global.stats, err, sizeof(err)) < 0) {
@@ -360,7 +367,8 @@ static int start(const CONFIG *cfg, int *pid_fd)
 						 sizeof(err)) < 0)
 	|| watch_block_signals() < 0
 	|| daemon_thread_stacks(err, sizeof(err)) < 0
-	|| watch_start(err, sizeof(err)) < 0) {
+	|| watch_start(err, sizeof(err)) < 0
+	|| socketmap_start(err, sizeof(err)) < 0) {
 	msg_error("%s", err);
 	unstart(cfg, *pid_fd, 1);
 	return (-1);
@@ -381,6 +389,7 @@ static void stop(const CONFIG *cfg, int pid_fd)
     const char *path = sockspec_path(cfg->socket);
 
     drain();
+    socketmap_stop();
     watch_stop();
     watch_log_stats();
     mapset_shutdown(&milter_global.maps);

@@ -17,6 +17,12 @@ typedef enum STATS_COUNTER {
     STATS_TEMPFAILED,			/* recipients or messages with 4xx */
     STATS_RELOADS,			/* maps replaced while running */
     STATS_MAP_ERRORS,			/* maps that could not be read */
+    STATS_SM_CONNECTIONS,		/* socketmap connections accepted */
+    STATS_SM_REQUESTS,			/* socketmap requests answered */
+    STATS_SM_OK,			/* ... with OK */
+    STATS_SM_NOTFOUND,			/* ... with NOTFOUND */
+    STATS_SM_TEMP,			/* ... with TEMP */
+    STATS_SM_PERM,			/* ... with PERM */
     STATS_COUNT
 } STATS_COUNTER;
 
