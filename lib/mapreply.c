@@ -78,7 +78,10 @@ static MAPREPLY_STATUS reject_reply(const REPLY *reply, char *text,
 
     n = snprintf(text, len, "%s%s%s %s", reply->code,
 		 reply->enhanced[0] ? " " : "", reply->enhanced, reply->text);
-    return (n < 0 || (size_t) n >= len ? MAPREPLY_TEMP : MAPREPLY_OK);
+    if (n >= 0 && (size_t) n < len)
+	return (MAPREPLY_OK);
+    snprintf(text, len, "reply too long");
+    return (MAPREPLY_TEMP);
 }
 
 static MAPREPLY_STATUS virtual_answer(const VUT_RESULT *res,

@@ -11,26 +11,15 @@
 #include <string.h>
 #include "netstring.h"
 
-/* Decimal digits of MAX: no valid length has more. */
-static size_t digits_of(size_t max)
-{
-    size_t  n = 1;
-
-    while (max >= 10) {
-	max /= 10;
-	n++;
-    }
-    return (n);
-}
-
 NETSTRING_STATUS netstring_parse(const char *buf, size_t len, size_t max,
 				         const char **payload, size_t *plen,
 				         size_t *used)
 {
-    size_t  i, n = 0, most = digits_of(max);
+    size_t  i, n = 0;
 
+    /* Without a leading zero, a length over MAX shows before overflow. */
     for (i = 0; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
-	if (i >= most || (i == 1 && buf[0] == '0'))
+	if (i == 1 && buf[0] == '0')
 	    return (NETSTRING_MALFORMED);
 	n = n * 10 + (size_t) (buf[i] - '0');
 	if (n > max)

@@ -21,9 +21,9 @@ typedef enum NETSTRING_STATUS {
  * Look for one netstring at the start of BUF[0..LEN-1] whose payload
  * is at most MAX bytes. NETSTRING_OK sets *PAYLOAD (inside BUF, not
  * terminated), *PLEN and *USED (bytes the netstring takes in BUF). A
- * length with a leading zero (other than "0" itself), more digits than
- * any length under MAX needs, a missing ':' or ',' is malformed; a
- * length over MAX is reported as soon as its digits are read.
+ * length with a leading zero (other than "0" itself), a missing ':' or
+ * ',' is malformed; a length over MAX is reported as soon as the digits
+ * read show it.
  */
 extern NETSTRING_STATUS netstring_parse(const char *buf, size_t len,
 					        size_t max,
