@@ -44,7 +44,6 @@
 #define SM_READ_CHUNK	4096		/* first input buffer, and reads */
 #define SM_FRAME_MAX	(NETSTRING_MAX + 8)	/* "100000:" ... "," */
 #define SM_OUT_HIGH	65536		/* pending output: stop reading */
-#define SM_BACKLOG	128
 
 typedef struct SM_CONN {
     int     fd;
@@ -168,7 +167,7 @@ int     socketmap_open(const CONFIG *cfg, const DAEMON_USER *who,
 	fd = listen_inet(cfg->socketmap, err, errlen);
     if (fd < 0)
 	return (-1);
-    if (listen(fd, SM_BACKLOG) < 0) {
+    if (listen(fd, SOMAXCONN) < 0) {
 	snprintf(err, errlen, "socketmap %s: listen: %s", cfg->socketmap,
 		 strerror(errno));
 	close(fd);

@@ -27,8 +27,9 @@ def connect(spec, timeout=TIMEOUT):
     """A socket connected to unix:PATH or inet:PORT@HOST."""
     if spec.startswith("unix:"):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(timeout)
+        # blocking: a full listen queue makes connect() wait, not fail
         s.connect(spec[5:])
+        s.settimeout(timeout)
         return s
     if spec.startswith("inet:"):
         port, _, host = spec[5:].partition("@")
