@@ -47,6 +47,9 @@ static int set_timeout(CONFIG *, const char *, char *, size_t);
 static int set_max_recipients(CONFIG *, const char *, char *, size_t);
 static int set_max_added(CONFIG *, const char *, char *, size_t);
 static int set_allow_root(CONFIG *, const char *, char *, size_t);
+static int set_socketmap(CONFIG *, const char *, char *, size_t);
+static int set_socketmap_timeout(CONFIG *, const char *, char *, size_t);
+static int set_socketmap_max_conn(CONFIG *, const char *, char *, size_t);
 
 static const struct {
     const char *name;
@@ -72,6 +75,9 @@ static const struct {
     {"max_recipients", set_max_recipients, 0},
     {"max_added_recipients", set_max_added, 0},
     {"allow_root", set_allow_root, 0},
+    {"socketmap", set_socketmap, 0},
+    {"socketmap_timeout", set_socketmap_timeout, 0},
+    {"socketmap_max_connections", set_socketmap_max_conn, 0},
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -88,6 +94,8 @@ void    config_init(CONFIG *cfg)
     cfg->timeout = 7210;
     cfg->max_recipients = CONFIG_MAX_RECIPIENTS;
     cfg->max_added = CONFIG_MAX_ADDED;
+    cfg->socketmap_timeout = CONFIG_SOCKETMAP_TIMEOUT;
+    cfg->socketmap_max_conn = CONFIG_SOCKETMAP_MAX_CONN;
 }
 
 void    config_free(CONFIG *cfg)
@@ -95,6 +103,7 @@ void    config_free(CONFIG *cfg)
     size_t  i;
 
     free(cfg->socket);
+    free(cfg->socketmap);
     for (i = 0; i < cfg->nmaps; i++)
 	free(cfg->maps[i]);
     free(cfg->user);
@@ -196,6 +205,28 @@ static int set_socket(CONFIG *cfg, const char *value, char *err, size_t errlen)
     if (sockspec_check(value, err, errlen) < 0)
 	return (-1);
     return (set_string(&cfg->socket, value, err, errlen));
+}
+
+static int set_socketmap(CONFIG *cfg, const char *value, char *err,
+			          size_t errlen)
+{
+    if (sockspec_check(value, err, errlen) < 0)
+	return (-1);
+    return (set_string(&cfg->socketmap, value, err, errlen));
+}
+
+static int set_socketmap_timeout(CONFIG *cfg, const char *value, char *err,
+				         size_t errlen)
+{
+    return (set_int(&cfg->socketmap_timeout, value, 1, 86400, 10,
+		    "socketmap_timeout", err, errlen));
+}
+
+static int set_socketmap_max_conn(CONFIG *cfg, const char *value, char *err,
+				          size_t errlen)
+{
+    return (set_int(&cfg->socketmap_max_conn, value, 1, 100000, 10,
+		    "socketmap_max_connections", err, errlen));
 }
 
 static int set_map(CONFIG *cfg, const char *value, char *err, size_t errlen)
@@ -525,11 +556,11 @@ static int absolute(char **path, const char *cwd, char *err, size_t errlen)
     return (0);
 }
 
-/* The socket spec with a relative unix path made absolute. */
-static int absolute_socket(CONFIG *cfg, const char *cwd, char *err,
+/* A socket spec with a relative unix path made absolute. */
+static int absolute_socket(char **specp, const char *cwd, char *err,
 			           size_t errlen)
 {
-    const char *path = sockspec_path(cfg->socket);
+    const char *path = *specp ? sockspec_path(*specp) : 0;
     char   *copy, *spec;
 
     if (path == 0 || *path == '/')
@@ -544,8 +575,8 @@ static int absolute_socket(CONFIG *cfg, const char *cwd, char *err,
 	return (-1);
     }
     free(copy);
-    free(cfg->socket);
-    cfg->socket = spec;
+    free(*specp);
+    *specp = spec;
     return (sockspec_check(spec, err, errlen) < 0 ? -1 : 0);
 }
 
@@ -571,7 +602,8 @@ int     config_finish(CONFIG *cfg, const char *here, char *err,
 	|| absolute(&cfg->stats_file, here, err, errlen) < 0
 	|| absolute(&cfg->metrics_file, here, err, errlen) < 0
 	|| absolute(&cfg->log_file, here, err, errlen) < 0
-	|| absolute_socket(cfg, here, err, errlen) < 0)
+	|| absolute_socket(&cfg->socket, here, err, errlen) < 0
+	|| absolute_socket(&cfg->socketmap, here, err, errlen) < 0)
 	return (-1);
     return (0);
 }
@@ -592,6 +624,9 @@ static const struct FIXED_KEY {
     {"facility", offsetof(CONFIG, facility), 0},
     {"timeout", offsetof(CONFIG, timeout), 0},
     {"allow_root", offsetof(CONFIG, allow_root), 0},
+    {"socketmap", offsetof(CONFIG, socketmap), 1},
+    {"socketmap_timeout", offsetof(CONFIG, socketmap_timeout), 0},
+    {"socketmap_max_connections", offsetof(CONFIG, socketmap_max_conn), 0},
 };
 
 #define NFIXED	(sizeof(fixed_keys) / sizeof(fixed_keys[0]))

@@ -14,6 +14,8 @@
 #define CONFIG_MAX_RECIPIENTS	1000
 #define CONFIG_MAX_ADDED	10000
 #define CONFIG_RECIPIENTS_LIMIT	1000000	/* the most either may be */
+#define CONFIG_SOCKETMAP_TIMEOUT	60	/* idle socketmap connection */
+#define CONFIG_SOCKETMAP_MAX_CONN	256
 
 typedef enum CONFIG_MODE {
     CONFIG_MODE_REWRITE,		/* reject and rewrite */
@@ -47,6 +49,9 @@ typedef struct CONFIG {
     int     max_added;			/* recipients one message may add */
     int     allow_root;			/* may run as root (no user =) */
     int     maps_overridden;		/* the command line named maps */
+    char   *socketmap;			/* socketmap service socket, or null */
+    int     socketmap_timeout;		/* idle connection, seconds */
+    int     socketmap_max_conn;		/* connections served at once */
 } CONFIG;
 
 /* Fill CFG with the defaults. */

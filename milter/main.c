@@ -33,6 +33,7 @@
 #include "runner.h"
 #include "signals.h"
 #include "sockspec.h"
+#include "socketmap.h"
 #include "watch.h"
 
 #ifndef MAILSWITCH_VERSION
@@ -386,6 +387,7 @@ static void unstart(const CONFIG *cfg, int pid_fd, int maps_open)
 {
     const char *path = sockspec_path(cfg->socket);
 
+    socketmap_stop();
     if (maps_open)
 	mapset_shutdown(&milter_global.maps);
     if (path)
@@ -430,6 +432,11 @@ static int start(const CONFIG *cfg, int *pid_fd)
 	daemon_pidfile_remove(cfg->pid_file, *pid_fd);
 	return (-1);
     }
+    if (socketmap_open(cfg, &who, err, sizeof(err)) < 0) {
+	msg_error("%s", err);
+	unstart(cfg, *pid_fd, 0);
+	return (-1);
+    }
     if (daemon_drop(&who, err, sizeof(err)) < 0
 	|| msg_logfile(cfg->log_file, err, sizeof(err)) < 0
 	|| mapset_init(&milter_global.maps, cfg->maps, cfg->nmaps,
@@ -443,7 +450,8 @@ static int start(const CONFIG *cfg, int *pid_fd)
 						 sizeof(err)) < 0)
 	|| signals_catch(err, sizeof(err)) < 0
 	|| daemon_thread_stacks(err, sizeof(err)) < 0
-	|| runner_start(err, sizeof(err)) < 0) {
+	|| runner_start(err, sizeof(err)) < 0
+	|| socketmap_start(err, sizeof(err)) < 0) {
 	msg_error("%s", err);
 	unstart(cfg, *pid_fd, 1);
 	return (-1);
@@ -463,6 +471,7 @@ static void stop(const CONFIG *cfg, int pid_fd)
 {
     const char *path = sockspec_path(cfg->socket);
 
+    socketmap_stop();
     watch_log_stats();
     mapset_shutdown(&milter_global.maps);
     if (path)

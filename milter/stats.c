@@ -26,6 +26,8 @@
 static const char *const names[STATS_COUNT] = {
     "messages", "recipients", "rewritten", "rejected", "tempfailed",
     "reloads", "map_errors", "kept", "reload_failures",
+    "socketmap_connections", "socketmap_requests",
+    "socketmap_ok", "socketmap_notfound", "socketmap_temp", "socketmap_perm",
 };
 
 static unsigned long get(STATS *stats, int c)

@@ -20,6 +20,12 @@ typedef enum STATS_COUNTER {
     STATS_MAP_ERRORS,			/* maps that could not be read */
     STATS_KEPT,				/* recipients passed unchanged */
     STATS_RELOAD_FAILURES,		/* replacements that failed to load */
+    STATS_SM_CONNECTIONS,		/* socketmap connections accepted */
+    STATS_SM_REQUESTS,			/* socketmap requests answered */
+    STATS_SM_OK,			/* ... with OK */
+    STATS_SM_NOTFOUND,			/* ... with NOTFOUND */
+    STATS_SM_TEMP,			/* ... with TEMP */
+    STATS_SM_PERM,			/* ... with PERM */
     STATS_COUNT
 } STATS_COUNTER;
 

@@ -1,8 +1,9 @@
 #!/bin/sh
 # t-milter-valgrind.sh - mailswitch-milter under valgrind: rewrites,
 # rejects, a loop, an abort, a map reload and a bad map, configuration
-# reloads (a good one and a bad one), then a clean stop, with no memory
-# errors and nothing lost.
+# reloads (a good one and a bad one), socketmap requests good and bad
+# (and connections left open at the stop), then a clean stop, with no
+# memory errors and nothing lost.
 
 . "$TOP/tests/lib/tap.sh"
 . "$TOP/tests/milter/lib.sh"
@@ -28,7 +29,7 @@ valgrind --leak-check=full --show-leak-kinds=definite,indirect \
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
     --log-file="$T/valgrind.log" \
     "$MILTER" -c "$T/vg.conf" -f -p "unix:$T/vg.sock" -o allow_root=yes \
-    -o "stats_file=$T/vg.stats" >"$T/vg.log" 2>&1 &
+    -o "stats_file=$T/vg.stats" -o "socketmap=unix:$T/vg.sm" >"$T/vg.log" 2>&1 &
 VG_PID=$!
 MILTER_PIDS=$VG_PID
 wait_for "milter under valgrind" grep -q 'starting ' "$T/vg.log" ||
@@ -62,17 +63,44 @@ check "valgrind: served from the reloaded map" \
 kill -USR2 "$VG_PID"
 wait_for "stats" grep -q 'stats: ' "$T/vg.log"
 
-printf 'map = %s\nmap = %s\nhop_limit = 5\n' "$T/table.db" "$T/new.db" >"$T/vg.conf"
+printf 'map = %s\nmap = %s\nhop_limit = 5\n' "$T/new.db" "$T/table.db" >"$T/vg.conf"
 kill -HUP "$VG_PID"
 wait_for "configuration reload" grep -q 'SIGHUP: configuration reloaded' "$T/vg.log"
-printf 'rcpt <diego1@inkacoca.org>\neom\n' | mtclient "$S" 0x17f >"$T/out3"
+printf 'rcpt <someone@example.org>\neom\n' | mtclient "$S" 0x17f >"$T/out3"
 check "valgrind: after SIGHUP, served from the maps the file names" \
-    grep -q 'addrcpt <diego1@lima.inkacoca.org>' "$T/out3"
+    grep -q 'addrcpt <someone@mail.example.net>' "$T/out3"
 printf 'map = %s\nno_such_key = 1\n' "$T/table.db" >"$T/vg.conf"
 kill -HUP "$VG_PID"
 wait_for "refused reload" grep -q 'SIGHUP: the configuration has errors' "$T/vg.log"
 
-kill "$VG_PID"
+# The socketmap service (from the reloaded map): answers, pipelining, a big request, bad frames,
+# and two connections left open (one with half a request) at the stop.
+PYTHONPATH=$TOP/tests/lib SM=unix:$T/vg.sm python3 -c '
+import os, sys
+from socketmap import Client, frame
+SM = os.environ["SM"]
+c = Client(SM)
+out = [c.ask("virtual", "mover@inkacoca.org"), c.ask("access", "nobody@inkacoca.org"),
+       c.ask("virtual", "x@a.test")]
+c.send(frame(b"virtual list@example.net") * 50 + frame(b"virtual " + b"y" * 90000))
+out += [c.recv().decode() for _ in range(51)][-2:]
+for bad in (b"junk", b"100001:", b"3:abc;"):
+    d = Client(SM)
+    d.send(bad)
+    out.append(d.recv().decode() + (" closed" if d.closed() else " open"))
+e = Client(SM)
+e.send(b"30:virtual half")
+print("\n".join(out))
+sys.stdout.flush()
+os.kill(int(sys.argv[1]), 15)
+e.closed(timeout=60)
+' "$VG_PID" >"$T/sm.out" 2>&1
+check "valgrind: the socketmap service answered" \
+    grep -q "^OK mover@cuzco.inkacoca.org$" "$T/sm.out"
+check "valgrind: ... and refused the bad frames" \
+    test "$(grep -c '^PERM .* closed$' "$T/sm.out")" -eq 3
+
+kill "$VG_PID" 2>/dev/null
 wait_for "valgrind to finish" sh -c "! kill -0 $VG_PID" || kill -9 "$VG_PID"
 wait "$VG_PID"
 rc=$?

@@ -13,6 +13,8 @@ extern Suite *suite_table(void);
 extern Suite *suite_map(void);
 extern Suite *suite_pattern(void);
 extern Suite *suite_workpool(void);
+extern Suite *suite_netstring(void);
+extern Suite *suite_mapreply(void);
 
 /*
  * The answer of VUT for ADDRESS as one string: "forward a,b", "reject C E

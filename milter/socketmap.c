@@ -1,0 +1,577 @@
+/*
+ * socketmap.c - the socketmap front end: netstring requests "NAME KEY"
+ * in, "OK value", "NOTFOUND ", "TEMP reason" or "PERM reason" out.
+ *
+ * Exports socketmap_open(), socketmap_start() and socketmap_stop(). One
+ * thread of its own serves every connection with poll(): the sockets
+ * are nonblocking, each connection's buffers are bounded, and the
+ * thread shares nothing with libmilter's threads but the map store
+ * (one snapshot taken and released per request, as filter.c takes one
+ * per recipient) and the counters. So however a socketmap client
+ * behaves, the milter side goes on.
+ *
+ * Per connection: requests may be pipelined and are answered in order;
+ * a frame that is no netstring, or longer than NETSTRING_MAX, is
+ * answered PERM and the connection closed once the answer is written;
+ * a good frame that is no "NAME KEY" request, or names no table here,
+ * is answered PERM and the connection goes on. A connection without
+ * progress for socketmap_timeout seconds is closed. At
+ * socketmap_max_connections, new ones wait in the listen queue.
+ * The answer itself is mapreply_answer()'s (lib/mapreply.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include "mapreply.h"
+#include "netstring.h"
+#include "global.h"
+#include "msg.h"
+#include "signals.h"
+#include "sockspec.h"
+#include "socketmap.h"
+
+#define G	milter_global
+
+#define SM_READ_CHUNK	4096		/* first input buffer, and reads */
+#define SM_FRAME_MAX	(NETSTRING_MAX + 8)	/* "100000:" ... "," */
+#define SM_OUT_HIGH	65536		/* pending output: stop reading */
+
+typedef struct SM_CONN {
+    int     fd;
+    char   *in;				/* unparsed input */
+    size_t  inlen, insize;
+    char   *out;			/* answers not yet written */
+    size_t  outoff, outlen, outsize;
+    struct timespec last;		/* last progress */
+    int     closing;			/* close once OUT is written */
+} SM_CONN;
+
+static struct {
+    int     listen_fd;
+    int     wake[2];			/* written to stop the thread */
+    char   *path;			/* unix socket to remove, or null */
+    pthread_t thread;
+    int     running;
+    int     timeout;			/* idle seconds; fixed at startup */
+    int     max_conn;			/* connections at once; the same */
+    SM_CONN *conns;
+    size_t  nconns;
+    struct pollfd *pfd;
+} sm = {.listen_fd = -1, .wake = {-1, -1}};
+
+/* One thread answers: its buffers for a request and an answer. */
+static char key_buf[NETSTRING_MAX + 1];
+static char value_buf[NETSTRING_MAX];
+static char text_buf[NETSTRING_MAX];
+static char frame_buf[SM_FRAME_MAX];
+
+/* Listening. */
+
+static int listen_unix(const char *path, const CONFIG *cfg,
+		               const DAEMON_USER *who, char *err, size_t errlen)
+{
+    struct sockaddr_un sun;
+    mode_t  old;
+    int     fd;
+
+    if (sockspec_unix_in_use(path)) {
+	snprintf(err, errlen, "socketmap %s is in use by another process",
+		 path);
+	return (-1);
+    }
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		     0)) < 0) {
+	snprintf(err, errlen, "socketmap: socket: %s", strerror(errno));
+	return (-1);
+    }
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    memcpy(sun.sun_path, path, strlen(path) + 1);	/* sockspec checked */
+    (void) unlink(path);
+    old = umask(0177);
+    if (bind(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0) {
+	umask(old);
+	snprintf(err, errlen, "socketmap %s: %s", path, strerror(errno));
+	close(fd);
+	return (-1);
+    }
+    umask(old);
+    if (chmod(path, (mode_t) cfg->socket_mode) < 0
+	|| (geteuid() == 0 && chown(path, who->uid, who->gid) < 0)) {
+	snprintf(err, errlen, "socketmap %s: %s", path, strerror(errno));
+	(void) unlink(path);
+	close(fd);
+	return (-1);
+    }
+    return (fd);
+}
+
+/* inet:PORT@HOST or inet6:PORT@HOST; no host: every address. */
+static int listen_inet(const char *spec, char *err, size_t errlen)
+{
+    struct addrinfo hints, *ai;
+    char    port[16], host[256];
+    const char *rest = strchr(spec, ':') + 1, *at = strchr(rest, '@');
+    size_t  plen = at ? (size_t) (at - rest) : strlen(rest);
+    int     fd, on = 1, rc;
+
+    snprintf(port, sizeof(port), "%.*s", (int) plen, rest);
+    snprintf(host, sizeof(host), "%s", at ? at + 1 : "");
+    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+	memmove(host, host + 1, strlen(host));
+	host[strlen(host) - 1] = 0;
+    }
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = strncmp(spec, "inet6:", 6) == 0 ? AF_INET6 : AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    if ((rc = getaddrinfo(host[0] ? host : 0, port, &hints, &ai)) != 0) {
+	snprintf(err, errlen, "socketmap %s: %s", spec, gai_strerror(rc));
+	return (-1);
+    }
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		ai->ai_protocol);
+    if (fd < 0
+	|| setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0
+	|| bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+	snprintf(err, errlen, "socketmap %s: %s", spec, strerror(errno));
+	if (fd >= 0)
+	    close(fd);
+	freeaddrinfo(ai);
+	return (-1);
+    }
+    freeaddrinfo(ai);
+    return (fd);
+}
+
+int     socketmap_open(const CONFIG *cfg, const DAEMON_USER *who,
+		               char *err, size_t errlen)
+{
+    const char *path;
+    int     fd;
+
+    if (cfg->socketmap == 0)
+	return (0);
+    sm.timeout = cfg->socketmap_timeout;
+    sm.max_conn = cfg->socketmap_max_conn;
+    if ((path = sockspec_path(cfg->socketmap)) != 0)
+	fd = listen_unix(path, cfg, who, err, errlen);
+    else
+	fd = listen_inet(cfg->socketmap, err, errlen);
+    if (fd < 0)
+	return (-1);
+    if (listen(fd, SOMAXCONN) < 0) {
+	snprintf(err, errlen, "socketmap %s: listen: %s", cfg->socketmap,
+		 strerror(errno));
+	close(fd);
+	if (path)
+	    (void) unlink(path);
+	return (-1);
+    }
+    if (path && (sm.path = strdup(path)) == 0) {
+	snprintf(err, errlen, "out of memory");
+	close(fd);
+	(void) unlink(path);
+	return (-1);
+    }
+    sm.listen_fd = fd;
+    msg_info("socketmap service on %s", cfg->socketmap);
+    return (0);
+}
+
+/* Time. */
+
+static struct timespec now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (ts);
+}
+
+/* Milliseconds from A to B, at least 0. */
+static long ms_between(struct timespec a, struct timespec b)
+{
+    long    ms = (b.tv_sec - a.tv_sec) * 1000
+    + (b.tv_nsec - a.tv_nsec) / 1000000;
+
+    return (ms < 0 ? 0 : ms);
+}
+
+/* Connections. */
+
+static void conn_close(size_t i)
+{
+    SM_CONN *c = sm.conns + i;
+
+    close(c->fd);
+    free(c->in);
+    free(c->out);
+    sm.conns[i] = sm.conns[--sm.nconns];
+}
+
+/* Append FRAME[0..LEN-1] to C's output; -1 out of memory. */
+static int conn_queue(SM_CONN *c, const char *frame, size_t len)
+{
+    char   *grown;
+    size_t  size;
+
+    if (c->outoff > 0 && c->outoff == c->outlen)
+	c->outoff = c->outlen = 0;
+    if (c->outlen + len > c->outsize) {
+	if (c->outoff > 0) {
+	    memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+	    c->outlen -= c->outoff;
+	    c->outoff = 0;
+	}
+	for (size = c->outsize ? c->outsize : SM_READ_CHUNK;
+	     size < c->outlen + len; size *= 2)
+	     /* void */ ;
+	if (size > c->outsize) {
+	    if ((grown = realloc(c->out, size)) == 0)
+		return (-1);
+	    c->out = grown;
+	    c->outsize = size;
+	}
+    }
+    memcpy(c->out + c->outlen, frame, len);
+    c->outlen += len;
+    return (0);
+}
+
+/* Queue the answer "WORD TEXT"; counts it. -1 out of memory. */
+static int answer(SM_CONN *c, STATS_COUNTER what, const char *word,
+		          const char *text)
+{
+    size_t  wlen = strlen(word), tlen = strlen(text), n;
+
+    if (wlen + 1 + tlen > NETSTRING_MAX)
+	tlen = NETSTRING_MAX - wlen - 1;
+    memcpy(text_buf, word, wlen);
+    text_buf[wlen] = ' ';
+    memcpy(text_buf + wlen + 1, text, tlen);
+    n = netstring_format(frame_buf, sizeof(frame_buf), text_buf,
+			 wlen + 1 + tlen);
+    stats_inc(&G.stats, STATS_SM_REQUESTS);
+    stats_inc(&G.stats, what);
+    return (conn_queue(c, frame_buf, n));
+}
+
+/* The answer of TABLE for KEY, from the current snapshot. */
+static int answer_lookup(SM_CONN *c, MAPREPLY_TABLE table, const char *key)
+{
+    char   *value = value_buf;
+    MAPREPLY_LIMITS limits;
+    VUT_RESULT res;
+    MAPSET *set;
+    const char *map;
+    int     map_failed;
+
+    if ((set = mapset_acquire(&G.maps)) == 0)
+	return (answer(c, STATS_SM_TEMP, "TEMP", "the milter is stopping"));
+    mapset_resolve(set, key, LIVE(hop_limit), &res, &map_failed, &map);
+    mapset_release(set);
+    if (map_failed)
+	stats_inc(&G.stats, STATS_MAP_ERRORS);
+    limits.max_added = (size_t) LIVE(max_added);
+    limits.rewrite = (LIVE(mode) == CONFIG_MODE_REWRITE);
+    limits.accept_on_error = (LIVE(on_map_error) == CONFIG_ON_ERROR_ACCEPT);
+    /* room for "OK " in a netstring of NETSTRING_MAX */
+    switch (mapreply_answer(table, &res, &limits, value, sizeof(value_buf) - 3)) {
+    case MAPREPLY_OK:
+	vut_result_free(&res);
+	return (answer(c, STATS_SM_OK, "OK", value));
+    case MAPREPLY_TEMP:
+	vut_result_free(&res);
+	msg_warn("socketmap %s %s: TEMP %s", table == MAPREPLY_ACCESS ?
+		 "access" : "virtual", key, value);
+	return (answer(c, STATS_SM_TEMP, "TEMP", value));
+    case MAPREPLY_NOTFOUND:
+    default:
+	vut_result_free(&res);
+	return (answer(c, STATS_SM_NOTFOUND, "NOTFOUND", ""));
+    }
+}
+
+/* One request "NAME KEY" (LEN bytes, not terminated). */
+static int request(SM_CONN *c, const char *req, size_t len)
+{
+    char   *key = key_buf;
+    const char *sp = memchr(req, ' ', len);
+    size_t  klen;
+    int     table;
+
+    if (sp == 0 || sp == req || memchr(req, 0, len) != 0
+	|| (klen = len - (size_t) (sp - req) - 1) == 0)
+	return (answer(c, STATS_SM_PERM, "PERM", "bad request: want "
+		       "\"NAME KEY\""));
+    if ((table = mapreply_table(req, (size_t) (sp - req))) < 0)
+	return (answer(c, STATS_SM_PERM, "PERM", "no such table here "
+		       "(virtual, access)"));
+    memcpy(key, sp + 1, klen);
+    key[klen] = 0;
+    return (answer_lookup(c, (MAPREPLY_TABLE) table, key));
+}
+
+/* A bad frame: answer PERM, then hang up. */
+static int refuse(SM_CONN *c, NETSTRING_STATUS why)
+{
+    const char *text = why == NETSTRING_TOO_LONG ?
+    "request longer than 100000 bytes" : "malformed netstring";
+
+    msg_warn("socketmap: %s; closing the connection", text);
+    c->closing = 1;
+    c->inlen = 0;
+    return (answer(c, STATS_SM_PERM, "PERM", text));
+}
+
+/* Answer the whole requests in C's input, while output has room. */
+static int serve_input(SM_CONN *c)
+{
+    const char *payload;
+    size_t  plen, used, done = 0;
+    NETSTRING_STATUS st;
+    int     rc = 0;
+
+    while (rc == 0 && !c->closing && c->outlen - c->outoff < SM_OUT_HIGH) {
+	st = netstring_parse(c->in + done, c->inlen - done, NETSTRING_MAX,
+			     &payload, &plen, &used);
+	if (st == NETSTRING_PARTIAL)
+	    break;
+	if (st != NETSTRING_OK)
+	    return (refuse(c, st));
+	rc = request(c, payload, plen);
+	done += used;
+    }
+    if (done > 0) {
+	memmove(c->in, c->in + done, c->inlen - done);
+	c->inlen -= done;
+    }
+    return (rc);
+}
+
+/* Read what there is; 0, or -1 to close (end, error, no memory). */
+static int conn_read(SM_CONN *c)
+{
+    char   *grown;
+    size_t  size;
+    ssize_t n;
+
+    if (c->insize - c->inlen < SM_READ_CHUNK && c->insize < SM_FRAME_MAX) {
+	size = c->insize ? c->insize * 2 : SM_READ_CHUNK;
+	if (size > SM_FRAME_MAX)
+	    size = SM_FRAME_MAX;
+	if ((grown = realloc(c->in, size)) == 0)
+	    return (-1);
+	c->in = grown;
+	c->insize = size;
+    }
+    if (c->inlen == c->insize)			/* whole frames wait for room */
+	return (0);
+    if ((n = read(c->fd, c->in + c->inlen, c->insize - c->inlen)) < 0)
+	return (errno == EAGAIN || errno == EINTR ? 0 : -1);
+    if (n == 0)
+	return (-1);
+    c->inlen += (size_t) n;
+    c->last = now();
+    return (serve_input(c));
+}
+
+/* Write what is pending; 0, or -1 to close. */
+static int conn_write(SM_CONN *c)
+{
+    ssize_t n;
+
+    if (c->outoff == c->outlen)
+	return (0);
+    if ((n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+		  MSG_NOSIGNAL)) < 0)
+	return (errno == EAGAIN || errno == EINTR ? 0 : -1);
+    c->outoff += (size_t) n;
+    c->last = now();
+    if (c->outoff == c->outlen)
+	c->outoff = c->outlen = 0;
+    /* Room again: requests that waited for it. */
+    return (c->inlen > 0 ? serve_input(c) : 0);
+}
+
+static void accept_new(void)
+{
+    SM_CONN *c;
+    int     fd;
+
+    while (sm.nconns < (size_t) sm.max_conn) {
+	if ((fd = accept4(sm.listen_fd, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0) {
+	    if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+		msg_warn("socketmap: accept: %s", strerror(errno));
+	    return;
+	}
+	stats_inc(&G.stats, STATS_SM_CONNECTIONS);
+	c = sm.conns + sm.nconns++;
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->last = now();
+    }
+}
+
+/* poll() events wanted for C. */
+static short conn_events(const SM_CONN *c)
+{
+    short   ev = 0;
+
+    if (!c->closing && c->outlen - c->outoff < SM_OUT_HIGH)
+	ev |= POLLIN;
+    if (c->outoff < c->outlen)
+	ev |= POLLOUT;
+    return (ev);
+}
+
+/*
+ * Handle connection I's events: read and answer, then write at once
+ * what that queued. 0, or -1 when it is to be closed: the peer left or
+ * failed, or a refused frame's answer is out.
+ */
+static int conn_events_done(size_t i, short revents)
+{
+    SM_CONN *c = sm.conns + i;
+
+    if ((revents & (POLLIN | POLLHUP | POLLERR)) && !c->closing
+	&& conn_read(c) < 0)
+	return (-1);
+    if (conn_write(c) < 0 || (revents & POLLNVAL))
+	return (-1);
+    return (c->closing && c->outoff == c->outlen ? -1 : 0);
+}
+
+/* Close idle connections; the poll timeout until the next may be. */
+static int expire_idle(struct timespec t)
+{
+    long    limit = (long) sm.timeout * 1000, left, next = limit;
+    size_t  i;
+
+    for (i = 0; i < sm.nconns; /* void */ ) {
+	left = limit - ms_between(sm.conns[i].last, t);
+	if (left <= 0) {
+	    conn_close(i);
+	    continue;
+	}
+	if (left < next)
+	    next = left;
+	i++;
+    }
+    return ((int) next);
+}
+
+static void *serve(void *arg)
+{
+    size_t  i, n, max = (size_t) sm.max_conn;
+    int     timeout, listening;
+    char    drain[16];
+
+    (void) arg;
+    for (;;) {
+	timeout = expire_idle(now());
+	sm.pfd[0].fd = sm.wake[0];
+	sm.pfd[0].events = POLLIN;
+	listening = (sm.nconns < max);
+	sm.pfd[1].fd = listening ? sm.listen_fd : -1;
+	sm.pfd[1].events = POLLIN;
+	for (i = 0; i < sm.nconns; i++) {
+	    sm.pfd[i + 2].fd = sm.conns[i].fd;
+	    sm.pfd[i + 2].events = conn_events(sm.conns + i);
+	    sm.pfd[i + 2].revents = 0;
+	}
+	n = sm.nconns;
+	if (poll(sm.pfd, n + 2, timeout) < 0) {
+	    if (errno == EINTR)
+		continue;
+	    msg_error("socketmap: poll: %s; the service stops", strerror(errno));
+	    break;
+	}
+	if (sm.pfd[0].revents) {
+	    (void) read(sm.wake[0], drain, sizeof(drain));
+	    break;
+	}
+	/* Backwards: closing moves the last connection into slot i. */
+	for (i = n; i-- > 0;)
+	    if (sm.pfd[i + 2].revents
+		&& conn_events_done(i, sm.pfd[i + 2].revents) < 0)
+		conn_close(i);
+	if (listening && (sm.pfd[1].revents & POLLIN))
+	    accept_new();
+    }
+    return (0);
+}
+
+int     socketmap_start(char *err, size_t errlen)
+{
+    sigset_t old;
+    size_t  max;
+    int     rc;
+
+    if (sm.listen_fd < 0)
+	return (0);
+    max = (size_t) sm.max_conn;
+    if ((sm.conns = calloc(max, sizeof(*sm.conns))) == 0
+	|| (sm.pfd = calloc(max + 2, sizeof(*sm.pfd))) == 0) {
+	snprintf(err, errlen, "socketmap: out of memory");
+	return (-1);
+    }
+    if (pipe2(sm.wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+	snprintf(err, errlen, "socketmap: pipe: %s", strerror(errno));
+	return (-1);
+    }
+    if (signals_block(&old) < 0) {
+	snprintf(err, errlen, "socketmap: cannot block the signals");
+	return (-1);
+    }
+    rc = pthread_create(&sm.thread, 0, serve, 0);
+    signals_restore(&old);
+    if (rc != 0) {
+	snprintf(err, errlen, "socketmap: cannot start a thread: %s",
+		 strerror(rc));
+	return (-1);
+    }
+    sm.running = 1;
+    return (0);
+}
+
+void    socketmap_stop(void)
+{
+    if (sm.running) {
+	if (write(sm.wake[1], "x", 1) < 0)
+	    msg_warn("socketmap: cannot wake the service: %s",
+		     strerror(errno));
+	pthread_join(sm.thread, 0);
+	sm.running = 0;
+    }
+    while (sm.nconns > 0)
+	conn_close(sm.nconns - 1);
+    if (sm.listen_fd >= 0)
+	close(sm.listen_fd);
+    sm.listen_fd = -1;
+    if (sm.path)
+	(void) unlink(sm.path);
+    if (sm.wake[0] >= 0) {
+	close(sm.wake[0]);
+	close(sm.wake[1]);
+	sm.wake[0] = sm.wake[1] = -1;
+    }
+    free(sm.path);
+    free(sm.conns);
+    free(sm.pfd);
+    sm.path = 0;
+    sm.conns = 0;
+    sm.pfd = 0;
+}
