@@ -21,8 +21,9 @@
 #
 # The machine is left as found: the package purged, and the users this
 # test made (mailswitch, and postfix with postdrop when they were not
-# there) deleted. A machine where mailswitch is installed already is not
-# touched: the test fails at once.
+# there) deleted, /etc/mailswitch and /run/mailswitch gone. A machine
+# where mailswitch is installed already, or that has one of those
+# directories, is not touched: the test fails at once.
 
 . "$TOP/tests/lib/tap.sh"
 . "$TOP/tests/lib/postfix.sh"
@@ -38,8 +39,9 @@ if dpkg-query -W -f='${Status}\n' mailswitch 2>/dev/null | grep -qv 'not-install
     fail "mailswitch is not installed on this machine (the test would replace and purge it)"
     exit 1
 fi
-[ ! -e /etc/mailswitch ] ||
-    { fail "no /etc/mailswitch on this machine (the purge would remove it)"; exit 1; }
+for dir in /etc/mailswitch /run/mailswitch; do
+    [ ! -e $dir ] || { fail "no $dir on this machine (the test would remove it)"; exit 1; }
+done
 
 # What the machine had before: the test removes only what it made.
 had_user() { getent passwd "$1" >/dev/null; }
@@ -57,17 +59,22 @@ drop_users() {
     [ "$had_postdrop" = yes ] || groupdel postdrop 2>/dev/null
 }
 
-installed=no milter_pid=
+installed=no milter_pid= daemon_pid=
 cleanup() {
-    if [ -n "$milter_pid" ]; then
-        kill -KILL "$milter_pid" 2>/dev/null
-        wait_until 5 "the milter to go" pid_gone "$milter_pid"
-    fi
+    # The milter started, and the one its pid file named (should a
+    # broken unit let it go to the background).
+    for pid in $milter_pid $daemon_pid; do
+        [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = mailswitch-milter ] || continue
+        kill -KILL "$pid"
+        wait_until 5 "the milter to go" pid_gone "$pid"
+    done
     pf_stop
     sink_stop
     if [ "$installed" = yes ]; then
         in_spool dpkg --purge mailswitch >/dev/null 2>&1
     fi
+    # Not there before the test (checked above): what a failed purge left.
+    rm -rf /etc/mailswitch /run/mailswitch
     drop_users
 }
 trap cleanup EXIT
@@ -130,7 +137,9 @@ check "postfix is set up" pf_setup "$T/pf" "$pfport" "$sinkport" \
 sed -i "s/^\(127\.0\.0\.1:$pfport *inet *n *- *\)n\( .*smtpd\)$/\1y\2/" "$PF_DIR/etc/master.cf"
 check "smtpd is chrooted" grep -Eq "^127\.0\.0\.1:$pfport +inet +n +- +y .*smtpd$" \
     "$PF_DIR/etc/master.cf"
-mkdir -p "$T/spool" && ln -s "$PF_DIR/queue" "$T/spool/postfix" ||
+# The queue directory, also once pf_stop has cleared PF_DIR.
+queue=$PF_DIR/queue
+mkdir -p "$T/spool" && ln -s "$queue" "$T/spool/postfix" ||
     { fail "the namespace's /var/spool"; exit 1; }
 
 in_spool dpkg -i "$deb" >"$T/dpkg-i.log" 2>&1
@@ -155,7 +164,7 @@ check_eq "/run/mailswitch (tmpfiles.d)" "directory mailswitch mailswitch 755" \
     "$(stat -c '%F %U %G %a' /run/mailswitch 2>&1)"
 check_eq "the socket directory in Postfix's spool (postinst)" \
     "directory mailswitch postfix 2750" \
-    "$(stat -c '%F %U %G %a' "$PF_DIR/queue/mailswitch" 2>&1)"
+    "$(stat -c '%F %U %G %a' "$queue/mailswitch" 2>&1)"
 
 unit=$(dpkg -L mailswitch | grep '/mailswitch-milter\.service$')
 check_eq "the unit is installed" /lib/systemd/system/mailswitch-milter.service "$unit"
@@ -202,7 +211,7 @@ unshare -m --propagation private sh -c 'mount --bind "$0" /var/spool &&
     setpriv --reuid="$unit_user" --regid="$unit_group" --init-groups \
     env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $exec_start >"$T/milter.log" 2>&1 &
 milter_pid=$!
-if wait_until 10 "the milter's socket" test -S "$PF_DIR/queue/mailswitch/milter.sock"; then
+if wait_until 10 "the milter's socket" test -S "$queue/mailswitch/milter.sock"; then
     pass "the installed milter starts with the installed configuration"
 else
     fail "the installed milter starts with the installed configuration"
@@ -211,8 +220,9 @@ fi
 check_eq "it runs as mailswitch" mailswitch "$(ps -o user= -p "$milter_pid")"
 check_eq "its socket: owner mailswitch, group postfix, mode 660" \
     "socket mailswitch postfix 660" \
-    "$(stat -c '%F %U %G %a' "$PF_DIR/queue/mailswitch/milter.sock" 2>&1)"
-check_eq "its pid file" "$milter_pid" "$(cat /run/mailswitch/milter.pid 2>&1)"
+    "$(stat -c '%F %U %G %a' "$queue/mailswitch/milter.sock" 2>&1)"
+daemon_pid=$(cat /run/mailswitch/milter.pid 2>/dev/null)
+check_eq "its pid file" "$milter_pid" "$daemon_pid"
 
 check "smtp-sink starts" sink_start "$T/sink" "$sinkport" || exit 1
 check "postfix starts" pf_start || exit 1
@@ -236,7 +246,7 @@ if wait_until 15 "the milter to stop" pid_gone "$milter_pid"; then
 else
     fail "the milter stops on SIGTERM"
 fi
-check "it removes its socket" test ! -e "$PF_DIR/queue/mailswitch/milter.sock"
+check "it removes its socket" test ! -e "$queue/mailswitch/milter.sock"
 sed 's/^/# milter: /' "$T/milter.log"
 
 # --- purge -----------------------------------------------------------------
@@ -260,7 +270,7 @@ done <"$T/files"
 check_eq "no file of the package is left" "" "$left"
 check "no /etc/mailswitch (the conffile and the map with it)" test ! -e /etc/mailswitch
 check "no /run/mailswitch" test ! -e /run/mailswitch
-check "no socket directory in Postfix's spool" test ! -e "$PF_DIR/queue/mailswitch"
+check "no socket directory in Postfix's spool" test ! -e "$queue/mailswitch"
 check_eq "no systemd state of the unit" "" \
     "$(find /var/lib/systemd /etc/systemd -name '*mailswitch*' 2>/dev/null)"
 check_eq "no dpkg state of the package" "" \
