@@ -6,7 +6,7 @@
 #                   routes (examples/inkacoca/build/routes.svg), run the demo
 #   make install DESTDIR=...   programs, manual pages, examples
 #   make deb        the Debian package, built from a copy of the sources,
-#                   into build/deb (DEB_OUT=DIR elsewhere; see debian/README)
+#                   into build/deb (DEB_OUT=DIR elsewhere; README: Install)
 #   make SANITIZE=1 check   the same suite under ASan and UBSan
 #   make fuzz-diff  a long randomized differential run against sendmail
 #                   (FUZZ_SEEDS, FUZZ_TABLES; see tests/t-sendmail-random.sh)
