@@ -4,13 +4,15 @@
 #   make check      install what the tests need, build, run the test suite
 #   make demo       install what the demo needs, build, draw the example's
 #                   routes (examples/inkacoca/build/routes.svg), run the demo
-#   make install DESTDIR=...
+#   make install DESTDIR=...   programs, manual pages, examples
+#   make deb        the Debian package, built from a copy of the sources,
+#                   into build/deb (DEB_OUT=DIR elsewhere; README: Install)
 #   make SANITIZE=1 check   the same suite under ASan and UBSan
 #   make fuzz-diff  a long randomized differential run against sendmail
 #                   (FUZZ_SEEDS, FUZZ_TABLES; see tests/t-sendmail-random.sh)
 #   make fuzz       the libFuzzer harnesses (tests/fuzz/README)
 
-NO_CONFIG_GOALS = clean distclean san-clean
+NO_CONFIG_GOALS = clean distclean san-clean deb
 ifeq ($(filter $(NO_CONFIG_GOALS),$(MAKECMDGOALS)),)
 include config.mk
 endif
@@ -41,6 +43,12 @@ TOPO_LIBS = $(CRYPTO_LIBS)		# the topology layer's own: TLSA digests
 
 MAN8 = $(wildcard doc/*.8)
 MAN5 = $(wildcard doc/*.5)
+# The examples a packager installs: tables, MTA fragments and the seed
+# organisation's topology (the demos run from the source tree only).
+EXAMPLES = $(wildcard examples/*.vut examples/*fragment*)
+EXAMPLES_ORG = $(wildcard examples/inkacoca/README examples/inkacoca/*.topology \
+	examples/inkacoca/deploy)
+EXAMPLES_USERS = $(wildcard examples/inkacoca/users/*)
 PROGS = maptool/maptool
 ifneq ($(MILTER_OBJS),)
 PROGS += milter/mailswitch-milter
@@ -111,19 +119,31 @@ demo: all
 	sh examples/demo
 	sh examples/inkacoca/demo
 
-install: all
+# The programs only: the unit tests are no part of what is installed.
+install: $(PROGS)
 	mkdir -p $(DESTDIR)$(sbindir) $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(mandir)/man5
 	$(INSTALL) -m 755 $(PROGS) $(DESTDIR)$(sbindir)/
 	$(if $(MAN8),$(INSTALL) -m 644 $(MAN8) $(DESTDIR)$(mandir)/man8/)
 	$(if $(MAN5),$(INSTALL) -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5/)
+	mkdir -p $(DESTDIR)$(docdir)/examples/inkacoca/users
+	$(INSTALL) -m 644 $(EXAMPLES) $(DESTDIR)$(docdir)/examples/
+	$(INSTALL) -m 644 $(EXAMPLES_ORG) $(DESTDIR)$(docdir)/examples/inkacoca/
+	$(INSTALL) -m 644 $(EXAMPLES_USERS) $(DESTDIR)$(docdir)/examples/inkacoca/users/
+
+# The Debian package (debian/), built by dpkg-buildpackage in a copy of
+# the sources under DEB_OUT, so that neither this tree nor its parent
+# directory gets the build's files; the .deb and .changes land in DEB_OUT.
+DEB_OUT = build/deb
+deb:
+	sh build-aux/make-deb $(DEB_OUT)
 
 clean:
 	rm -f lib/util/*.o lib/util/*.a lib/*.o lib/*.a topology/*.o topology/*.a maptool/*.o maptool/maptool milter/*.o \
 		milter/mailswitch-milter tests/unit/*.o tests/unit/unit .build-flags
-	rm -rf tests/log $(DEMO_BUILD)
+	rm -rf tests/log $(DEMO_BUILD) build
 
 distclean: clean
 	rm -f config.mk config.log config.status
 	rm -rf autom4te.cache tests/.cache
 
-.PHONY: all check fuzz-diff deps-test demo install clean distclean FORCE
+.PHONY: all check fuzz-diff deps-test demo install deb clean distclean FORCE
