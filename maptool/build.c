@@ -8,7 +8,8 @@
  * in a fresh directory beside DIR, each text table compiled exactly as
  * maptool compile would (table_load(), then table_write_map()), then
  * verified (route_verify()); only a build that verifies replaces DIR,
- * in one atomic exchange of the two directories. DIR and the stage are
+ * in one atomic exchange of the two directories, after a summary of the
+ * answers it changes against the build it replaces (diff.c). DIR and the stage are
  * handled through open directories (builddir.c), so that neither can be
  * swapped for a symbolic link while the build runs.
  */
@@ -38,6 +39,7 @@
 
 #define WRITE_BUFFER	(1 << 20)
 #define BUILD_MAX_THREADS	4
+#define BUILD_DIFF_LINES	20	/* of the summary of changes */
 
 typedef struct BUILD {
     const char *topology;
@@ -399,6 +401,25 @@ static int parse_opts(int argc, char **argv, BUILD *b)
     return (0);
 }
 
+/*
+ * What the new build changes against the one it replaces, in short:
+ * per server the counts, and the first few changed answers (diff.c).
+ */
+static void build_summary(const BUILD *b)
+{
+    int     status;
+
+    if (b->out.dir_fd < 0 || faccessat(b->out.dir_fd, "servers", F_OK, 0) < 0)
+	return;
+    printf("changes against the build in %s:\n", b->dir);
+    fflush(stdout);
+    status = diff_builds(b->dir, b->stage, b->topo, BUILD_DIFF_LINES, stdout);
+    if (status == 0)
+	printf("no answer changes\n");
+    else if (status == 2)
+	printf("changes unknown: the previous build cannot be compared\n");
+}
+
 /* Verify the stage; the report as maptool verify prints it. */
 static int build_verify(BUILD *b)
 {
@@ -458,6 +479,8 @@ int     cmd_build(int argc, char **argv)
 	printf("build %s: %zu users, %zu tables, %zu entries: written in %.1f s, "
 	       "verified in %.1f s\n", b.dir, b.topo->nusers, b.tables, b.entries,
 	       t1 - t0, t2 - t1);
+	if (status == 0)
+	    build_summary(&b);
 	if (status == 0 && builddir_replace(&b.out) < 0)
 	    status = EX_CANTCREAT;
 	else if (status != 0 && b.keep)
