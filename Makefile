@@ -40,6 +40,7 @@ LIBS = $(DB_LIBS) $(PCRE2_LIBS)
 TOPO_LIBS = $(CRYPTO_LIBS)		# the topology layer's own: TLSA digests
 
 MAN8 = $(wildcard doc/*.8)
+completiondir = $(datarootdir)/bash-completion/completions
 MAN5 = $(wildcard doc/*.5)
 PROGS = maptool/maptool
 ifneq ($(MILTER_OBJS),)
@@ -116,6 +117,9 @@ install: all
 	$(INSTALL) -m 755 $(PROGS) $(DESTDIR)$(sbindir)/
 	$(if $(MAN8),$(INSTALL) -m 644 $(MAN8) $(DESTDIR)$(mandir)/man8/)
 	$(if $(MAN5),$(INSTALL) -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5/)
+	mkdir -p $(DESTDIR)$(completiondir)
+	$(INSTALL) -m 644 doc/completion/maptool doc/completion/mailswitch-milter \
+		$(DESTDIR)$(completiondir)/
 
 clean:
 	rm -f lib/util/*.o lib/util/*.a lib/*.o lib/*.a topology/*.o topology/*.a maptool/*.o maptool/maptool milter/*.o \

@@ -26,6 +26,7 @@
 #include "atomicfile.h"
 #include "builddir.h"
 #include "mailauth.h"
+#include "progress.h"
 #include "map.h"
 #include "routedot.h"
 #include "routegen.h"
@@ -50,6 +51,7 @@ typedef struct BUILD {
     MAILAUTH *auth;			/* the records besides the routes */
     VERIFY_OPTS verify;
     int     keep;			/* -k: keep a build that fails */
+    PROGRESS *progress;			/* on a terminal */
     size_t *order;			/* branches, those that gain first */
     size_t  gaining;
     size_t  tables, entries;
@@ -424,8 +426,12 @@ static void build_summary(const BUILD *b)
 static int build_verify(BUILD *b)
 {
     VERIFY_RESULT result;
-    int     status = route_verify(&b->verify, b->topo, &result);
+    int     status;
 
+    progress_phase(b->progress, "verifying");
+    status = route_verify(&b->verify, b->topo, &result);
+    progress_done(b->progress);
+    b->progress = 0;
     if (status >= 0)
 	verify_print(&result, stdout);
     verify_result_free(&result);
@@ -445,11 +451,16 @@ int     cmd_build(int argc, char **argv)
     b.verify.problem = verify_problem;
     if (parse_opts(argc, argv, &b) < 0)
 	return (EX_USAGE);
-    if ((b.topo = topology_load(b.topology, report_to_stderr, 0)) == 0)
+    b.progress = progress_start("maptool build");
+    progress_phase(b.progress, "reading");
+    if ((b.topo = topology_load(b.topology, report_to_stderr, 0)) == 0) {
+	progress_done(b.progress);
 	return (EX_NOINPUT);
+    }
     if (b.topo->errors == 0)
 	b.auth = mailauth_make(b.topo, report_to_stderr, 0);
     if (b.topo->errors || b.auth->errors) {
+	progress_done(b.progress);
 	fprintf(stderr, "%s: %s: %d error%s, nothing written\n", progname,
 		b.topology, b.topo->errors + (b.auth ? b.auth->errors : 0),
 		b.topo->errors + (b.auth ? b.auth->errors : 0) == 1 ? "" : "s");
@@ -459,6 +470,7 @@ int     cmd_build(int argc, char **argv)
     }
     if (builddir_open(&b.out, b.dir) < 0 || order_branches(&b) < 0
 	|| builddir_stage(&b.out) < 0) {
+	progress_done(b.progress);
 	(void) builddir_remove_stage(&b.out);
 	builddir_close(&b.out);
 	free(b.order);
@@ -467,6 +479,7 @@ int     cmd_build(int argc, char **argv)
 	return (EX_CANTCREAT);
     }
     b.stage = b.out.stage;
+    progress_phase(b.progress, "writing");
     b.verify.dir = b.stage;
     b.verify.name = b.dir;
     if (write_all(&b) < 0) {
@@ -501,6 +514,7 @@ int     cmd_build(int argc, char **argv)
 	printf(" (see %s/servers)\n", b.dir);
     }
     fflush(stdout);
+    progress_done(b.progress);
     free(b.order);
     builddir_close(&b.out);
     mailauth_free(b.auth);
