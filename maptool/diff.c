@@ -54,6 +54,7 @@
 #include "table.h"
 #include "topology.h"
 #include "vut.h"
+#include "workpool.h"
 #include "xalloc.h"
 #include "maptool.h"
 
@@ -66,6 +67,7 @@ typedef struct SIDE {
     SERVERS *servers;			/* a build; null for a map */
     char  **names;			/* its distinct maps, by file name */
     TABLE **tables;
+    unsigned char *shared;		/* the table is the other side's */
     size_t  ntables;
 } SIDE;
 
@@ -135,46 +137,128 @@ static void side_add_table(SIDE *s, const char *name, TABLE *t)
 {
     s->names = xrealloc(s->names, (s->ntables + 1) * sizeof(char *));
     s->tables = xrealloc(s->tables, (s->ntables + 1) * sizeof(TABLE *));
+    s->shared = xrealloc(s->shared, s->ntables + 1);
     s->names[s->ntables] = xstrdup(name);
+    s->shared[s->ntables] = 0;
     s->tables[s->ntables++] = t;
 }
 
-static TABLE *side_table(const SIDE *s, const char *name)
+static long side_index(const SIDE *s, const char *name)
 {
     size_t  i;
 
     for (i = 0; i < s->ntables; i++)
 	if (strcmp(s->names[i], name) == 0)
-	    return (s->tables[i]);
-    return (0);
+	    return ((long) i);
+    return (-1);
 }
 
-/* A build directory: its servers and every map they run. */
-static int load_build(SIDE *s)
+static TABLE *side_table(const SIDE *s, const char *name)
+{
+    long    i = side_index(s, name);
+
+    return (i < 0 ? 0 : s->tables[i]);
+}
+
+/* Are the files A and B the same bytes? (Same entries: same bytes.) */
+static int same_file(const char *a, const char *b)
+{
+    char    ba[65536], bb[65536];
+    FILE   *fa = fopen(a, "r"), *fb = fopen(b, "r");
+    size_t  na, nb;
+    int     same = fa && fb;
+
+    while (same) {
+	na = fread(ba, 1, sizeof(ba), fa);
+	nb = fread(bb, 1, sizeof(bb), fb);
+	same = na == nb && memcmp(ba, bb, na) == 0;
+	if (na < sizeof(ba))
+	    break;
+    }
+    if (same && (ferror(fa) || ferror(fb)))
+	same = 0;
+    if (fa)
+	fclose(fa);
+    if (fb)
+	fclose(fb);
+    return (same);
+}
+
+/* The maps to read, shared out among threads. */
+typedef struct LOADS {
+    char  **path;
+    TABLE **table;
+    size_t  count;
+} LOADS;
+
+static void load_job(void *arg, size_t i)
+{
+    LOADS  *l = arg;
+
+    l->table[i] = load_table(l->path[i]);
+}
+
+/* The servers of a build directory, and the names of its maps. */
+static int read_servers(SIDE *s)
 {
     char    path[4096];
     size_t  i, m;
     int     errors = 0;
-    TABLE  *t;
 
     snprintf(path, sizeof(path), "%s/servers", s->path);
     if ((s->servers = servers_read(path, report_to_stderr, 0, &errors)) == 0 || errors)
 	return (-1);
-    for (i = 0; i < s->servers->count; i++) {
-	for (m = 0; m < s->servers->server[i].nmaps; m++) {
-	    const char *name = s->servers->server[i].maps[m];
-
-	    if (side_table(s, name))
-		continue;
-	    snprintf(path, sizeof(path), "%s/%s", s->path, name);
-	    if ((t = load_table(path)) == 0)
-		return (-1);
-	    side_add_table(s, name, t);
-	}
-    }
+    for (i = 0; i < s->servers->count; i++)
+	for (m = 0; m < s->servers->server[i].nmaps; m++)
+	    if (side_index(s, s->servers->server[i].maps[m]) < 0)
+		side_add_table(s, s->servers->server[i].maps[m], 0);
     return (0);
 }
 
+/*
+ * Read the maps of both builds, on as many threads as there are CPUs; a
+ * map the same in both is read once and shared (NEW's entry is OLD's).
+ */
+static int load_builds(SIDE *old, SIDE *new)
+{
+    LOADS   l;
+    char    po[4096], pn[4096];
+    size_t  i, k;
+    long    j, ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int     failed = 0;
+
+    if (read_servers(old) < 0 || read_servers(new) < 0)
+	return (-1);
+    l.count = 0;
+    l.path = xcalloc(old->ntables + new->ntables + 1, sizeof(char *));
+    l.table = xcalloc(old->ntables + new->ntables + 1, sizeof(TABLE *));
+    for (i = 0; i < old->ntables; i++) {
+	snprintf(po, sizeof(po), "%s/%s", old->path, old->names[i]);
+	l.path[l.count++] = xstrdup(po);
+    }
+    for (i = 0; i < new->ntables; i++) {
+	snprintf(pn, sizeof(pn), "%s/%s", new->path, new->names[i]);
+	if ((j = side_index(old, new->names[i])) >= 0 && same_file(l.path[j], pn))
+	    new->shared[i] = 1;
+	else
+	    l.path[l.count++] = xstrdup(pn);
+    }
+    workpool_run(load_job, &l, l.count, ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int) ncpu);
+    for (i = 0; i < l.count; i++)
+	failed |= l.table[i] == 0;
+    for (i = 0, k = 0; i < old->ntables; i++)
+	old->tables[i] = l.table[k++];
+    for (i = 0; i < new->ntables; i++)
+	new->tables[i] = new->shared[i] ? old->tables[side_index(old, new->names[i])]
+	    : l.table[k++];
+    for (i = 0; i < l.count; i++)
+	free(l.path[i]);
+    free(l.path);
+    free(l.table);
+    return (failed ? -1 : 0);
+}
+
+/* A map: read it; a build: 1, for load_builds(); -1 after a message. */
 static int load_side(SIDE *s)
 {
     struct stat st;
@@ -185,7 +269,7 @@ static int load_side(SIDE *s)
 	return (-1);
     }
     if (S_ISDIR(st.st_mode))
-	return (load_build(s));
+	return (1);				/* a build: load_builds() */
     if ((t = load_table(s->path)) == 0)
 	return (-1);
     side_add_table(s, "", t);
@@ -198,10 +282,12 @@ static void side_free(SIDE *s)
 
     for (i = 0; i < s->ntables; i++) {
 	free(s->names[i]);
-	table_free(s->tables[i]);
+	if (!s->shared[i])
+	    table_free(s->tables[i]);
     }
     free(s->names);
     free(s->tables);
+    free(s->shared);
     servers_free(s->servers);
 }
 
@@ -330,6 +416,8 @@ static void mark_changes(DIFF *d)
 		o = d->old.tables[0];
 		n = d->new.tables[0];
 	    }
+	    if (o == n)
+		continue;			/* the same file, read once */
 	    changed = mark_missing(&d->marks, n, o);
 	    changed |= mark_missing(&d->marks, o, n);
 	    po = pattern_text(o);
@@ -375,7 +463,7 @@ static void spread_marks(DIFF *d)
 	grew = 0;
 	for (k = 0; k < 2; k++)
 	    for (j = 0; j < sides[k]->ntables; j++)
-		for (i = 0; i < sides[k]->tables[j]->count; i++) {
+		for (i = 0; !sides[k]->shared[j] && i < sides[k]->tables[j]->count; i++) {
 		    e = sides[k]->tables[j]->entries + i;
 		    if (e->seq == 0 && !is_marked(&d->marks, e->key)
 			&& value_marked(&d->marks, e->value))
@@ -502,7 +590,7 @@ static void collect_addresses(DIFF *d, const TOPOLOGY *given)
 
     for (k = 0; k < 2; k++)
 	for (j = 0; j < sides[k]->ntables; j++)
-	    for (i = 0; i < sides[k]->tables[j]->count; i++)
+	    for (i = 0; !sides[k]->shared[j] && i < sides[k]->tables[j]->count; i++)
 		add_key(d, sides[k]->tables[j], i);
     add_topologies(d, given);
     qsort(d->addr.list, d->addr.count, sizeof(char *), by_string);
@@ -764,14 +852,17 @@ static int run_diff(DIFF *d, const TOPOLOGY *topo)
 {
     CHAIN   co, cn;
     char    header[4200];
+    int     ko, kn;
 
-    if (load_side(&d->old) < 0 || load_side(&d->new) < 0)
+    if ((ko = load_side(&d->old)) < 0 || (kn = load_side(&d->new)) < 0)
 	return (2);
-    if ((d->old.servers == 0) != (d->new.servers == 0)) {
+    if (ko != kn) {
 	fprintf(stderr, "%s: diff: %s and %s: compare two builds or two maps\n",
 		progname, d->old.path, d->new.path);
 	return (2);
     }
+    if (ko == 1 && load_builds(&d->old, &d->new) < 0)
+	return (2);
     d->marks.users = xhtable_create(1024);
     d->marks.domains = xhtable_create(64);
     d->marks.changed_maps = xhtable_create(64);
