@@ -422,12 +422,35 @@ static void build_summary(const BUILD *b)
 	printf("changes unknown: the previous build cannot be compared\n");
 }
 
+/*
+ * A fault for the test suite, and for nothing else: with
+ * MAPTOOL_TEST_BREAK=NAME in the environment, the stage's file NAME
+ * (dns.zone, say) is emptied before the stage is verified. No topology
+ * that the checks accept gives a build that fails verification (the
+ * routes are generated to verify; that is the point), yet what such a
+ * build does to DIR (nothing) and what -k keeps are promised in
+ * maptool(8), and only a broken build can show them. The hook can only
+ * spoil the new build, which then fails as any broken build would.
+ */
+static void test_break(const BUILD *b)
+{
+    const char *name = getenv("MAPTOOL_TEST_BREAK");
+    int     fd;
+
+    if (name == 0 || *name == 0 || strchr(name, '/'))
+	return;
+    if ((fd = openat(b->out.stage_fd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW
+		     | O_CLOEXEC)) >= 0)
+	close(fd);
+}
+
 /* Verify the stage; the report as maptool verify prints it. */
 static int build_verify(BUILD *b)
 {
     VERIFY_RESULT result;
     int     status;
 
+    test_break(b);
     progress_phase(b->progress, "verifying");
     status = route_verify(&b->verify, b->topo, &result);
     progress_done(b->progress);
