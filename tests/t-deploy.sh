@@ -100,6 +100,10 @@ else
     TODO=
 fi
 
+sh "$DEPLOY" b2 >again.out 2>again.err
+check_eq "deploying b2 again ships nothing" 7 "$(grep -c 'every map as in the build' again.err)"
+check "... and keeps the .prev: a rollback still goes back to b1" cmp -s b1/domain.db "$tru/domain.db.prev"
+
 # --- roll back ---------------------------------------------------------------
 check_rc "deploy -r: exit 0" 0 sh "$DEPLOY" -r b2 >r.out 2>r.err
 bad=0
