@@ -122,6 +122,15 @@ check_rc "the same map: exit 0" 0 "$M" diff b1/switch.db b1again/switch.db
 check_rc "a missing build: exit 2" 2 "$M" diff b1 nosuch 2>/dev/null
 check_rc "a build against a map: exit 2" 2 "$M" diff b1 b2/switch.db 2>/dev/null
 
+# An entry that did not change answers differently when its value names
+# an address whose entry did: found without resolving every address.
+printf 'team@x.test\tlead@x.test\nlead@x.test\tana@y.test\nother@x.test\tz@y.test\n' >chain1
+printf 'team@x.test\tlead@x.test\nlead@x.test\tbea@y.test\nother@x.test\tz@y.test\n' >chain2
+"$M" diff chain1 chain2 >chain.out
+check_eq "through a chain: the unchanged entry's answer moves too" \
+    "+moved${tab}lead@x.test${tab}forward${tab}bea@y.test
++moved${tab}team@x.test${tab}forward${tab}bea@y.test" "$(grep '^+' chain.out)"
+
 # --- build's summary against the build it replaces -------------------------
 cp -a b1 b4
 "$M" build ink2/inkacoca.topology -o b4 >b4.out 2>&1
