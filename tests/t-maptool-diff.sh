@@ -114,6 +114,21 @@ sed -i 's/^reject-unknown.*/reject-unknown  550 5.1.1 No such user here/' ink3/i
 check "reject changed: a made-up address at the domain" \
     grep -q "^+reject-changed${tab}mailswitch-diff-nobody@inkacoca.org${tab}reject${tab}550${tab}5.1.1${tab}No such user here\$" rej.out
 
+# A branch more: its server is named as added (and, the other way, removed).
+cp -r ink ink5
+printf 'branch arequipa\n    host        aqp-mail.inkacoca.org\n    address     10.77.0.26\n    users       users/arequipa\n' >>ink5/inkacoca.topology
+printf 'nina\n' >ink5/users/arequipa
+"$M" build ink5/inkacoca.topology -o b5 >/dev/null 2>&1
+"$M" diff b1 b5 >b5.out
+check_eq "a server only the new build has is named as added" \
+    "server aqp-mail.inkacoca.org branch:arequipa: added, maps arequipa.db domain.db" \
+    "$(grep '^server aqp' b5.out)"
+check "... and its user is added at the switch" \
+    grep -q "^+added${tab}nina@inkacoca.org${tab}forward${tab}nina@arequipa.inkacoca.org\$" b5.out
+"$M" diff b5 b1 >b5r.out
+check_eq "a server only the old build has is named as removed" \
+    "server aqp-mail.inkacoca.org branch:arequipa: removed" "$(grep '^server aqp' b5r.out)"
+
 # --- two maps, errors ------------------------------------------------------
 check_rc "two maps: exit 1" 1 "$M" diff b1/switch.db b2/switch.db >map.out
 check_eq "two maps: one section" 1 "$(grep -c '^map ' map.out)"
