@@ -42,6 +42,7 @@ LIBS = $(DB_LIBS) $(PCRE2_LIBS)
 TOPO_LIBS = $(CRYPTO_LIBS)		# the topology layer's own: TLSA digests
 
 MAN8 = $(wildcard doc/*.8)
+completiondir = $(datarootdir)/bash-completion/completions
 MAN5 = $(wildcard doc/*.5)
 # The examples a packager installs: tables, MTA fragments and the seed
 # organisation's topology (the demos run from the source tree only).
@@ -129,6 +130,9 @@ install: $(PROGS)
 	$(INSTALL) -m 644 $(EXAMPLES) $(DESTDIR)$(docdir)/examples/
 	$(INSTALL) -m 644 $(EXAMPLES_ORG) $(DESTDIR)$(docdir)/examples/inkacoca/
 	$(INSTALL) -m 644 $(EXAMPLES_USERS) $(DESTDIR)$(docdir)/examples/inkacoca/users/
+	mkdir -p $(DESTDIR)$(completiondir)
+	$(INSTALL) -m 644 doc/completion/maptool doc/completion/mailswitch-milter \
+		$(DESTDIR)$(completiondir)/
 
 # The Debian package (debian/), built by dpkg-buildpackage in a copy of
 # the sources under DEB_OUT, so that neither this tree nor its parent

@@ -9,8 +9,9 @@
  * Keys and values are stored without a trailing NUL unless
  * MAP_FLAG_NUL (makemap -N, postmap); readers detect which. The one scan
  * at open notes every domain and compiles the /pattern/ entries. A writer
- * builds a temporary file beside the target, fsyncs it and renames it
- * over the target, so a reader sees the old map or the new, never half.
+ * builds a temporary file beside the target, seals it (mapseal.c: the
+ * same entries, the same bytes), fsyncs it and renames it over the
+ * target, so a reader sees the old map or the new, never half.
  */
 #include <db.h>
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include "atomicfile.h"
 #include "htable.h"
 #include "map.h"
+#include "mapseal.h"
 #include "pattern.h"
 
 #define MAP_DEFAULT_CACHE	(2u << 20)
@@ -567,6 +569,10 @@ int     map_commit(MAP_WRITER *w, char *err, size_t errlen)
     }
     w->file = 0;
     map_abort(w);
+    if (map_seal(atomic_fd(file), atomic_temp(file), err, errlen) < 0) {
+	atomic_abort(file);
+	return (-1);
+    }
     return (atomic_commit(file, -1, err, errlen));
 }
 

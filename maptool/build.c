@@ -8,7 +8,8 @@
  * in a fresh directory beside DIR, each text table compiled exactly as
  * maptool compile would (table_load(), then table_write_map()), then
  * verified (route_verify()); only a build that verifies replaces DIR,
- * in one atomic exchange of the two directories. DIR and the stage are
+ * in one atomic exchange of the two directories, after a summary of the
+ * answers it changes against the build it replaces (diff.c). DIR and the stage are
  * handled through open directories (builddir.c), so that neither can be
  * swapped for a symbolic link while the build runs.
  */
@@ -25,6 +26,7 @@
 #include "atomicfile.h"
 #include "builddir.h"
 #include "mailauth.h"
+#include "progress.h"
 #include "map.h"
 #include "routedot.h"
 #include "routegen.h"
@@ -38,6 +40,7 @@
 
 #define WRITE_BUFFER	(1 << 20)
 #define BUILD_MAX_THREADS	4
+#define BUILD_DIFF_LINES	20	/* of the summary of changes */
 
 typedef struct BUILD {
     const char *topology;
@@ -48,6 +51,7 @@ typedef struct BUILD {
     MAILAUTH *auth;			/* the records besides the routes */
     VERIFY_OPTS verify;
     int     keep;			/* -k: keep a build that fails */
+    PROGRESS *progress;			/* on a terminal */
     size_t *order;			/* branches, those that gain first */
     size_t  gaining;
     size_t  tables, entries;
@@ -399,12 +403,58 @@ static int parse_opts(int argc, char **argv, BUILD *b)
     return (0);
 }
 
+/*
+ * What the new build changes against the one it replaces, in short:
+ * per server the counts, and the first few changed answers (diff.c).
+ */
+static void build_summary(const BUILD *b)
+{
+    int     status;
+
+    if (b->out.dir_fd < 0 || faccessat(b->out.dir_fd, "servers", F_OK, 0) < 0)
+	return;
+    printf("changes against the build in %s:\n", b->dir);
+    fflush(stdout);
+    status = diff_builds(b->dir, b->stage, b->topo, BUILD_DIFF_LINES, stdout);
+    if (status == 0)
+	printf("no answer changes\n");
+    else if (status == 2)
+	printf("changes unknown: the previous build cannot be compared\n");
+}
+
+/*
+ * A fault for the test suite, and for nothing else: with
+ * MAPTOOL_TEST_BREAK=NAME in the environment, the stage's file NAME
+ * (dns.zone, say) is emptied before the stage is verified. No topology
+ * that the checks accept gives a build that fails verification (the
+ * routes are generated to verify; that is the point), yet what such a
+ * build does to DIR (nothing) and what -k keeps are promised in
+ * maptool(8), and only a broken build can show them. The hook can only
+ * spoil the new build, which then fails as any broken build would.
+ */
+static void test_break(const BUILD *b)
+{
+    const char *name = getenv("MAPTOOL_TEST_BREAK");
+    int     fd;
+
+    if (name == 0 || *name == 0 || strchr(name, '/'))
+	return;
+    if ((fd = openat(b->out.stage_fd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW
+		     | O_CLOEXEC)) >= 0)
+	close(fd);
+}
+
 /* Verify the stage; the report as maptool verify prints it. */
 static int build_verify(BUILD *b)
 {
     VERIFY_RESULT result;
-    int     status = route_verify(&b->verify, b->topo, &result);
+    int     status;
 
+    test_break(b);
+    progress_phase(b->progress, "verifying");
+    status = route_verify(&b->verify, b->topo, &result);
+    progress_done(b->progress);
+    b->progress = 0;
     if (status >= 0)
 	verify_print(&result, stdout);
     verify_result_free(&result);
@@ -424,11 +474,16 @@ int     cmd_build(int argc, char **argv)
     b.verify.problem = verify_problem;
     if (parse_opts(argc, argv, &b) < 0)
 	return (EX_USAGE);
-    if ((b.topo = topology_load(b.topology, report_to_stderr, 0)) == 0)
+    b.progress = progress_start("maptool build");
+    progress_phase(b.progress, "reading");
+    if ((b.topo = topology_load(b.topology, report_to_stderr, 0)) == 0) {
+	progress_done(b.progress);
 	return (EX_NOINPUT);
+    }
     if (b.topo->errors == 0)
 	b.auth = mailauth_make(b.topo, report_to_stderr, 0);
     if (b.topo->errors || b.auth->errors) {
+	progress_done(b.progress);
 	fprintf(stderr, "%s: %s: %d error%s, nothing written\n", progname,
 		b.topology, b.topo->errors + (b.auth ? b.auth->errors : 0),
 		b.topo->errors + (b.auth ? b.auth->errors : 0) == 1 ? "" : "s");
@@ -438,6 +493,7 @@ int     cmd_build(int argc, char **argv)
     }
     if (builddir_open(&b.out, b.dir) < 0 || order_branches(&b) < 0
 	|| builddir_stage(&b.out) < 0) {
+	progress_done(b.progress);
 	(void) builddir_remove_stage(&b.out);
 	builddir_close(&b.out);
 	free(b.order);
@@ -446,6 +502,7 @@ int     cmd_build(int argc, char **argv)
 	return (EX_CANTCREAT);
     }
     b.stage = b.out.stage;
+    progress_phase(b.progress, "writing");
     b.verify.dir = b.stage;
     b.verify.name = b.dir;
     if (write_all(&b) < 0) {
@@ -458,6 +515,8 @@ int     cmd_build(int argc, char **argv)
 	printf("build %s: %zu users, %zu tables, %zu entries: written in %.1f s, "
 	       "verified in %.1f s\n", b.dir, b.topo->nusers, b.tables, b.entries,
 	       t1 - t0, t2 - t1);
+	if (status == 0)
+	    build_summary(&b);
 	if (status == 0 && builddir_replace(&b.out) < 0)
 	    status = EX_CANTCREAT;
 	else if (status != 0 && b.keep)
@@ -478,6 +537,7 @@ int     cmd_build(int argc, char **argv)
 	printf(" (see %s/servers)\n", b.dir);
     }
     fflush(stdout);
+    progress_done(b.progress);
     free(b.order);
     builddir_close(&b.out);
     mailauth_free(b.auth);

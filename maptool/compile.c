@@ -15,6 +15,7 @@
 #include "map.h"
 #include "table.h"
 #include "tablemap.h"
+#include "progress.h"
 #include "maptool.h"
 
 typedef struct COMPILE_OPTS {
@@ -81,34 +82,48 @@ static int write_map(TABLE *t, const COMPILE_OPTS *o, const char *out)
     return (r == TABLE_WRITE_CREATE ? EX_CANTCREAT : EX_IOERR);
 }
 
+static int compile_table(TABLE *t, const COMPILE_OPTS *o);
+
 int     cmd_compile(int argc, char **argv)
 {
     COMPILE_OPTS o;
     TABLE  *t;
-    char   *out;
+    PROGRESS *progress;
     int     status;
 
     if (parse_opts(argc, argv, &o) < 0)
 	return (EX_USAGE);
-    if ((t = table_load(o.input, o.table_flags, report_to_stderr, 0)) == 0)
-	return (EX_NOINPUT);
+    progress = progress_start("maptool compile");
+    progress_phase(progress, "reading");
+    t = table_load(o.input, o.table_flags, report_to_stderr, 0);
+    progress_phase(progress, "writing");
+    status = t == 0 ? EX_NOINPUT : compile_table(t, &o);
+    progress_done(progress);
+    table_free(t);
+    return (status);
+}
+
+/* Write the loaded table T as O asks. */
+static int compile_table(TABLE *t, const COMPILE_OPTS *o)
+{
+    char   *out;
+    int     status;
+
     if (t->errors) {
 	fprintf(stderr, "%s: %s: %d error%s, nothing written\n", progname,
 		t->name, t->errors, t->errors == 1 ? "" : "s");
-	table_free(t);
 	return (EX_DATAERR);
     }
     if (t->count == 0)
 	report_to_stderr(0, t->name, 0, 0, "no entries: the map will be empty");
-    if (o.output) {
-	status = write_map(t, &o, o.output);
-    } else if ((out = malloc(strlen(o.input) + 4)) != 0) {
-	sprintf(out, "%s.db", o.input);
-	status = write_map(t, &o, out);
+    if (o->output) {
+	status = write_map(t, o, o->output);
+    } else if ((out = malloc(strlen(o->input) + 4)) != 0) {
+	sprintf(out, "%s.db", o->input);
+	status = write_map(t, o, out);
 	free(out);
     } else {
 	status = EX_OSERR;
     }
-    table_free(t);
     return (status);
 }

@@ -32,6 +32,7 @@ static const COMMAND commands[] = {
     {"build", cmd_build, "build [-k] [-s samples] [-j threads] TOPOLOGY -o DIR"},
     {"verify", cmd_verify, "verify [-t TOPOLOGY] [-s samples] [-j threads] [-p max] DIR"},
     {"install", cmd_install, "install SRC.db DEST.db"},
+    {"diff", cmd_diff, "diff [-a] OLD NEW   (two builds, or two maps)"},
     {0, 0, 0},
 };
 

@@ -13,6 +13,7 @@ extern int cmd_check(int argc, char **argv);
 extern int cmd_build(int argc, char **argv);
 extern int cmd_verify(int argc, char **argv);
 extern int cmd_install(int argc, char **argv);
+extern int cmd_diff(int argc, char **argv);
 
 /* Shared by the commands. */
 extern const char *progname;
@@ -27,5 +28,15 @@ struct VERIFY_RESULT;
 extern void verify_problem(void *ctx, const char *file, unsigned line,
 			           int is_error, const char *why);
 extern void verify_print(const struct VERIFY_RESULT *result, FILE *out);
+
+/*
+ * diff.c: compare the builds (or maps) OLD and NEW and print, per
+ * server, the answers that change; at most MAX_LINES change lines (0:
+ * all). TOPO: the new build's topology when loaded, or null. Returns 0
+ * (no change), 1 (changes) or 2 (error, reported).
+ */
+struct TOPOLOGY;
+extern int diff_builds(const char *old_dir, const char *new_dir,
+		               const struct TOPOLOGY *topo, int max_lines, FILE *out);
 
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "routeverify.h"
 #include "topology.h"
+#include "progress.h"
 #include "maptool.h"
 
 /* An inconsistency of the build, on standard output with the report. */
@@ -89,6 +90,7 @@ int     cmd_verify(int argc, char **argv)
     VERIFY_OPTS o;
     VERIFY_RESULT result;
     TOPOLOGY *topo = 0;
+    PROGRESS *progress;
     const char *topology = 0;
     int     ch, status;
 
@@ -135,7 +137,11 @@ int     cmd_verify(int argc, char **argv)
 	    return (EX_DATAERR);
 	}
     }
-    if ((status = route_verify(&o, topo, &result)) >= 0)
+    progress = progress_start("maptool verify");
+    progress_phase(progress, "verifying");
+    status = route_verify(&o, topo, &result);
+    progress_done(progress);
+    if (status >= 0)
 	verify_print(&result, stdout);
     verify_result_free(&result);
     topology_free(topo);

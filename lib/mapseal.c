@@ -1,0 +1,197 @@
+/*
+ * mapseal.c - make a freshly written Berkeley DB map a function of its
+ * entries alone, so that the same table always gives the same bytes.
+ *
+ * Exports map_seal(). Berkeley DB leaves two things in a new file that
+ * differ from one run to the next although the entries are the same:
+ * the meta page's unique file id (made from the inode, the time and a
+ * counter) and the free space of each page (the part between the item
+ * index and the items, and the tail of an overflow page), which holds
+ * whatever the buffer held before, the file id of the meta page among
+ * it. map_seal() clears the free space of every page and sets the file
+ * id to a digest of the file so cleared: two maps of the same entries
+ * then compare equal with cmp(1), and two maps of different entries keep
+ * different ids. Nothing a reader looks at changes (Berkeley DB, and so
+ * sendmail, makemap and postmap, read only the header, the index and
+ * the items), and the id stays unique per content, which is all the
+ * library needs it for: telling open files apart in a shared cache.
+ *
+ * The page layout is Berkeley DB's on-disk format (stable since 4.x):
+ * every page starts with a 26-byte header (LSN, page number, previous
+ * and next page, number of entries, offset of the first item, level,
+ * type); a meta page holds the magic number at 12, the page size at 20
+ * and the file id at 52. Only maps in this host's byte order, without
+ * checksums or encryption, are touched: those are the ones map_create()
+ * writes.
+ */
+#include <db.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "fnv.h"
+#include "mapseal.h"
+
+#define PAGE_HEADER	26		/* every page's header */
+#define META_SIZE	512		/* what a meta page uses of its page */
+#define META_MAGIC	12
+#define META_PAGESIZE	20
+#define META_FILEID	52
+#define PAGE_ENTRIES	20
+#define PAGE_HF_OFFSET	22
+#define PAGE_TYPE	25
+
+/* Page types of the on-disk format. */
+#define P_INVALID	0		/* unused: only the header counts */
+#define P_HASH_UNSORTED	2
+#define P_IBTREE	3
+#define P_IRECNO	4
+#define P_LBTREE	5
+#define P_LRECNO	6
+#define P_OVERFLOW	7
+#define P_HASHMETA	8
+#define P_BTREEMETA	9
+#define P_LDUP		12
+#define P_HASH		13
+
+static unsigned get16(const unsigned char *p)
+{
+    uint16_t v;
+
+    memcpy(&v, p, sizeof(v));
+    return (v);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    uint32_t v;
+
+    memcpy(&v, p, sizeof(v));
+    return (v);
+}
+
+/* Clear [FROM, TO) of PAGE; true when a byte changed. */
+static int clear_range(unsigned char *page, size_t from, size_t to)
+{
+    int     changed = 0;
+    size_t  i;
+
+    for (i = from; i < to; i++)
+	if (page[i]) {
+	    page[i] = 0;
+	    changed = 1;
+	}
+    return (changed);
+}
+
+#define B_KEYDATA	1		/* a btree item's own bytes */
+#define ALIGN4(n)	(((n) + 3) & ~(size_t) 3)
+
+/*
+ * A btree page's items are padded to 4 bytes, and an internal page's
+ * items have an unused byte: clear those. An item on a leaf page is
+ * length(2) type(1) bytes; on an internal page length(2) type(1)
+ * unused(1) child(4) records(4) bytes; an item that is not B_KEYDATA
+ * points to overflow pages and has an unused byte at 3 on either, and
+ * on a leaf page no length (2 unused bytes).
+ */
+static int clear_item_padding(unsigned char *page, size_t size, int internal)
+{
+    unsigned entries = get16(page + PAGE_ENTRIES), i;
+    size_t  off, len, head = internal ? 12 : 3;
+    int     changed = 0;
+
+    for (i = 0; i < entries; i++) {
+	off = get16(page + PAGE_HEADER + 2 * i);
+	if (off + head > size || off + 4 > size)
+	    continue;
+	len = get16(page + off);
+	if (!internal && (page[off + 2] & 0x7f) != B_KEYDATA)
+	    changed |= clear_range(page, off, off + 2);
+	if (internal || (page[off + 2] & 0x7f) != B_KEYDATA)
+	    changed |= clear_range(page, off + 3, off + 4);
+	if ((page[off + 2] & 0x7f) == B_KEYDATA && off + ALIGN4(head + len) <= size)
+	    changed |= clear_range(page, off + head + len, off + ALIGN4(head + len));
+    }
+    return (changed);
+}
+
+/* Clear what PAGE (of SIZE bytes) does not use; true when it changed. */
+static int clear_free_space(unsigned char *page, size_t size)
+{
+    unsigned entries = get16(page + PAGE_ENTRIES);
+    unsigned hf = get16(page + PAGE_HF_OFFSET);
+    size_t  index_end = PAGE_HEADER + 2 * (size_t) entries;
+
+    switch (page[PAGE_TYPE]) {
+    case P_HASHMETA:
+    case P_BTREEMETA:
+	memset(page + META_FILEID, 0, DB_FILE_ID_LEN);	/* set last */
+	return (clear_range(page, META_SIZE, size) | 1);
+    case P_INVALID:
+	return (clear_range(page, PAGE_HEADER, size));
+    case P_OVERFLOW:			/* hf_offset: the bytes it holds */
+	return (PAGE_HEADER + (size_t) hf <= size ?
+		clear_range(page, PAGE_HEADER + hf, size) : 0);
+    case P_IBTREE:
+    case P_LBTREE:
+    case P_LRECNO:
+    case P_LDUP:
+	if (index_end > hf || hf > size)
+	    return (0);
+	return (clear_range(page, index_end, hf)
+		| clear_item_padding(page, size, page[PAGE_TYPE] == P_IBTREE));
+    case P_HASH_UNSORTED:
+    case P_HASH:
+    case P_IRECNO:
+	return (index_end <= hf && hf <= size ? clear_range(page, index_end, hf) : 0);
+    default:
+	return (0);
+    }
+}
+
+int     map_seal(int fd, const char *path, char *err, size_t errlen)
+{
+    unsigned char meta[META_SIZE], *page = 0, id[DB_FILE_ID_LEN];
+    uint32_t magic, size;
+    uint64_t h = FNV64_START;
+    off_t   off;
+    ssize_t n;
+    size_t  i;
+
+    if (pread(fd, meta, sizeof(meta), 0) != (ssize_t) sizeof(meta))
+	goto io_error;
+    magic = get32(meta + META_MAGIC);
+    size = get32(meta + META_PAGESIZE);
+    if ((magic != DB_HASHMAGIC && magic != DB_BTREEMAGIC)
+	|| size < META_SIZE || size > 65536 || (size & (size - 1)))
+	return (0);				/* not ours to change */
+    if ((page = malloc(size)) == 0) {
+	snprintf(err, errlen, "%s: out of memory", path);
+	return (-1);
+    }
+    for (off = 0; (n = pread(fd, page, size, off)) > 0; off += n) {
+	if ((size_t) n != size)
+	    break;				/* a short tail: left alone */
+	if (clear_free_space(page, size) && pwrite(fd, page, size, off) != n)
+	    goto io_error;
+	for (i = 0; i < size; i++)
+	    h = fnv64_byte(h, page[i]);
+    }
+    if (n < 0)
+	goto io_error;
+    for (i = 0; i < sizeof(id); i++, h = fnv64_byte(h, (unsigned char) i))
+	id[i] = (unsigned char) (h >> 56);
+    if (pwrite(fd, id, sizeof(id), META_FILEID) != (ssize_t) sizeof(id))
+	goto io_error;
+    free(page);
+    return (0);
+
+io_error:
+    snprintf(err, errlen, "%s: cannot seal map: %s", path,
+	     errno ? strerror(errno) : "short read");
+    free(page);
+    return (-1);
+}
