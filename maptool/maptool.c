@@ -4,7 +4,8 @@
  * maptool compiles virtusertable tables into Berkeley DB maps that
  * sendmail reads too, dumps and queries them, and checks them for loops
  * and mistakes; from a topology file it builds every server's tables
- * (build), proves them (verify) and puts a build in place (install).
+ * (build), proves them (verify), puts a build in place (install) and
+ * compares the live DNS with a build (dnscheck).
  * Each command lives in its own file; all routing rules live in lib/,
  * the topology in topology/.
  */
@@ -32,6 +33,8 @@ static const COMMAND commands[] = {
     {"build", cmd_build, "build [-k] [-s samples] [-j threads] TOPOLOGY -o DIR"},
     {"verify", cmd_verify, "verify [-t TOPOLOGY] [-s samples] [-j threads] [-p max] DIR"},
     {"install", cmd_install, "install SRC.db DEST.db"},
+    {"dnscheck", cmd_dnscheck, "dnscheck [--server ADDR[@PORT]] [--trust-anchor FILE] "
+    "[--timeout SECONDS] [--max-queries N] TOPOLOGY|DIR"},
     {0, 0, 0},
 };
 

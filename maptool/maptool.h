@@ -13,6 +13,7 @@ extern int cmd_check(int argc, char **argv);
 extern int cmd_build(int argc, char **argv);
 extern int cmd_verify(int argc, char **argv);
 extern int cmd_install(int argc, char **argv);
+extern int cmd_dnscheck(int argc, char **argv);
 
 /* Shared by the commands. */
 extern const char *progname;
