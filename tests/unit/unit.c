@@ -18,6 +18,7 @@ int     main(void)
     srunner_add_suite(sr, suite_map());
     srunner_add_suite(sr, suite_pattern());
     srunner_add_suite(sr, suite_workpool());
+    srunner_add_suite(sr, suite_dnscheck());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -13,6 +13,7 @@ extern Suite *suite_table(void);
 extern Suite *suite_map(void);
 extern Suite *suite_pattern(void);
 extern Suite *suite_workpool(void);
+extern Suite *suite_dnscheck(void);
 
 /*
  * The answer of VUT for ADDRESS as one string: "forward a,b", "reject C E
