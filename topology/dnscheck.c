@@ -697,26 +697,31 @@ static const ZONE_RR *tagged_answer(const DNSCHECK_QUERY *q, const char *tag, si
 
 /* SPF. */
 
+/* Has the answer Q (not through an alias) the address ADDRESS? */
+static int has_address(const DNSCHECK_QUERY *q, const char *address)
+{
+    size_t  i;
+
+    if (q == 0 || q->status != DNSCHECK_ANSWER || q->alias)
+	return (0);
+    for (i = 0; i < q->count; i++)
+	if (same_address(q->rr[i].data, address))
+	    return (1);
+    return (0);
+}
+
 /* Does the SPF "mx" term pass ADDRESS: one of the published MX hosts'? */
 static int mx_passes(const DNSCHECK *c, const MAILAUTH_SPF *t, const char *address)
 {
-    const DNSCHECK_QUERY *mx = find(c, c->topo->domain, ZONE_MX), *h;
-    size_t  i, j;
+    const DNSCHECK_QUERY *mx = find(c, c->topo->domain, ZONE_MX);
+    size_t  i;
 
     if (!mailauth_spf_has(t, "mx") || mx == 0 || mx->status != DNSCHECK_ANSWER)
 	return (0);
     for (i = 0; i < mx->count; i++)
-	for (j = 0; j < 2; j++) {
-	    if ((h = find(c, mx->rr[i].data, j ? ZONE_AAAA : ZONE_A)) == 0)
-		continue;
-	    if (h->status == DNSCHECK_ANSWER && h->alias == 0) {
-		size_t  k;
-
-		for (k = 0; k < h->count; k++)
-		    if (same_address(h->rr[k].data, address))
-			return (1);
-	    }
-	}
+	if (has_address(find(c, mx->rr[i].data, ZONE_A), address)
+	    || has_address(find(c, mx->rr[i].data, ZONE_AAAA), address))
+	    return (1);
     return (0);
 }
 
