@@ -4,7 +4,8 @@
  * maptool compiles virtusertable tables into Berkeley DB maps that
  * sendmail reads too, dumps and queries them, and checks them for loops
  * and mistakes; from a topology file it builds every server's tables
- * (build), proves them (verify) and puts a build in place (install).
+ * (build), proves them (verify), puts a build in place (install) and
+ * compares the live DNS with a build (dnscheck).
  * Each command lives in its own file; all routing rules live in lib/,
  * the topology in topology/.
  */
@@ -33,6 +34,8 @@ static const COMMAND commands[] = {
     {"verify", cmd_verify, "verify [-t TOPOLOGY] [-s samples] [-j threads] [-p max] DIR"},
     {"install", cmd_install, "install SRC.db DEST.db"},
     {"diff", cmd_diff, "diff [-a] OLD NEW   (two builds, or two maps)"},
+    {"dnscheck", cmd_dnscheck, "dnscheck [--server ADDR[@PORT]] [--trust-anchor FILE] "
+    "[--timeout SECONDS] [--max-queries N] TOPOLOGY|DIR"},
     {0, 0, 0},
 };
 

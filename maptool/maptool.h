@@ -14,6 +14,7 @@ extern int cmd_build(int argc, char **argv);
 extern int cmd_verify(int argc, char **argv);
 extern int cmd_install(int argc, char **argv);
 extern int cmd_diff(int argc, char **argv);
+extern int cmd_dnscheck(int argc, char **argv);
 
 /* Shared by the commands. */
 extern const char *progname;

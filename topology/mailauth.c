@@ -4,8 +4,12 @@
  *
  * Exports mailauth_make(), mailauth_free(), mailauth_write_zone() and
  * mailauth_write_policy() to maptool build; mailauth_sts_id(),
- * mailauth_tlsa_digest(), mailauth_covers() and mailauth_sender() to the
- * verifier (recordverify.c) as well. The records:
+ * mailauth_tlsa_digest(), mailauth_covers(), mailauth_sender(), the SPF
+ * term reader (mailauth_spf_parse(), mailauth_spf_passes(),
+ * mailauth_spf_has(), mailauth_spf_free()) and the MTA-STS policy's mx:
+ * lines (mailauth_policy_mx(), mailauth_mx_matches(),
+ * mailauth_policy_names()) to the checkers of a build (recordverify.c)
+ * and of the live DNS (dnscheck.c) as well. The records:
  *
  *  - SPF (always, at the domain): every server that sends mail for the
  *    domain (switches, backups, every branch's server) by address, or
@@ -28,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -235,6 +240,76 @@ static int named_before(const TOPOLOGY *topo, size_t n, const char *address)
 
 /* SPF. */
 
+/* Does SPF term TERM (no qualifier) cost a DNS lookup? */
+static int is_lookup(const char *term)
+{
+    static const char *const prefixes[] = {
+	"include:", "a:", "a/", "mx:", "mx/", "ptr:", "exists:", "redirect=", 0,
+    };
+    static const char *const words[] = {"a", "mx", "ptr", 0};
+    const char *const *p;
+
+    for (p = prefixes; *p; p++)
+	if (strncasecmp(term, *p, strlen(*p)) == 0)
+	    return (1);
+    for (p = words; *p; p++)
+	if (strcasecmp(term, *p) == 0)
+	    return (1);
+    return (0);
+}
+
+void    mailauth_spf_parse(const char *text, MAILAUTH_SPF *t)
+{
+    char   *save, *w, *bare;
+
+    memset(t, 0, sizeof(*t));
+    t->copy = xstrdup(text);
+    for (w = strtok_r(t->copy, " ", &save); w; w = strtok_r(0, " ", &save)) {
+	bare = (*w == '+' || *w == '-' || *w == '~' || *w == '?') ? w + 1 : w;
+	t->lookups += is_lookup(bare);
+	if (strcasecmp(bare, "all") == 0 && t->all == 0)
+	    t->all = bare != w ? *w : '+';
+	if (bare != w && *w != '+')
+	    continue;			/* not a pass: covers nobody */
+	t->term = xrealloc(t->term, (t->count + 1) * sizeof(char *));
+	t->term[t->count++] = bare;
+    }
+}
+
+void    mailauth_spf_free(MAILAUTH_SPF *t)
+{
+    free(t->term);
+    free(t->copy);
+    memset(t, 0, sizeof(*t));
+}
+
+int     mailauth_spf_passes(const MAILAUTH_SPF *t, const char *host,
+			            const char *address)
+{
+    size_t  i;
+
+    for (i = 0; i < t->count; i++) {
+	if ((strncasecmp(t->term[i], "ip4:", 4) == 0
+	     || strncasecmp(t->term[i], "ip6:", 4) == 0)
+	    && mailauth_covers(t->term[i] + 4, address))
+	    return (1);
+	if (strncasecmp(t->term[i], "a:", 2) == 0
+	    && strcasecmp(t->term[i] + 2, host) == 0)
+	    return (1);
+    }
+    return (0);
+}
+
+int     mailauth_spf_has(const MAILAUTH_SPF *t, const char *term)
+{
+    size_t  i;
+
+    for (i = 0; i < t->count; i++)
+	if (strcasecmp(t->term[i], term) == 0)
+	    return (1);
+    return (0);
+}
+
 static void make_spf(MAKER *m)
 {
     const TOPOLOGY *topo = m->topo;
@@ -319,6 +394,50 @@ void    mailauth_sts_id(const char *text, size_t len, char id[MAILAUTH_STS_ID + 
     for (i = 0; i < MAILAUTH_STS_ID / 2; i++)
 	snprintf(id + 2 * i, 3, "%02x", i < mdlen ? md[i] : 0);
     id[MAILAUTH_STS_ID] = 0;
+}
+
+const char *mailauth_policy_mx(const char *text, char *pattern, size_t size,
+			               unsigned *lineno)
+{
+    const char *line, *end;
+    size_t  len;
+
+    for (line = text; *line; line = *end ? end + 1 : end) {
+	end = line + strcspn(line, "\n");
+	++*lineno;
+	if (strncmp(line, "mx:", 3) != 0)
+	    continue;
+	line += 3;
+	line += strspn(line, " \t");
+	len = strcspn(line, " \t\r\n");
+	if (len == 0 || len >= size)
+	    continue;
+	memcpy(pattern, line, len);
+	pattern[len] = 0;
+	return (*end ? end + 1 : end);
+    }
+    return (0);
+}
+
+int     mailauth_mx_matches(const char *pattern, const char *host)
+{
+    const char *dot;
+
+    if (strncmp(pattern, "*.", 2) == 0)
+	return ((dot = strchr(host, '.')) != 0 && dot > host
+		&& strcasecmp(dot + 1, pattern + 2) == 0);
+    return (strcasecmp(pattern, host) == 0);
+}
+
+int     mailauth_policy_names(const char *text, const char *host)
+{
+    char    pattern[256];
+    unsigned line = 0;
+
+    while ((text = mailauth_policy_mx(text, pattern, sizeof(pattern), &line)) != 0)
+	if (mailauth_mx_matches(pattern, host))
+	    return (1);
+    return (0);
 }
 
 static void make_sts(MAKER *m)

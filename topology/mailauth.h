@@ -73,4 +73,43 @@ extern int mailauth_covers(const char *network, const char *address);
 extern const TOPO_HOST *mailauth_sender(const TOPOLOGY *topo, size_t i,
 				                const char **role);
 
+/*
+ * An SPF record cut into its terms: those that pass (no qualifier, or
+ * "+"), without the qualifier; how many DNS lookups its own terms cost
+ * (RFC 7208 4.6.4: include, a, mx, ptr, exists, redirect); the
+ * qualifier of its "all" term, or 0 when it has none.
+ */
+typedef struct MAILAUTH_SPF {
+    char   *copy;			/* the record, cut into terms */
+    char  **term;
+    size_t  count;
+    int     lookups;
+    int     all;			/* '+', '-', '~', '?' or 0 */
+} MAILAUTH_SPF;
+
+extern void mailauth_spf_parse(const char *text, MAILAUTH_SPF *spf);
+extern void mailauth_spf_free(MAILAUTH_SPF *spf);
+
+/* Does the record pass ADDRESS of HOST (ip4:, ip6: or a:HOST)? */
+extern int mailauth_spf_passes(const MAILAUTH_SPF *spf, const char *host,
+			               const char *address);
+
+/* Has it the passing term TERM (e.g. "include:DOMAIN")? */
+extern int mailauth_spf_has(const MAILAUTH_SPF *spf, const char *term);
+
+/*
+ * The mx: lines of an MTA-STS policy: the pattern of the first such line
+ * at or after TEXT in PATTERN (LEN octets at most), with *LINE advanced
+ * by the lines passed; returns the text after it, or null when no mx:
+ * line is left.
+ */
+extern const char *mailauth_policy_mx(const char *text, char *pattern,
+				              size_t len, unsigned *line);
+
+/* Does policy pattern PATTERN ("host" or "*.domain") match HOST? */
+extern int mailauth_mx_matches(const char *pattern, const char *host);
+
+/* Does the policy TEXT name HOST in one of its mx: lines? */
+extern int mailauth_policy_names(const char *text, const char *host);
+
 #endif

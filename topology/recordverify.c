@@ -93,81 +93,13 @@ static const ZONE_RR *find_txt(const ZONE *zone, const char *name, const char *t
 
 /* SPF. */
 
-typedef struct SPF_TERMS {
-    char   *copy;			/* the record, cut into terms */
-    char  **term;			/* without a "+" qualifier */
-    size_t  count;
-    int     lookups;
-} SPF_TERMS;
-
-/* Does SPF term TERM (no qualifier) cost a DNS lookup? */
-static int is_lookup(const char *term)
-{
-    static const char *const prefixes[] = {
-	"include:", "a:", "a/", "mx:", "mx/", "ptr:", "exists:", "redirect=", 0,
-    };
-    static const char *const words[] = {"a", "mx", "ptr", 0};
-    const char *const *p;
-
-    for (p = prefixes; *p; p++)
-	if (strncasecmp(term, *p, strlen(*p)) == 0)
-	    return (1);
-    for (p = words; *p; p++)
-	if (strcasecmp(term, *p) == 0)
-	    return (1);
-    return (0);
-}
-
-static void spf_terms(const char *text, SPF_TERMS *t)
-{
-    char   *save, *w, *bare;
-
-    memset(t, 0, sizeof(*t));
-    t->copy = xstrdup(text);
-    for (w = strtok_r(t->copy, " ", &save); w; w = strtok_r(0, " ", &save)) {
-	bare = (*w == '+' || *w == '-' || *w == '~' || *w == '?') ? w + 1 : w;
-	t->lookups += is_lookup(bare);
-	if (bare != w && *w != '+')
-	    continue;			/* not a pass: covers nobody */
-	t->term = xrealloc(t->term, (t->count + 1) * sizeof(char *));
-	t->term[t->count++] = bare;
-    }
-}
-
-/* Does the SPF record pass ADDRESS of HOST? */
-static int spf_passes(const SPF_TERMS *t, const char *host, const char *address)
-{
-    size_t  i;
-
-    for (i = 0; i < t->count; i++) {
-	if ((strncasecmp(t->term[i], "ip4:", 4) == 0
-	     || strncasecmp(t->term[i], "ip6:", 4) == 0)
-	    && mailauth_covers(t->term[i] + 4, address))
-	    return (1);
-	if (strncasecmp(t->term[i], "a:", 2) == 0
-	    && strcasecmp(t->term[i] + 2, host) == 0)
-	    return (1);
-    }
-    return (0);
-}
-
-static int spf_has(const SPF_TERMS *t, const char *term)
-{
-    size_t  i;
-
-    for (i = 0; i < t->count; i++)
-	if (strcasecmp(t->term[i], term) == 0)
-	    return (1);
-    return (0);
-}
-
 static void check_spf(CHECKER *c)
 {
     const TOPOLOGY *topo = c->topo;
     const ZONE_RR *spf, *second = 0;
     const TOPO_HOST *h;
     const char *role;
-    SPF_TERMS t;
+    MAILAUTH_SPF t;
     size_t  n, i, j;
     char   *inc;
 
@@ -179,69 +111,33 @@ static void check_spf(CHECKER *c)
 	problem(c, c->zone->path, second->line, "a second SPF record for %s "
 		"(the first at line %u): receivers then take neither",
 		topo->domain, spf->line);
-    spf_terms(spf->data, &t);
+    mailauth_spf_parse(spf->data, &t);
     if (t.lookups > MAILAUTH_SPF_LOOKUPS)
 	problem(c, c->zone->path, spf->line, "the SPF record of %s needs %d DNS "
 		"lookups, more than %d", topo->domain, t.lookups, MAILAUTH_SPF_LOOKUPS);
     for (i = 0; (h = mailauth_sender(topo, i, &role)) != 0; i++) {
-	if (h->naddresses == 0 && !spf_passes(&t, h->name, ""))
+	if (h->naddresses == 0 && !mailauth_spf_passes(&t, h->name, ""))
 	    problem(c, c->zone->path, spf->line, "the SPF record of %s does not "
 		    "name %s %s (%s:%u), which has no address here", topo->domain,
 		    role, h->name, h->where.file, h->where.line);
 	for (j = 0; j < h->naddresses; j++)
-	    if (!spf_passes(&t, h->name, h->addresses[j]))
+	    if (!mailauth_spf_passes(&t, h->name, h->addresses[j]))
 		problem(c, c->zone->path, spf->line, "the SPF record of %s does "
 			"not pass %s, the address of %s %s (%s:%u)", topo->domain,
 			h->addresses[j], role, h->name, h->where.file, h->where.line);
     }
     for (i = 0; i < topo->auth.nspf_includes; i++) {
 	inc = joined_name("include:", topo->auth.spf_includes[i]);
-	if (!spf_has(&t, inc))
+	if (!mailauth_spf_has(&t, inc))
 	    problem(c, c->zone->path, spf->line, "the SPF record of %s does not "
 		    "include %s (%s:%u)", topo->domain, topo->auth.spf_includes[i],
 		    topo->path, topo->auth.spf_include_line);
 	free(inc);
     }
-    free(t.term);
-    free(t.copy);
+    mailauth_spf_free(&t);
 }
 
 /* MTA-STS. */
-
-/* Does policy pattern PATTERN ("host" or "*.domain") match HOST? */
-static int mx_matches(const char *pattern, const char *host)
-{
-    const char *dot;
-
-    if (strncmp(pattern, "*.", 2) == 0)
-	return ((dot = strchr(host, '.')) != 0 && dot > host
-		&& strcasecmp(dot + 1, pattern + 2) == 0);
-    return (strcasecmp(pattern, host) == 0);
-}
-
-/* Is HOST in the policy TEXT's mx: lines? */
-static int policy_names(const char *text, const char *host)
-{
-    const char *line, *end;
-    char    pattern[256];
-    size_t  len;
-
-    for (line = text; *line; line = *end ? end + 1 : end) {
-	end = line + strcspn(line, "\n");
-	if (strncmp(line, "mx:", 3) != 0)
-	    continue;
-	line += 3;
-	line += strspn(line, " \t");
-	len = strcspn(line, " \t\r\n");
-	if (len == 0 || len >= sizeof(pattern))
-	    continue;
-	memcpy(pattern, line, len);
-	pattern[len] = 0;
-	if (mx_matches(pattern, host))
-	    return (1);
-    }
-    return (0);
-}
 
 static void check_sts(CHECKER *c)
 {
@@ -270,7 +166,7 @@ static void check_sts(CHECKER *c)
 		"policy's digest is %s", digest);
     nmx = zone_mx(c->zone, topo->domain, mx, MAX_MX);
     for (i = 0; i < nmx && i < MAX_MX; i++)
-	if (!policy_names(text, mx[i]->data))
+	if (!mailauth_policy_names(text, mx[i]->data))
 	    problem(c, path, 0, "the MTA-STS policy does not name MX %s (%s:%u): "
 		    "senders that enforce it will not deliver there", mx[i]->data,
 		    c->zone->path, mx[i]->line);

@@ -1,8 +1,8 @@
 /*
  * zone.c - the DNS records that route mail for a topology.
  *
- * Exports zone_write(), zone_read(), zone_free(), zone_mx() and
- * zone_count(). The fragment holds, with every name fully qualified:
+ * Exports zone_write(), zone_read(), zone_read_stream(), zone_free(),
+ * zone_mx() and zone_count(). The fragment holds, with every name fully qualified:
  * the domain's MX records (the switches, then the backups, by their
  * priorities: distinct numbers fail over, equal ones share the load),
  * the relay name's MX records (the switches), each branch subdomain's MX
@@ -253,9 +253,9 @@ static char *comment_start(char *line)
     return (0);
 }
 
-ZONE   *zone_read(const char *path, REPORT_FN report, void *ctx, int *errors)
+ZONE   *zone_read_stream(FILE *fp, const char *path, REPORT_FN report, void *ctx,
+			         int *errors)
 {
-    FILE   *fp;
     ZONE   *zone;
     ZONE_RR rr, *grown;
     char   *line = 0, *semi;
@@ -265,13 +265,8 @@ ZONE   *zone_read(const char *path, REPORT_FN report, void *ctx, int *errors)
     unsigned lineno = 0;
 
     *errors = 0;
-    if ((fp = fopen(path, "r")) == 0) {
-	report(ctx, path, 0, 1, strerror(errno));
-	return (0);
-    }
     if ((zone = calloc(1, sizeof(*zone))) == 0 || (zone->path = strdup(path)) == 0) {
 	free(zone);
-	fclose(fp);
 	report(ctx, path, 0, 1, "out of memory");
 	return (0);
     }
@@ -309,6 +304,20 @@ ZONE   *zone_read(const char *path, REPORT_FN report, void *ctx, int *errors)
 	++*errors;
     }
     free(line);
+    return (zone);
+}
+
+ZONE   *zone_read(const char *path, REPORT_FN report, void *ctx, int *errors)
+{
+    FILE   *fp;
+    ZONE   *zone;
+
+    *errors = 0;
+    if ((fp = fopen(path, "r")) == 0) {
+	report(ctx, path, 0, 1, strerror(errno));
+	return (0);
+    }
+    zone = zone_read_stream(fp, path, report, ctx, errors);
     fclose(fp);
     return (zone);
 }

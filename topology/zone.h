@@ -39,6 +39,9 @@ extern int zone_write(const TOPOLOGY *topo, FILE *fp);
  */
 extern ZONE *zone_read(const char *path, REPORT_FN report, void *ctx,
 		               int *errors);
+/* The same from an open stream; PATH names it in reports. */
+extern ZONE *zone_read_stream(FILE *fp, const char *path, REPORT_FN report,
+			              void *ctx, int *errors);
 extern void zone_free(ZONE *zone);
 
 /*

@@ -20,6 +20,7 @@ int     main(void)
     srunner_add_suite(sr, suite_workpool());
     srunner_add_suite(sr, suite_netstring());
     srunner_add_suite(sr, suite_mapreply());
+    srunner_add_suite(sr, suite_dnscheck());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -15,6 +15,7 @@ extern Suite *suite_pattern(void);
 extern Suite *suite_workpool(void);
 extern Suite *suite_netstring(void);
 extern Suite *suite_mapreply(void);
+extern Suite *suite_dnscheck(void);
 
 /*
  * The answer of VUT for ADDRESS as one string: "forward a,b", "reject C E
