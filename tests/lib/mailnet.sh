@@ -18,6 +18,8 @@
 #   mailnet_send NODE ID RCPT...   submit a message (X-Test-Id: ID) to
 #                       NODE's Postfix from NODE; replies in $NET_DIR/send.log
 #   mailnet_where ID    NODE:USER of each mailbox holding ID, sorted
+#   mailnet_rcpt ID     the envelope recipient each copy of ID was
+#                       delivered to (its Delivered-To: header), sorted
 #   mailnet_file ID     the first delivered file of ID
 #   mailnet_delivered PREFIX   "ID NODE:USER" for each delivered copy of
 #                       every message whose ID starts with PREFIX
@@ -62,7 +64,8 @@ _mailnet_mailboxes() {
     _mm_node=$1 _mm_build=$2 _mm_branch=$3
     shift 3
     {
-        awk '!/^#/ && NF == 2 && $2 !~ /[@:]/ { print $2 }' "$_mm_build/$_mm_branch.vut"
+        awk '!/^#/ && NF == 2 && $2 !~ /[@:]/ { sub(/%3$/, "", $2); print $2 }' \
+            "$_mm_build/$_mm_branch.vut"
         for _mm_x; do
             case $_mm_x in "$_mm_node":*) echo "${_mm_x#*:}" ;; esac
         done
@@ -105,7 +108,8 @@ _mailnet_server() {
             "virtual_mailbox_maps = texthash:$_ms_dir/etc/vmailbox" \
             "virtual_uid_maps = static:$(id -u postfix)" \
             "virtual_gid_maps = static:$(id -g postfix)" \
-            "smtpd_reject_unlisted_recipient = no" "$@" ;;
+            "smtpd_reject_unlisted_recipient = no" \
+            "recipient_delimiter = +" "$@" ;;
     esac
 }
 
@@ -167,6 +171,12 @@ _mailnet_files() {
 mailnet_where() {
     _mailnet_files "$1" | sed 's#^\([^ ]*\) .*/mail/[^/]*/\([^/]*\)/.*#\1:\2#' |
         sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+mailnet_rcpt() {
+    _mailnet_files "$1" | cut -d' ' -f2- | while read -r _mr_f; do
+        sed -n '/^$/q; s/^Delivered-To: //p' "$_mr_f"
+    done | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
 mailnet_file() {
