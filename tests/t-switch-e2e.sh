@@ -10,6 +10,9 @@
 #   - mail between two users of a branch never reaches the switch, mail
 #     between branches goes through it (Received: headers);
 #   - old subdomain addresses still arrive;
+#   - mail submitted with the sendmail command (the recipes' Postfix
+#     non_smtpd_milters) is rewritten at a branch and at the switch; an
+#     unknown recipient holds the whole message in the maildrop queue;
 #   - user+tag@domain reaches the user's mailbox with the tag in its
 #     envelope recipient (Delivered-To:), from outside through the
 #     switch, through the backup MX, from another branch and within a
@@ -216,6 +219,38 @@ tagged tag-old lima-mail:diego1 "diego1+old@lima.$D" "out lima-mail"
 tagged tag-branch lima-mail:jorge "jorge+cuzco@lima.$D" "cuzco-mail switch lima-mail"
 tagged tag-local lima-mail:lucia "lucia+self@lima.$D" "lima-mail"
 tagged tag-mx2 cuzco-mail:carlos "carlos+mx2@cuzco.$D" "mx2 switch cuzco-mail"
+
+# --- mail submitted without SMTP (the sendmail command) ----------------------
+phase "without SMTP"
+# The recipes list the milter in non_smtpd_milters on the switch and the
+# branches: an old address is rewritten at its branch, and the switch
+# does not send mail for its own domain to itself.
+mailnet_submit lima-mail nosmtp-branch "diego@lima.$D" "carlos@$D"
+mailnet_submit switch nosmtp-switch "ana@$D"
+mailnet_submit lima-mail nosmtp-unknown "nobody@$D" "jorge@$D"
+arrived nosmtp-branch "cuzco-mail:carlos lima-mail:diego1"
+check_eq "...the old address delivered at its branch, without the switch" "lima-mail" \
+    "$(mailnet_path "$(net_maildir_files lima-mail | xargs grep -l -x -F 'X-Test-Id: nosmtp-branch')")"
+arrived nosmtp-switch lima-mail:ana
+check_eq "the sendmail command on the switch: straight to the branch" "switch lima-mail" \
+    "$(mailnet_path "$(mailnet_file nosmtp-switch)")"
+# An unknown recipient: Postfix cannot refuse one recipient of mail
+# submitted without SMTP, so cleanup refuses the whole message for now
+# and it stays in the maildrop queue (as the recipes say).
+refused_nosmtp() {
+    grep -q "warning: [0-9A-F]*: milter configuration error: can't reject recipient in non-smtpd(8) submission" \
+        "$NET_DIR/lima-mail/maillog"
+}
+net_wait 20 refused_nosmtp
+check "without SMTP, an unknown recipient: Postfix refuses the whole message" refused_nosmtp
+stuck=$(find "$NET_DIR/lima-mail/queue/maildrop" -type f | xargs -r grep -l -F nosmtp-unknown)
+check_eq "...which stays in the maildrop queue" 1 "$(echo "$stuck" | grep -c .)"
+check_eq "...delivered to nobody, not even the known recipient" "" "$(mailnet_where nosmtp-unknown)"
+for f in $stuck; do
+    "$PF_TREE/usr/sbin/postsuper" -c "$NET_DIR/lima-mail/etc" -d "$(basename "$f")" maildrop \
+        >/dev/null 2>&1
+done
+check "postsuper -d takes it out" net_wait 10 net_pf_queue_empty lima-mail
 
 # --- failover to the backup MX ---------------------------------------------
 phase "failover"
