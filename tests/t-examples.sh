@@ -45,6 +45,7 @@ for mta in postfix sendmail; do
         for m in $maps; do
             check "$mta-$role: maptool build writes $m" test -s "ink/$m"
         done
+        # shellcheck disable=SC2016 # deploy's own default, as written
         check_eq "$mta-$role: the maps live where deploy installs them" \
             "$(sed -n 's/^MAPDIR=\${MAPDIR:-\(.*\)}$/\1/p' "$TOP/examples/inkacoca/deploy")" \
             "$(recipe_milter "$mta" "$role" map | sed 's#/[^/]*$##' | sort -u)"
@@ -112,6 +113,7 @@ fi
 # mount namespace of its own, over a scratch /var/spool, the milter
 # started without a socket listens there.
 default_socket() {
+    # shellcheck disable=SC2016 # expanded by the inner shell
     unshare -m --propagation private sh -c '
         . "$TOP/tests/lib/wait.sh"
         mount -t tmpfs tmpfs /var/spool || exit 3

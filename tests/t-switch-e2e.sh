@@ -243,7 +243,7 @@ refused_nosmtp() {
 }
 net_wait 20 refused_nosmtp
 check "without SMTP, an unknown recipient: Postfix refuses the whole message" refused_nosmtp
-stuck=$(find "$NET_DIR/lima-mail/queue/maildrop" -type f | xargs -r grep -l -F nosmtp-unknown)
+stuck=$(find "$NET_DIR/lima-mail/queue/maildrop" -type f -exec grep -l -F nosmtp-unknown {} +)
 check_eq "...which stays in the maildrop queue" 1 "$(echo "$stuck" | grep -c .)"
 check_eq "...delivered to nobody, not even the known recipient" "" "$(mailnet_where nosmtp-unknown)"
 for f in $stuck; do

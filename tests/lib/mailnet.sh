@@ -82,18 +82,18 @@ _mailnet_mailboxes() {
 # main.cf settings of examples/recipes/postfix-ROLE.cf, only the site's
 # names and paths (each KEY) replaced.
 _mailnet_postfix() {
-    _mp_node=$1 _mp_host=$2 _mp_role=$3
+    _mq_node=$1 _mq_host=$2 _mq_role=$3
     shift 3
-    _mp_lines=$(recipe_postfix "$_mp_role" "$@") || return 1
+    _mq_lines=$(recipe_postfix "$_mq_role" "$@") || return 1
     set -f
-    _mp_ifs=$IFS
+    _mq_ifs=$IFS
     IFS='
 '
     # shellcheck disable=SC2086 # one argument a line
-    set -- $_mp_lines
-    IFS=$_mp_ifs
+    set -- $_mq_lines
+    IFS=$_mq_ifs
     set +f
-    net_postfix "$_mp_node" "$_mp_host" "$@"
+    net_postfix "$_mq_node" "$_mq_host" "$@"
 }
 
 # _mailnet_server BUILD HOST ROLE MODE MAPS: one mail server.
