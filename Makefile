@@ -47,7 +47,8 @@ completiondir = $(datarootdir)/bash-completion/completions
 MAN5 = $(wildcard doc/*.5)
 # The examples a packager installs: tables, MTA fragments and the seed
 # organisation's topology (the demos run from the source tree only).
-EXAMPLES = $(wildcard examples/*.vut examples/*fragment*)
+EXAMPLES = $(wildcard examples/*.vut)
+EXAMPLES_RECIPES = $(wildcard examples/recipes/*.cf examples/recipes/*.mc)
 EXAMPLES_ORG = $(wildcard examples/inkacoca/README examples/inkacoca/*.topology \
 	examples/inkacoca/deploy)
 EXAMPLES_USERS = $(wildcard examples/inkacoca/users/*)
@@ -129,6 +130,8 @@ install: $(PROGS)
 	$(if $(MAN5),$(INSTALL) -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5/)
 	mkdir -p $(DESTDIR)$(docdir)/examples/inkacoca/users
 	$(INSTALL) -m 644 $(EXAMPLES) $(DESTDIR)$(docdir)/examples/
+	mkdir -p $(DESTDIR)$(docdir)/examples/recipes
+	$(INSTALL) -m 644 $(EXAMPLES_RECIPES) $(DESTDIR)$(docdir)/examples/recipes/
 	$(INSTALL) -m 644 $(EXAMPLES_ORG) $(DESTDIR)$(docdir)/examples/inkacoca/
 	$(INSTALL) -m 644 $(EXAMPLES_USERS) $(DESTDIR)$(docdir)/examples/inkacoca/users/
 	mkdir -p $(DESTDIR)$(completiondir)

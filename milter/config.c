@@ -585,9 +585,8 @@ int     config_finish(CONFIG *cfg, const char *here, char *err,
 {
     size_t  i;
 
-    if (cfg->socket == 0) {
-	snprintf(err, errlen, "no socket given (socket = unix:/path or "
-		 "inet:PORT@HOST, or -p)");
+    if (cfg->socket == 0 && (cfg->socket = strdup(CONFIG_DEFAULT_SOCKET)) == 0) {
+	snprintf(err, errlen, "out of memory");
 	return (-1);
     }
     if (cfg->nmaps == 0) {

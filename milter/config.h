@@ -10,6 +10,13 @@
 #include "report.h"
 
 #define CONFIG_DEFAULT_FILE	"/etc/mailswitch/mailswitch-milter.conf"
+
+/*
+ * Inside the queue directory of Debian's Postfix, whose chrooted smtpd
+ * and cleanup reach it as unix:mailswitch/milter.sock (a relative path
+ * is taken from the queue directory, chrooted or not).
+ */
+#define CONFIG_DEFAULT_SOCKET	"unix:/var/spool/postfix/mailswitch/milter.sock"
 #define CONFIG_MAX_MAPS		32
 #define CONFIG_MAX_RECIPIENTS	1000
 #define CONFIG_MAX_ADDED	10000

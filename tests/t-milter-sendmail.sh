@@ -1,6 +1,7 @@
 #!/bin/sh
 # t-milter-sendmail.sh - mailswitch-milter behind a real Sendmail 8.17
-# (tests/lib/sendmail.sh: INPUT_MAIL_FILTER with F=T, so sendmail
+# (tests/lib/sendmail.sh: the switch recipe, examples/recipes/
+# sendmail-switch.mc, with its INPUT_MAIL_FILTER and F=T, so sendmail
 # tempfails while the milter is away) on loopback, over
 # tests/milter/mta-table.txt; the same messages and checks as
 # t-milter-postfix.sh (tests/milter/scenario.sh), with Sendmail's own

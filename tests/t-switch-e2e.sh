@@ -10,6 +10,13 @@
 #   - mail between two users of a branch never reaches the switch, mail
 #     between branches goes through it (Received: headers);
 #   - old subdomain addresses still arrive;
+#   - mail submitted with the sendmail command (the recipes' Postfix
+#     non_smtpd_milters) is rewritten at a branch and at the switch; an
+#     unknown recipient holds the whole message in the maildrop queue;
+#   - user+tag@domain reaches the user's mailbox with the tag in its
+#     envelope recipient (Delivered-To:), from outside through the
+#     switch, through the backup MX, from another branch and within a
+#     branch; rebuilt with "detail drop", the tag is dropped;
 #   - with the switch stopped, the sender falls back to the backup MX,
 #     which accepts known users, rejects unknown ones and queues; once
 #     the switch is back every message arrives exactly once;
@@ -188,6 +195,63 @@ net_exec out "$MAILNET_PYTHON" "$TOP/tests/lib/smtpsend.py" --id old-unknown 10.
 check_eq "a user of another branch is unknown at Lima's subdomain" \
     "rcpt carlos@lima.$D 550 5.1.1 User unknown" "$(grep '^rcpt' oldu.out)"
 
+# --- +detail: the tag survives every hop -----------------------------------
+phase "+detail"
+# tagged ID MAILBOX RCPT PATH: ID arrived in MAILBOX only, delivered to
+# the envelope recipient RCPT, having passed PATH.
+tagged() {
+    arrived "$1" "$2"
+    check_eq "$1: delivered as $3" "$3" "$(mailnet_rcpt "$1")"
+    check_eq "$1: by way of $4" "$4" "$(mailnet_path "$(mailnet_file "$1")")"
+}
+mailnet_send out tag-out "ana+out@$D"
+mailnet_send out tag-role "postmaster+role@$D"
+mailnet_send out tag-old "diego+old@lima.$D"
+mailnet_send cuzco-mail tag-branch "jorge+cuzco@$D"
+mailnet_send lima-mail tag-local "lucia+self@$D"
+net_exec out "$MAILNET_PYTHON" "$TOP/tests/lib/smtpsend.py" --id tag-mx2 10.77.0.20 \
+    "carlos+mx2@$D" >tagmx2.out 2>&1
+check_eq "the backup MX accepts user+tag" "rcpt carlos+mx2@$D 250 2.1.5 Ok" \
+    "$(grep '^rcpt' tagmx2.out)"
+tagged tag-out lima-mail:ana "ana+out@lima.$D" "out switch lima-mail"
+tagged tag-role lima-mail:ana "ana+role@lima.$D" "out switch lima-mail"
+tagged tag-old lima-mail:diego1 "diego1+old@lima.$D" "out lima-mail"
+tagged tag-branch lima-mail:jorge "jorge+cuzco@lima.$D" "cuzco-mail switch lima-mail"
+tagged tag-local lima-mail:lucia "lucia+self@lima.$D" "lima-mail"
+tagged tag-mx2 cuzco-mail:carlos "carlos+mx2@cuzco.$D" "mx2 switch cuzco-mail"
+
+# --- mail submitted without SMTP (the sendmail command) ----------------------
+phase "without SMTP"
+# The recipes list the milter in non_smtpd_milters on the switch and the
+# branches: an old address is rewritten at its branch, and the switch
+# does not send mail for its own domain to itself.
+mailnet_submit lima-mail nosmtp-branch "diego@lima.$D" "carlos@$D"
+mailnet_submit switch nosmtp-switch "ana@$D"
+mailnet_submit lima-mail nosmtp-unknown "nobody@$D" "jorge@$D"
+arrived nosmtp-branch "cuzco-mail:carlos lima-mail:diego1"
+check_eq "...the old address delivered at its branch, without the switch" "lima-mail" \
+    "$(mailnet_path "$(net_maildir_files lima-mail | xargs grep -l -x -F 'X-Test-Id: nosmtp-branch')")"
+arrived nosmtp-switch lima-mail:ana
+check_eq "the sendmail command on the switch: straight to the branch" "switch lima-mail" \
+    "$(mailnet_path "$(mailnet_file nosmtp-switch)")"
+# An unknown recipient: Postfix cannot refuse one recipient of mail
+# submitted without SMTP, so cleanup refuses the whole message for now
+# and it stays in the maildrop queue (as the recipes say).
+refused_nosmtp() {
+    grep -q "warning: [0-9A-F]*: milter configuration error: can't reject recipient in non-smtpd(8) submission" \
+        "$NET_DIR/lima-mail/maillog"
+}
+net_wait 20 refused_nosmtp
+check "without SMTP, an unknown recipient: Postfix refuses the whole message" refused_nosmtp
+stuck=$(find "$NET_DIR/lima-mail/queue/maildrop" -type f -exec grep -l -F nosmtp-unknown {} +)
+check_eq "...which stays in the maildrop queue" 1 "$(echo "$stuck" | grep -c .)"
+check_eq "...delivered to nobody, not even the known recipient" "" "$(mailnet_where nosmtp-unknown)"
+for f in $stuck; do
+    "$PF_TREE/usr/sbin/postsuper" -c "$NET_DIR/lima-mail/etc" -d "$(basename "$f")" maildrop \
+        >/dev/null 2>&1
+done
+check "postsuper -d takes it out" net_wait 10 net_pf_queue_empty lima-mail
+
 # --- failover to the backup MX ---------------------------------------------
 phase "failover"
 net_pf_stop switch
@@ -195,13 +259,14 @@ check "the switch is stopped" not _net_listening switch -t 25
 mailnet_send out fo-1 "ana@$D"
 mailnet_send out fo-2 "carlos@$D" "diego2@$D"
 mailnet_send out fo-3 "nobody@$D"
+mailnet_send out fo-tag "wayra+fo@$D"
 net_wait 30 rejected_by mx2
 check "the backup MX rejects an unknown user at RCPT" rejected_by mx2
 # sent_to_mx2 USER: the sender has handed USER's mail to the backup MX.
 sent_to_mx2() {
     grep -q "to=<$1@inkacoca.org>, relay=mx2.inkacoca.org.*status=sent" "$NET_DIR/out/maillog"
 }
-net_wait 30 sent_to_mx2 ana && net_wait 10 sent_to_mx2 diego2
+net_wait 30 sent_to_mx2 ana && net_wait 10 sent_to_mx2 diego2 && net_wait 10 sent_to_mx2 wayra+fo
 check "the sender handed the known users' mail to the backup MX" sent_to_mx2 carlos
 check "the sender tried the switch first (MX priority)" \
     grep -q 'connect to switch.inkacoca.org\[10.77.0.10\]:25: Connection refused' "$NET_DIR/out/maillog"
@@ -217,6 +282,7 @@ net_pf_flush mx2
 arrived fo-1 lima-mail:ana 40
 arrived fo-2 "cuzco-mail:carlos cuzco-mail:diego2"
 arrived fo-direct cuzco-mail:mariela
+tagged fo-tag cuzco-mail:wayra "wayra+fo@cuzco.$D" "out mx2 switch cuzco-mail"
 check_eq "...by way of the backup MX and the switch" "out mx2 switch lima-mail" \
     "$(mailnet_path "$(mailnet_file fo-1)")"
 net_wait 20 net_pf_queue_empty mx2
@@ -267,6 +333,24 @@ check_eq "every message sent after the install is at the new branch" "" "$late"
 before=$(awk -v cut="$cut" '{ n = substr($1, 6) + 0 } n <= cut { print $2 }' moved.txt |
     sort | uniq -c | awk '{ printf "%s%d at %s", (NR > 1 ? ", " : ""), $1, $2 }')
 echo "# moved user: $cut messages sent before the switch-over ($before), $((total - cut)) after"
+
+# --- detail drop: the tag is dropped on the way ------------------------------
+phase "detail drop"
+printf 'detail drop\n' >>org2/e2e.topology
+check_rc "the topology with detail drop builds and verifies" 0 "$M" build \
+    org2/e2e.topology -o build >build3.out 2>&1
+if mailnet_deploy build; then
+    pass "the detail drop maps are installed and every milter has them"
+else
+    fail "the detail drop maps are installed and every milter has them"
+fi
+mailnet_send out drop-out "ana+out@$D"
+mailnet_send cuzco-mail drop-branch "jorge+cuzco@$D"
+net_exec out "$MAILNET_PYTHON" "$TOP/tests/lib/smtpsend.py" --id drop-mx2 10.77.0.20 \
+    "carlos+mx2@$D" >dropmx2.out 2>&1
+tagged drop-out lima-mail:ana "ana@lima.$D" "out switch lima-mail"
+tagged drop-branch lima-mail:jorge "jorge@lima.$D" "cuzco-mail switch lima-mail"
+tagged drop-mx2 cuzco-mail:carlos "carlos@cuzco.$D" "mx2 switch cuzco-mail"
 
 [ "$E2E_FAILED" = 0 ] || dump_logs
 phase "done"

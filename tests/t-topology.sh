@@ -127,6 +127,72 @@ check_eq "only the expected warning" "warning: no postmaster" \
 check_rc "a branch without users builds" 0 build_err bare
 check_rc "and verifies" 0 "$M" verify bare/out >bare.verify 2>&1
 
+# --- +detail: kept on every hop by default, dropped on request ---------
+# q DB ADDRESS: what DB answers for ADDRESS, without the address.
+q() {
+    "$M" query "$1" "$2" | cut -f2- | tr '\t' ' '
+}
+check_eq "switch: user+tag at the domain keeps the tag to the branch" \
+    "forward ana+tag@north.example.test" "$(q ok/out/switch.db ana+tag@example.test)"
+check_eq "switch: an alias keeps the tag too" \
+    "forward ana+tag@north.example.test" "$(q ok/out/switch.db ana.b+tag@example.test)"
+check_eq "switch: the relay name keeps the tag back to the domain" \
+    "forward dario+tag@south.example.test" "$(q ok/out/switch.db dario+tag@switch.example.test)"
+check_eq "switch: an old address keeps the tag" \
+    "forward bruno+tag@north.example.test" "$(q ok/out/switch.db old+tag@north.example.test)"
+check_eq "switch: a role passes the tag on to its user" \
+    "forward ana+tag@north.example.test" "$(q ok/out/switch.db postmaster+tag@example.test)"
+check_eq "switch: no tag, no plus" \
+    "forward ana@north.example.test" "$(q ok/out/switch.db ana@example.test)"
+check_eq "domain map (backup, branches): the tag goes to the relay name" \
+    "forward carla+tag@switch.example.test" "$(q ok/out/domain.db carla+tag@example.test)"
+check_eq "domain map: a role keeps the tag" \
+    "forward postmaster+tag@switch.example.test" "$(q ok/out/domain.db postmaster+tag@example.test)"
+check_eq "branch: its user's mailbox with the tag" \
+    "forward ana+tag" "$(q ok/out/north.db ana+tag@example.test)"
+check_eq "branch: at its subdomain too" \
+    "forward ana+tag" "$(q ok/out/north.db ana.b+tag@north.example.test)"
+check_eq "branch: an unknown user with a tag is still unknown" \
+    "reject 550 5.1.1 User unknown" "$(q ok/out/north.db zed+tag@north.example.test)"
+check "build proved every user's tagged address reaches the tagged mailbox" \
+    grep -q '^users: 4 proved, 0 not;' ok.out
+
+small_topology drop
+printf 'detail  drop\n' >>drop/t.topology
+check_rc "detail drop builds and verifies" 0 build_err drop
+check_eq "detail drop: the switch drops the tag" \
+    "forward ana@north.example.test" "$(q drop/out/switch.db ana+tag@example.test)"
+check_eq "detail drop: the relay name too" \
+    "forward dario@south.example.test" "$(q drop/out/switch.db dario+tag@switch.example.test)"
+check_eq "detail drop: the domain map too" \
+    "forward carla@switch.example.test" "$(q drop/out/domain.db carla+tag@example.test)"
+check_eq "detail drop: the branch delivers to the bare mailbox" \
+    "forward ana" "$(q drop/out/north.db ana+tag@example.test)"
+# Each table differs from the default build's exactly by the %3 of
+# every value that names a user or role of the domain.
+for f in switch domain north south; do
+    check_eq "detail keep and drop: $f.vut differs only by %3" "" \
+        "$(sed 's/%3//g' "ok/out/$f.vut" | diff - "drop/out/$f.vut" | grep '^[<>] [^#]')"
+    check_rc "detail keep and drop: $f.vut differs" 1 \
+        cmp -s "ok/out/$f.vut" "drop/out/$f.vut"
+done
+small_topology rolex
+printf 'role sales ana, x@outside.test\n' >>rolex/t.topology
+build_err rolex
+check_eq "a role: the tag for its user, none for an outside target" \
+    "sales@example.test ana%3@example.test, x@outside.test" \
+    "$(grep '^sales@' rolex/out/switch.vut | tr -s ' ')"
+check_rc "verify with detail drop refuses a build that keeps the tag" 65 \
+    "$M" verify -t drop/t.topology ok/out >dropv.out 2>&1
+check "...naming the tagged mailbox it got" grep -q \
+    "ana+mailswitch-verify@example.test: wanted mailbox ana at north only; got mailbox ana+mailswitch-verify at north" \
+    dropv.out
+check_rc "verify with detail keep refuses a build that drops it" 65 \
+    "$M" verify -t ok/t.topology drop/out >keepv.out 2>&1
+check "...naming the bare mailbox it got" grep -q \
+    "ana+mailswitch-verify@example.test: wanted mailbox ana+mailswitch-verify at north only; got mailbox ana at north" \
+    keepv.out
+
 # --- errors: FILE:LINE, both places for conflicts, nothing written -------
 # expect_error NAME PATTERN: the build of NAME failed, wrote nothing, and
 # its messages match PATTERN (grep -E).
@@ -230,6 +296,13 @@ small_topology roleok
 printf 'role sales ana, bruno, x@outside.test\n' >>roleok/t.topology
 build_err roleok
 check_eq "a role with distinct targets builds" 0 $?
+
+small_topology baddetail
+printf 'detail maybe\n' >>baddetail/t.topology
+expect_error baddetail "^baddetail/t.topology:14: detail maybe: keep \(user\+detail arrives as such\) or drop \(as user\)$"
+small_topology detail2
+printf 'detail keep\ndetail drop\n' >>detail2/t.topology
+expect_error detail2 "^detail2/t.topology:15: detail given twice \(first at line 14\)$"
 
 small_topology crlf
 printf 'erik\r\n' >>crlf/users/south

@@ -17,6 +17,14 @@
  *		else, so that for any other address a branch acts as the
  *		domain table says.
  *
+ * A user's +detail is kept on every hop unless the topology says
+ * "detail drop": every value that names a user or role of the domain
+ * carries %3 (sendmail's "+detail" of the key matched), and the switch
+ * turns @R back into %1%3@D, so that user+tag@D ends as the local name
+ * user+tag at the branch, whose MTA delivers it to user's mailbox with
+ * the tag (Postfix recipient_delimiter = +). Role targets outside the
+ * domain get no tag: their servers may not split at +.
+ *
  * Addresses at a branch subdomain go straight to that branch (its MX),
  * which knows its users. An old address of a user who moved goes
  * straight to the user's new branch: no map serves that subdomain's
@@ -30,6 +38,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include "routegen.h"
 
 #define KEY_COLUMN	32		/* values start here when keys are short */
@@ -66,6 +75,12 @@ static void header(const TOPOLOGY *topo, FILE *fp, const char *name,
 	    topo->path);
 }
 
+/* What a value adds for the +detail: "%3", or nothing. */
+static const char *detail(const TOPOLOGY *topo)
+{
+    return (topo->drop_detail ? "" : "%3");
+}
+
 static int finish(FILE *fp)
 {
     return (fflush(fp) == 0 && !ferror(fp) ? 0 : -1);
@@ -95,6 +110,19 @@ static void old_addresses(const TOPOLOGY *topo, FILE *fp, const TOPO_USER *u,
 	    entry(fp, a->local, a->domain, value, suffix);
 }
 
+/* A role target; one at the domain (USER@D) keeps the +detail. */
+static void role_target(const TOPOLOGY *topo, FILE *fp, const char *sep,
+			        const char *target)
+{
+    const char *at = strrchr(target, '@');
+
+    if (at && strcasecmp(at + 1, topo->domain) == 0)
+	fprintf(fp, "%s%.*s%s%s", sep, (int) (at - target), target,
+		detail(topo), at);
+    else
+	fprintf(fp, "%s%s", sep, target);
+}
+
 static void role_lines(const TOPOLOGY *topo, FILE *fp)
 {
     const TOPO_ROLE *r;
@@ -108,7 +136,7 @@ static void role_lines(const TOPOLOGY *topo, FILE *fp)
 	fprintf(fp, "%s@%s", r->name, topo->domain);
 	pad(fp, len);
 	for (i = 0; i < r->ntargets; i++)
-	    fprintf(fp, "%s%s", i ? ", " : "", r->targets[i]);
+	    role_target(topo, fp, i ? ", " : "", r->targets[i]);
 	putc('\n', fp);
     }
 }
@@ -122,11 +150,12 @@ int     routegen_switch(const TOPOLOGY *topo, FILE *fp)
     header(topo, fp, ROUTEGEN_SWITCH, "the table of every switch");
     fprintf(fp, "#\n# What the branches send to the switch goes back to %s.\n",
 	    topo->domain);
-    entry(fp, "", topo->relay, "%1@", topo->domain);
+    snprintf(at_branch, sizeof(at_branch), "%%1%s@", detail(topo));
+    entry(fp, "", topo->relay, at_branch, topo->domain);
     for (b = topo->branches; b < topo->branches + topo->nbranches; b++) {
 	fprintf(fp, "#\n# Branch %s (%s): to %s.\n", b->name, b->users_path,
 		b->subdomain);
-	snprintf(at_branch, sizeof(at_branch), "@%s", b->subdomain);
+	snprintf(at_branch, sizeof(at_branch), "%s@%s", detail(topo), b->subdomain);
 	for (u = topo->users + b->first_user; u < topo->users + b->first_user + b->nusers; u++) {
 	    user_names(topo, fp, u, topo->domain, u->name, at_branch);
 	    old_addresses(topo, fp, u, u->name, at_branch);
@@ -150,10 +179,10 @@ int     routegen_domain(const TOPOLOGY *topo, FILE *fp)
 	    "# branch, unknown names are refused. The backup MX checks recipients\n"
 	    "# with this table (milter mode validate); every branch consults it\n"
 	    "# after its own table.\n");
-    snprintf(at_relay, sizeof(at_relay), "@%s", topo->relay);
+    snprintf(at_relay, sizeof(at_relay), "%s@%s", detail(topo), topo->relay);
     for (b = topo->branches; b < topo->branches + topo->nbranches; b++) {
 	fprintf(fp, "#\n# Branch %s (%s).\n", b->name, b->users_path);
-	snprintf(at_branch, sizeof(at_branch), "@%s", b->subdomain);
+	snprintf(at_branch, sizeof(at_branch), "%s@%s", detail(topo), b->subdomain);
 	for (u = topo->users + b->first_user; u < topo->users + b->first_user + b->nusers; u++) {
 	    user_names(topo, fp, u, topo->domain, u->name, at_relay);
 	    old_addresses(topo, fp, u, u->name, at_branch);
@@ -180,9 +209,9 @@ int     routegen_branch(const TOPOLOGY *topo, size_t branch, FILE *fp)
     fprintf(fp, "# Its own users (%s) are delivered here; for any other\n"
 	    "# address the milter goes on to domain.vut.\n", b->users_path);
     for (u = topo->users + b->first_user; u < topo->users + b->first_user + b->nusers; u++) {
-	user_names(topo, fp, u, topo->domain, u->name, "");
-	user_names(topo, fp, u, b->subdomain, u->name, "");
-	old_addresses(topo, fp, u, u->name, "");
+	user_names(topo, fp, u, topo->domain, u->name, detail(topo));
+	user_names(topo, fp, u, b->subdomain, u->name, detail(topo));
+	old_addresses(topo, fp, u, u->name, detail(topo));
     }
     fprintf(fp, "#\n# Nobody else is known at %s (but see domain.vut for old\n"
 	    "# addresses of users who moved to another branch).\n", b->subdomain);

@@ -306,7 +306,7 @@ void    topo_check_roles(PARSER *p)
 	users = xrealloc(0, r->ntargets * sizeof(*users));
 	for (i = 0; i < r->ntargets; i++) {
 	    users[i] = check_role_target(p, r, r->targets + i);
-	    len += strlen(r->targets[i]) + 2;
+	    len += strlen(r->targets[i]) + (topo->drop_detail ? 2 : 4);
 	    for (j = 0; j < i; j++)
 		if (same_target(r, users, i, j)) {
 		    topo_error(p, r->where.file, r->where.line, "role %s: targets "

@@ -2,8 +2,8 @@
  * topo_parse.c - the statements of the topology file.
  *
  * Exports topo_read_topology() to topology_load() (topo_impl.h). Each
- * line is a statement (domain, relay, reject-unknown, switch, backup,
- * branch, role, and what the domain publishes: spf-include, spf-network,
+ * line is a statement (domain, relay, reject-unknown, detail, switch,
+ * backup, branch, role, and what the domain publishes: spf-include, spf-network,
  * spf-policy, dmarc, mta-sts, tls-rpt), or, indented, attributes of the
  * switch, backup or branch above it; see topology.c for the whole syntax. What a line says
  * alone is checked here; what the lines say together in topo_check.c.
@@ -304,6 +304,22 @@ static void parse_spf_policy(PARSER *p, int argc, char **argv)
 		 "~all (soft fail)", argv[1]);
 }
 
+/*
+ * detail keep|drop: whether user+detail@domain reaches the user's
+ * mailbox as user+detail (keep, the default) or as user.
+ */
+static void parse_detail(PARSER *p, int argc, char **argv)
+{
+    (void) argc;
+    if (once_statement(p, "detail", &p->topo->detail_line) < 0)
+	return;
+    if (strcmp(argv[1], "drop") == 0)
+	p->topo->drop_detail = 1;
+    else if (strcmp(argv[1], "keep") != 0)
+	topo_error(p, p->topo->path, p->line, "detail %s: keep (user+detail "
+		 "arrives as such) or drop (as user)", argv[1]);
+}
+
 /* A report address: mailto:, or for TLS-RPT also https:. */
 static int good_report_uri(const char *uri, int https_too)
 {
@@ -385,6 +401,7 @@ static const KEYWORD keywords[] = {
     {"domain", BLOCK_NONE, 1, 1, parse_domain},
     {"relay", BLOCK_NONE, 1, 1, parse_relay},
     {"reject-unknown", BLOCK_NONE, 2, TOPO_MAX_ARGS, parse_reject},
+    {"detail", BLOCK_NONE, 1, 1, parse_detail},
     {"switch", BLOCK_SWITCH, 1, TOPO_MAX_ARGS, open_switch},
     {"backup", BLOCK_BACKUP, 1, TOPO_MAX_ARGS, open_backup},
     {"branch", BLOCK_BRANCH, 1, TOPO_MAX_ARGS, open_branch},
@@ -597,7 +614,7 @@ static void parse_topology_line(PARSER *p, char *line, size_t len)
 	 /* void */ ;
     if (k->name == 0) {
 	topo_error(p, p->topo->path, p->line, "unknown statement %s (domain, "
-		 "relay, reject-unknown, switch, backup, branch, role, "
+		 "relay, reject-unknown, detail, switch, backup, branch, role, "
 		 "spf-include, spf-network, spf-policy, dmarc, mta-sts or "
 		 "tls-rpt)", argv[0]);
 	return;

@@ -16,6 +16,7 @@
  *	domain inkacoca.org
  *	relay switch.inkacoca.org		(optional)
  *	reject-unknown 550 5.1.1 User unknown	(optional)
+ *	detail keep|drop			(optional; keep)
  *	switch HOST	then: priority N, address IP..., certificate PATH
  *	backup HOST	then: priority N, address IP..., certificate PATH
  *	branch NAME	then: host HOST, address IP..., subdomain DOMAIN,

@@ -104,6 +104,8 @@ typedef struct TOPOLOGY {
     char   *domain;			/* folded */
     char   *relay;			/* where branches send the rest */
     char   *reject;			/* error: value for unknown users */
+    int     drop_detail;		/* "detail drop": +detail not kept */
+    unsigned detail_line;		/* 0: not given (keep) */
     TOPO_WHERE domain_where;
     TOPO_MAILAUTH auth;
     TOPO_HOST *switches, *backups;

@@ -6,7 +6,9 @@
  * submission) it sends: every address of every user (name and aliases
  * at the domain and the branch subdomain, old addresses), every role,
  * and a sample of unknown addresses (made-up names, and real users of
- * one branch at another branch's subdomain).
+ * one branch at another branch's subdomain). Each user's name at the
+ * domain is also sent with a +detail, which must reach the user's
+ * mailbox as name+detail, or as name when the topology drops details.
  *
  * A user's addresses are sent from the user's own branch and from one
  * other branch (taking each branch in turn over the users). That covers
@@ -23,10 +25,11 @@
 #include "verifyprobe.h"
 
 #define PROBE_NAME		"mailswitch-verify-nobody"
+#define PROBE_DETAIL		"+mailswitch-verify"
 
-/* Send LOCAL@DOMAIN from ENTRY expecting user U's mailbox. */
+/* Send LOCAL@DOMAIN from ENTRY expecting user U's MAILBOX. */
 static int send_user(WORKER *w, size_t entry, const char *local, const char *domain,
-		             const TOPO_USER *u, int no_switch)
+		             const TOPO_USER *u, const char *mailbox, int no_switch)
 {
     char    address[ADDR_MAX + 1];
     EXPECT  e;
@@ -35,14 +38,15 @@ static int send_user(WORKER *w, size_t entry, const char *local, const char *dom
     memset(&e, 0, sizeof(e));
     e.kind = EXPECT_MAILBOX;
     e.branch = u->branch;
-    e.name = u->name;
+    e.name = mailbox;
     e.no_switch = no_switch;
     return (send_expecting(w, entry, address, &e));
 }
 
-/* Every entry point an address at DOMAIN of user U comes in by. */
+/* Every entry point LOCAL@DOMAIN of user U (to MAILBOX) comes in by. */
 static int send_everywhere(WORKER *w, const char *local, const char *domain,
-			           const TOPO_USER *u, size_t other)
+			           const TOPO_USER *u, const char *mailbox,
+			           size_t other)
 {
     const VERIFIER *v = w->v;
     long    b = verifier_branch_of(v, domain);
@@ -51,15 +55,17 @@ static int send_everywhere(WORKER *w, const char *local, const char *domain,
 
     if (b < 0) {
 	for (i = 0; i < v->ndomain_mx; i++)
-	    bad |= send_user(w, v->domain_mx[i], local, domain, u, 0);
+	    bad |= send_user(w, v->domain_mx[i], local, domain, u, mailbox, 0);
     } else if (v->branch_mx[b] >= 0) {
-	bad |= send_user(w, (size_t) v->branch_mx[b], local, domain, u, 0);
+	bad |= send_user(w, (size_t) v->branch_mx[b], local, domain, u, mailbox, 0);
     }
     /* A branch no server runs has no submission (a setup problem). */
     if (v->submission[u->branch] >= 0)
-	bad |= send_user(w, (size_t) v->submission[u->branch], local, domain, u, 1);
+	bad |= send_user(w, (size_t) v->submission[u->branch], local, domain, u,
+			 mailbox, 1);
     if (other != u->branch && v->submission[other] >= 0)
-	bad |= send_user(w, (size_t) v->submission[other], local, domain, u, 0);
+	bad |= send_user(w, (size_t) v->submission[other], local, domain, u,
+			 mailbox, 0);
     return (bad);
 }
 
@@ -69,21 +75,25 @@ static void check_user(WORKER *w, size_t user)
     const TOPO_USER *u = topo->users + user;
     const TOPO_ALIAS *a;
     const char *sub = topo->branches[u->branch].subdomain;
+    char    tagged[TOPO_MAX_NAME + sizeof(PROBE_DETAIL)];
     size_t  nb = topo->nbranches, other, i;
     int     bad = 0;
 
     worker_reset(w);
     /* Each user is also sent from one other branch, each in turn. */
     other = nb > 1 ? (u->branch + 1 + user % (nb - 1)) % nb : u->branch;
-    bad |= send_everywhere(w, u->name, topo->domain, u, other);
-    bad |= send_everywhere(w, u->name, sub, u, other);
+    bad |= send_everywhere(w, u->name, topo->domain, u, u->name, other);
+    bad |= send_everywhere(w, u->name, sub, u, u->name, other);
+    snprintf(tagged, sizeof(tagged), "%s%s", u->name, PROBE_DETAIL);
+    bad |= send_everywhere(w, tagged, topo->domain, u,
+			   topo->drop_detail ? u->name : tagged, other);
     for (i = 0; i < u->naliases; i++) {
 	a = topo->aliases + u->first_alias + i;
 	if (a->domain) {
-	    bad |= send_everywhere(w, a->local, a->domain, u, other);
+	    bad |= send_everywhere(w, a->local, a->domain, u, u->name, other);
 	} else {
-	    bad |= send_everywhere(w, a->local, topo->domain, u, other);
-	    bad |= send_everywhere(w, a->local, sub, u, other);
+	    bad |= send_everywhere(w, a->local, topo->domain, u, u->name, other);
+	    bad |= send_everywhere(w, a->local, sub, u, u->name, other);
 	}
     }
     if (bad)

@@ -1,6 +1,8 @@
 # tests/lib/mailnet.sh - a maptool build, running: every server of
-# BUILD/servers in a network namespace of its own with a real Postfix and
-# a mailswitch-milter over its maps, a DNS server answering from
+# BUILD/servers in a network namespace of its own with a real Postfix
+# configured by the recipe of its role (examples/recipes/postfix-ROLE.cf,
+# only the site's names and paths replaced: tests/lib/recipes.sh) and a
+# mailswitch-milter over its maps, a DNS server answering from
 # BUILD/dns.zone, and an outside sender. Used by tests/t-switch-e2e.sh
 # and examples/inkacoca/demo.
 #
@@ -17,7 +19,12 @@
 #                       label of its host name
 #   mailnet_send NODE ID RCPT...   submit a message (X-Test-Id: ID) to
 #                       NODE's Postfix from NODE; replies in $NET_DIR/send.log
+#   mailnet_submit NODE ID RCPT...   submit a message (X-Test-Id: ID,
+#                       from tester@sender.example.net) with NODE's
+#                       sendmail command: no SMTP; output in send.log
 #   mailnet_where ID    NODE:USER of each mailbox holding ID, sorted
+#   mailnet_rcpt ID     the envelope recipient each copy of ID was
+#                       delivered to (its Delivered-To: header), sorted
 #   mailnet_file ID     the first delivered file of ID
 #   mailnet_delivered PREFIX   "ID NODE:USER" for each delivered copy of
 #                       every message whose ID starts with PREFIX
@@ -26,6 +33,7 @@
 #                       and wait until every milter has reloaded
 
 . "$TOP/tests/lib/network.sh"
+. "$TOP/tests/lib/recipes.sh"
 
 MAILNET_SERVERS=
 MAILNET_BRANCHES=
@@ -62,17 +70,35 @@ _mailnet_mailboxes() {
     _mm_node=$1 _mm_build=$2 _mm_branch=$3
     shift 3
     {
-        awk '!/^#/ && NF == 2 && $2 !~ /[@:]/ { print $2 }' "$_mm_build/$_mm_branch.vut"
+        awk '!/^#/ && NF == 2 && $2 !~ /[@:]/ { sub(/%3$/, "", $2); print $2 }' \
+            "$_mm_build/$_mm_branch.vut"
         for _mm_x; do
             case $_mm_x in "$_mm_node":*) echo "${_mm_x#*:}" ;; esac
         done
     } | sort -u
 }
 
-# _mailnet_server BUILD HOST ROLE MODE MAPS EXTRA...: one mail server.
+# _mailnet_postfix NODE HOST ROLE KEY=VALUE...: Postfix on NODE with the
+# main.cf settings of examples/recipes/postfix-ROLE.cf, only the site's
+# names and paths (each KEY) replaced.
+_mailnet_postfix() {
+    _mq_node=$1 _mq_host=$2 _mq_role=$3
+    shift 3
+    _mq_lines=$(recipe_postfix "$_mq_role" "$@") || return 1
+    set -f
+    _mq_ifs=$IFS
+    IFS='
+'
+    # shellcheck disable=SC2086 # one argument a line
+    set -- $_mq_lines
+    IFS=$_mq_ifs
+    set +f
+    net_postfix "$_mq_node" "$_mq_host" "$@"
+}
+
+# _mailnet_server BUILD HOST ROLE MODE MAPS: one mail server.
 _mailnet_server() {
     _ms_build=$1 _ms_host=$2 _ms_role=$3 _ms_mode=$4 _ms_maps=$5
-    shift 5
     _ms_node=$(mailnet_node "$_ms_host")
     _ms_dir=$NET_DIR/$_ms_node
     # shellcheck disable=SC2086
@@ -81,8 +107,6 @@ _mailnet_server() {
     for _ms_m in $_ms_maps; do _ms_paths="$_ms_paths $_ms_dir/maps/$_ms_m"; done
     # shellcheck disable=SC2086
     net_milter_start "$_ms_node" "$_ms_mode" $_ms_paths || return 1
-    set -- "smtpd_milters = unix:$_ms_dir/milter.sock" "milter_protocol = 6" \
-        "milter_default_action = tempfail" "relay_recipient_maps =" "$@"
     case $_ms_role in
     switch)
         # The domain, the relay name, and the branches' old subdomains.
@@ -90,22 +114,20 @@ _mailnet_server() {
         for _ms_b in $MAILNET_BRANCHES; do
             _ms_rd="$_ms_rd $(net_get SUB "$_ms_b")"
         done
-        net_postfix "$_ms_node" "$_ms_host" "relay_domains = $_ms_rd" "$@" ;;
+        _mailnet_postfix "$_ms_node" "$_ms_host" switch "relay_domains=$_ms_rd" ;;
     backup)
-        net_postfix "$_ms_node" "$_ms_host" "relay_domains = $MAILNET_DOMAIN" "$@" ;;
+        _mailnet_postfix "$_ms_node" "$_ms_host" backup "relay_domains=$MAILNET_DOMAIN" ;;
     branch:*)
         _ms_sub=$(net_get SUB "$_ms_node")
         mkdir -p "$_ms_dir/etc" || return 1
         _mailnet_mailboxes "$_ms_node" "$_ms_build" "${_ms_role#branch:}" $MAILNET_EXTRA |
             awk -v d="$_ms_sub" '{ print $1 "@" d, d "/" $1 "/" }' >"$_ms_dir/etc/vmailbox"
-        # Postfix takes any recipient of the subdomain: the milter decides.
-        net_postfix "$_ms_node" "$_ms_host" "myorigin = $_ms_sub" \
-            "virtual_mailbox_domains = $_ms_sub" \
-            "virtual_mailbox_base = $_ms_dir/mail" \
-            "virtual_mailbox_maps = texthash:$_ms_dir/etc/vmailbox" \
-            "virtual_uid_maps = static:$(id -u postfix)" \
-            "virtual_gid_maps = static:$(id -g postfix)" \
-            "smtpd_reject_unlisted_recipient = no" "$@" ;;
+        _mailnet_postfix "$_ms_node" "$_ms_host" branch "myorigin=$_ms_sub" \
+            "virtual_mailbox_domains=$_ms_sub" \
+            "virtual_mailbox_base=$_ms_dir/mail" \
+            "virtual_mailbox_maps=texthash:$_ms_dir/etc/vmailbox" \
+            "virtual_uid_maps=static:$(id -u postfix)" \
+            "virtual_gid_maps=static:$(id -g postfix)" ;;
     esac
 }
 
@@ -156,6 +178,33 @@ mailnet_send() {
         "$(net_get IP "$_mn_node")" "$@" >>"$NET_DIR/send.log" 2>&1
 }
 
+# The sendmail command clears its environment before it runs postdrop,
+# which then cannot find the unpacked package's libraries: it submits
+# with a copy of NODE's configuration whose command_directory holds a
+# postdrop that sets the library path (everything else is NODE's own).
+_mailnet_submit_config() {
+    _mc_dir=$NET_DIR/$1
+    [ -f "$_mc_dir/submit/main.cf" ] && return 0
+    mkdir -p "$_mc_dir/submit/bin" || return 1
+    printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec %s "$@"\n' "$PF_TREE/usr/lib/postfix" \
+        "$PF_TREE/usr/sbin/postdrop" >"$_mc_dir/submit/bin/postdrop" &&
+        chmod 0755 "$_mc_dir/submit/bin/postdrop" &&
+        sed -e "s#^command_directory = .*#command_directory = $_mc_dir/submit/bin#" \
+            -e "s#^config_directory = .*#config_directory = $_mc_dir/submit#" \
+            "$_mc_dir/etc/main.cf" >"$_mc_dir/submit/main.cf" &&
+        cp "$_mc_dir/etc/master.cf" "$_mc_dir/submit/master.cf"
+}
+
+mailnet_submit() {
+    _mb_node=$1 _mb_id=$2
+    shift 2
+    _mailnet_submit_config "$_mb_node" || return 1
+    printf 'From: tester@sender.example.net\nSubject: %s\nX-Test-Id: %s\n\n%s\n' \
+        "$_mb_id" "$_mb_id" "submitted without SMTP" |
+        net_exec "$_mb_node" "$PF_TREE/usr/sbin/sendmail" -C "$NET_DIR/$_mb_node/submit" \
+            -f tester@sender.example.net -- "$@" >>"$NET_DIR/send.log" 2>&1
+}
+
 # _mailnet_grep ID: NODE FILE for each delivered file holding ID.
 _mailnet_files() {
     for _mf_n in $MAILNET_BRANCHES; do
@@ -167,6 +216,12 @@ _mailnet_files() {
 mailnet_where() {
     _mailnet_files "$1" | sed 's#^\([^ ]*\) .*/mail/[^/]*/\([^/]*\)/.*#\1:\2#' |
         sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+mailnet_rcpt() {
+    _mailnet_files "$1" | cut -d' ' -f2- | while read -r _mr_f; do
+        sed -n '/^$/q; s/^Delivered-To: //p' "$_mr_f"
+    done | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
 mailnet_file() {

@@ -24,8 +24,10 @@
 #   net_pf_stop NAME            stop it
 #   net_pf_flush NAME           deliver its queue now
 #   net_pf_queue_empty NAME     true when its queue is empty
-#   net_milter_start NAME MODE MAP...   the milter on NAME (socket
-#                               $NET_DIR/NAME/milter.sock), maps in order
+#   net_milter_start NAME MODE MAP...   the milter on NAME, maps in
+#                               order, on the socket the recipes name:
+#                               mailswitch/milter.sock in the queue
+#                               directory, $NET_DIR/NAME/queue
 #   net_milter_reload NAME      SIGUSR1: look at the maps now
 #   net_maildir_files NAME      the delivered messages on NAME, one a line
 #   net_wait SECS CMD...        wait_until CMD succeeds, for up to SECS
@@ -226,11 +228,12 @@ maximal_backoff_time = 10s
 EOF
     for _np_l; do printf '%s\n' "$_np_l"; done >>"$_np_dir/etc/main.cf"
     cat >"$_np_dir/etc/master.cf" <<EOF
-# master.cf of $_np_fqdn, written by tests/lib/network.sh: nothing
-# chrooted, smtpd on port 25.
-25        inet  n       -       n       -       -       smtpd
+# master.cf of $_np_fqdn, written by tests/lib/network.sh: smtpd on
+# port 25; smtpd and cleanup, which talk to milters, chrooted in the
+# queue directory as Debian runs them.
+25        inet  n       -       y       -       -       smtpd
 pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
+cleanup   unix  n       -       y       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
 rewrite   unix  -       -       n       -       -       trivial-rewrite
 bounce    unix  -       -       n       -       0       bounce
@@ -303,21 +306,28 @@ net_pf_queue_empty() {
 }
 
 # net_milter_start NAME MODE MAP...: the milter in NAME's namespace, as
-# user postfix, on unix:$NET_DIR/NAME/milter.sock, with the MAPs in order.
+# user postfix, with the MAPs in order, on the unix socket
+# $NET_DIR/NAME/queue/mailswitch/milter.sock: what the recipes' Postfix,
+# chrooted in its queue directory or not, reaches as
+# unix:mailswitch/milter.sock (the milter's default socket, with the test's
+# queue directory for Debian's /var/spool/postfix).
 net_milter_start() {
     _nm_dir=$NET_DIR/$1 _nm_mode=$2
     _nm_host=$1
     shift 2
     _nm_maps=
     for _nm_m; do _nm_maps="$_nm_maps -m $_nm_m"; done
-    rm -f "$_nm_dir/milter.sock"
+    _nm_sock=$_nm_dir/queue/mailswitch/milter.sock
+    mkdir -p "$_nm_dir/queue/mailswitch" && chown postfix "$_nm_dir/queue/mailswitch" &&
+        chmod 0750 "$_nm_dir/queue/mailswitch" || return 1
+    rm -f "$_nm_sock"
     # shellcheck disable=SC2086
-    net_exec "$_nm_host" "$MILTER" -c /dev/null -f -p "unix:$_nm_dir/milter.sock" \
+    net_exec "$_nm_host" "$MILTER" -c /dev/null -f -p "unix:$_nm_sock" \
         -u postfix -g postfix -o "mode=$_nm_mode" -P "$_nm_dir/milter.pid" \
         $_nm_maps >"$_nm_dir/milter.log" 2>&1 &
     NET_PIDS="$NET_PIDS $!"
     eval "$(net_var MILTER "$_nm_host")=\$!"
-    net_wait 10 test -S "$_nm_dir/milter.sock" || {
+    net_wait 10 test -S "$_nm_sock" || {
         echo "net_milter_start $_nm_host: no socket" >&2
         cat "$_nm_dir/milter.log" >&2
         return 1

@@ -17,9 +17,12 @@
 #                         queue DIR/mqueue) listening on 127.0.0.1:PORT,
 #                         relaying every recipient to 127.0.0.1:SINKPORT;
 #                         MILTER, e.g. unix:/path/sock or inet:PORT@127.0.0.1
-#                         (empty: none), becomes INPUT_MAIL_FILTER(mailswitch,
-#                         S=MILTER, F=T, T=S:10s;R:10s;E:1m); the MC lines go
-#                         into the .mc before the mailers. SM_XLOG=1 makes
+#                         (empty: none), brings in the lines of the switch
+#                         recipe, examples/recipes/sendmail-switch.mc, with
+#                         S=MILTER (tests/lib/recipes.sh): its
+#                         INPUT_MAIL_FILTER (F=T and its timeouts) and its
+#                         RELAY_DOMAINs; the MC lines go into the .mc
+#                         before the mailers. SM_XLOG=1 makes
 #                         sendmail log its SMTP traffic in DIR/traffic.log
 #   sm_start / sm_stop    start / stop it (sm_stop also ends the delivery
 #                         processes the daemon left, by their pids)
@@ -30,6 +33,7 @@
 # runs under `unshare -u` with the host name sendmail.test.invalid.
 
 . "$TOP/tests/lib/postfix.sh"     # smtp-sink, wait_port, free_port
+. "$TOP/tests/lib/recipes.sh"
 
 SM_BIN=/usr/libexec/sendmail/sendmail
 SM_MAKEMAP=/usr/libexec/sendmail/makemap
@@ -149,7 +153,7 @@ sm_setup() {
         echo "FEATURE(\`accept_unqualified_senders')dnl"
         echo "DAEMON_OPTIONS(\`Port=$_sm_port, Addr=127.0.0.1, Name=MTA')dnl"
         if [ -n "$_sm_milter" ]; then
-            echo "INPUT_MAIL_FILTER(\`mailswitch', \`S=$_sm_milter, F=T, T=S:10s;R:10s;E:1m')dnl"
+            recipe_sendmail switch "$_sm_milter" || return 1
         fi
         for _sm_l; do printf '%s\n' "$_sm_l"; done
         echo "MAILER(\`local')dnl"
