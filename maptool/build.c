@@ -192,17 +192,6 @@ static int write_table(const BUILD *b, const char *name, WRITE_FN fn, size_t arg
     return (r);
 }
 
-/* Quiet: problems with the previous build only make the order plainer. */
-static void ignore_report(void *ctx, const char *file, unsigned line,
-			          int is_error, const char *why)
-{
-    (void) ctx;
-    (void) file;
-    (void) line;
-    (void) is_error;
-    (void) why;
-}
-
 /* Does branch I have a user that the previous build's map of it lacks? */
 static int gains_users(const BUILD *b, const SERVERS *old, size_t i)
 {
@@ -254,7 +243,7 @@ static int order_branches(BUILD *b)
     }
     snprintf(path, sizeof(path), "%s/servers", b->dir);
     if (access(path, F_OK) == 0
-	&& (old = servers_read(path, ignore_report, 0, &errors)) != 0) {
+	&& (old = servers_read(path, report_ignore, 0, &errors)) != 0) {
 	for (i = 0; i < n; i++)
 	    gains[i] = (unsigned char) gains_users(b, old, i);
 	servers_free(old);

@@ -98,17 +98,6 @@ typedef struct DIFF {
     FILE   *out;
 } DIFF;
 
-/* Quiet: a map's odd entries are the map's business, not the diff's. */
-static void ignore_report(void *ctx, const char *file, unsigned line,
-			          int is_error, const char *why)
-{
-    (void) ctx;
-    (void) file;
-    (void) line;
-    (void) is_error;
-    (void) why;
-}
-
 /* Read PATH: a map if it opens as one, else a text table. */
 static TABLE *load_table(const char *path)
 {
@@ -117,7 +106,7 @@ static TABLE *load_table(const char *path)
     TABLE  *t;
 
     if ((map = map_open_readonly(path, err, sizeof(err))) != 0) {
-	t = table_from_map(map, ignore_report, 0);
+	t = table_from_map(map, report_ignore, 0);
 	map_close(map);
 	return (t);
     }
@@ -570,7 +559,7 @@ static void add_topologies(DIFF *d, const TOPOLOGY *given)
 	if (s[k] == 0 || s[k]->topology == 0 || strcmp(real, s[k]->topology) == 0
 	    || (k == 1 && s[0] && s[0]->topology && strcmp(s[0]->topology, s[1]->topology) == 0))
 	    continue;
-	if ((topo = topology_load(s[k]->topology, ignore_report, 0)) == 0)
+	if ((topo = topology_load(s[k]->topology, report_ignore, 0)) == 0)
 	    continue;				/* the maps' keys still count */
 	if (topo->errors == 0)
 	    add_topology(d, topo);

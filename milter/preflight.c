@@ -154,24 +154,12 @@ static void check_unix(PREFLIGHT *pf, const char *spec, const char *path)
 /* inet:PORT@HOST or inet6:PORT@HOST: can the address be bound? */
 static void check_inet(PREFLIGHT *pf, const char *spec)
 {
-    struct addrinfo hints, *res;
-    char    port[16], host[256];
-    const char *rest = strchr(spec, ':') + 1, *at = strchr(rest, '@');
-    size_t  plen = at ? (size_t) (at - rest) : strlen(rest);
-    int     fd, on = 1, r;
+    struct addrinfo *res;
+    char    why[512];
+    int     fd, on = 1;
 
-    snprintf(port, sizeof(port), "%.*s", (int) plen, rest);
-    snprintf(host, sizeof(host), "%s", at ? at + 1 : "");
-    if (host[0] == '[') {
-	memmove(host, host + 1, strlen(host));
-	host[strcspn(host, "]")] = 0;
-    }
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = strncasecmp(spec, "inet6:", 6) == 0 ? AF_INET6 : AF_INET;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV | (host[0] ? 0 : AI_PASSIVE);
-    if ((r = getaddrinfo(host[0] ? host : 0, port, &hints, &res)) != 0) {
-	problem(pf, "socket %s: %s", spec, gai_strerror(r));
+    if (sockspec_resolve(spec, 0, &res, why, sizeof(why)) < 0) {
+	problem(pf, "%s", why);
 	return;
     }
     if ((fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {

@@ -120,24 +120,12 @@ static int listen_unix(const char *path, const CONFIG *cfg,
 /* inet:PORT@HOST or inet6:PORT@HOST; no host: every address. */
 static int listen_inet(const char *spec, char *err, size_t errlen)
 {
-    struct addrinfo hints, *ai;
-    char    port[16], host[256];
-    const char *rest = strchr(spec, ':') + 1, *at = strchr(rest, '@');
-    size_t  plen = at ? (size_t) (at - rest) : strlen(rest);
-    int     fd, on = 1, rc;
+    struct addrinfo *ai;
+    char    why[512];
+    int     fd, on = 1;
 
-    snprintf(port, sizeof(port), "%.*s", (int) plen, rest);
-    snprintf(host, sizeof(host), "%s", at ? at + 1 : "");
-    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-	memmove(host, host + 1, strlen(host));
-	host[strlen(host) - 1] = 0;
-    }
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = strncmp(spec, "inet6:", 6) == 0 ? AF_INET6 : AF_INET;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    if ((rc = getaddrinfo(host[0] ? host : 0, port, &hints, &ai)) != 0) {
-	snprintf(err, errlen, "socketmap %s: %s", spec, gai_strerror(rc));
+    if (sockspec_resolve(spec, 0, &ai, why, sizeof(why)) < 0) {
+	snprintf(err, errlen, "socketmap: %s", why);
 	return (-1);
     }
     fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,

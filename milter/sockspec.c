@@ -3,8 +3,8 @@
  * sees it, so that a wrong spec stops startup with a useful message
  * rather than a bare "Unable to create listening socket" in syslog.
  *
- * Exports sockspec_check(), sockspec_path(), sockspec_unix_in_use()
- * and sockspec_knock().
+ * Exports sockspec_check(), sockspec_path(), sockspec_unix_in_use(),
+ * sockspec_resolve() and sockspec_knock().
  * Only numeric ports are accepted; a host is a name, a dotted IPv4
  * address, or (inet6) an IPv6 address, bare or in [brackets].
  */
@@ -189,43 +189,60 @@ int     sockspec_unix_in_use(const char *path)
     return (rc == 0);
 }
 
-/* The host part of an inet SPEC to connect to: a wildcard is loopback. */
-static const char *knock_host(const char *host, int family, char *buf,
-			              size_t len)
+/* Is HOST (of an inet SPEC) every address, or none given? */
+static int wildcard_host(const char *host)
 {
-    size_t  n;
-
-    if (host == 0 || *host == 0 || strcmp(host, "*") == 0
-	|| strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0
-	|| strcmp(host, "[::]") == 0)
-	return (family == AF_INET ? "127.0.0.1" : "::1");
-    n = strlen(host);
-    if (host[0] == '[' && n > 2 && host[n - 1] == ']' && n - 2 < len) {
-	memcpy(buf, host + 1, n - 2);
-	buf[n - 2] = 0;
-	return (buf);
-    }
-    return (host);
+    return (*host == 0 || strcmp(host, "*") == 0
+	    || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0);
 }
 
-static int knock_inet(const char *rest, int family)
+int     sockspec_resolve(const char *spec, int to_connect,
+			         struct addrinfo **res, char *err, size_t errlen)
 {
-    struct addrinfo hints, *res, *ai;
-    const char *at = strchr(rest, '@');
-    char    port[16], buf[256];
-    size_t  plen = at ? (size_t) (at - rest) : strlen(rest);
-    int     fd, ok = 0;
+    struct addrinfo hints;
+    const char *rest = strchr(spec, ':'), *at;
+    char    port[16], host[256];
+    size_t  plen, n;
+    int     family, rc;
 
+    if (rest == 0 || sockspec_path(spec))
+	return (fail(err, errlen, "socket %s: not an inet socket", spec));
+    family = has_scheme(spec, "inet6") ? AF_INET6 : AF_INET;
+    at = strchr(++rest, '@');
+    plen = at ? (size_t) (at - rest) : strlen(rest);
     if (plen == 0 || plen >= sizeof(port))
-	return (0);
-    memcpy(port, rest, plen);
-    port[plen] = 0;
+	return (fail(err, errlen, "socket %s: bad port", spec));
+    snprintf(port, sizeof(port), "%.*s", (int) plen, rest);
+    snprintf(host, sizeof(host), "%s", at ? at + 1 : "");
+    if (host[0] == '[' && (n = strlen(host)) > 2 && host[n - 1] == ']') {
+	memmove(host, host + 1, n - 2);
+	host[n - 2] = 0;
+    }
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = family;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICSERV;
-    if (getaddrinfo(knock_host(at ? at + 1 : 0, family, buf, sizeof(buf)),
-		    port, &hints, &res) != 0)
+    if (wildcard_host(host)) {
+	if (to_connect)
+	    snprintf(host, sizeof(host), "%s",
+		     family == AF_INET ? "127.0.0.1" : "::1");
+	else
+	    hints.ai_flags |= AI_PASSIVE;
+    }
+    if ((rc = getaddrinfo(wildcard_host(host) ? 0 : host, port, &hints,
+			  res)) != 0)
+	return (fail(err, errlen, "socket %s: %s", spec, gai_strerror(rc)));
+    return (0);
+}
+
+/* Connect once to an inet SPEC; 1 if it worked. */
+static int knock_inet(const char *spec)
+{
+    struct addrinfo *res, *ai;
+    char    err[256];
+    int     fd, ok = 0;
+
+    if (sockspec_resolve(spec, 1, &res, err, sizeof(err)) < 0)
 	return (0);
     for (ai = res; ai && !ok; ai = ai->ai_next) {
 	if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
@@ -243,9 +260,5 @@ int     sockspec_knock(const char *spec)
 
     if (path)
 	return (sockspec_unix_in_use(path));
-    if (has_scheme(spec, "inet"))
-	return (knock_inet(spec + 5, AF_INET));
-    if (has_scheme(spec, "inet6"))
-	return (knock_inet(spec + 6, AF_INET6));
-    return (0);
+    return (knock_inet(spec));
 }

@@ -27,6 +27,17 @@ extern const char *sockspec_path(const char *spec);
 extern int sockspec_unix_in_use(const char *path);
 
 /*
+ * The addresses of an inet: or inet6: SPEC (a checked one), for bind()
+ * or, when TO_CONNECT, for connect(): no host or a wildcard means every
+ * address, or loopback to connect to. 0, or -1 with a reason; free *RES
+ * with freeaddrinfo().
+ */
+struct addrinfo;
+extern int sockspec_resolve(const char *spec, int to_connect,
+			            struct addrinfo **res, char *err,
+			            size_t errlen);
+
+/*
  * Connect once to what listens on SPEC (a wildcard host: on loopback)
  * and hang up; 1 if the connection was made. Wakes a listener waiting
  * in select().

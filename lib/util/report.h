@@ -10,4 +10,8 @@
 typedef void (*REPORT_FN) (void *ctx, const char *file, unsigned line,
 			           int is_error, const char *why);
 
+/* A REPORT_FN that drops every problem. */
+extern void report_ignore(void *ctx, const char *file, unsigned line,
+			          int is_error, const char *why);
+
 #endif
