@@ -82,6 +82,22 @@ static int syslog_unreachable(void)
     return (err);
 }
 
+/*
+ * Is standard error systemd's journal (the unit's output)? Then syslog
+ * reaches the journal already, and a copy to standard error would show
+ * every line twice.
+ */
+static int stderr_is_journal(void)
+{
+    const char *stream = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+
+    return (stream && sscanf(stream, "%llu:%llu", &dev, &ino) == 2
+	    && fstat(2, &st) == 0 && (unsigned long long) st.st_dev == dev
+	    && (unsigned long long) st.st_ino == ino);
+}
+
 void    msg_open(const char *ident, int facility, int to_stderr)
 {
     int     err;
@@ -95,6 +111,8 @@ void    msg_open(const char *ident, int facility, int to_stderr)
     }
     openlog(ident, LOG_PID | LOG_NDELAY, facility);
     msg_syslog = 1;
+    if (stderr_is_journal())
+	msg_stderr = 0;
 }
 
 /*

@@ -69,7 +69,7 @@ DPID=
 if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null 2>&1; then
     skip "syslog" "needs root and unshare"
 else
-    for listen in 1 0; do
+    for listen in 1 0 2; do
         rm -rf "$T/ns$listen" && mkdir "$T/ns$listen" &&
             cp "$T/table.db" "$T/ns$listen/" || fail "syslog: scratch dir"
         MILTER_LUA=$MILTER_LUA unshare -m sh "$TOP/tests/milter/syslog-ns.sh" \
@@ -83,6 +83,10 @@ else
         "$T/ns1/syslog"
     check "syslog: with a listener, no word of a missing socket" \
         sh -c "! grep -q 'syslog socket' '$T/ns1/stderr'"
+    check "syslog: standard error the journal: the line reaches syslog" \
+        grep -q 'action=rewrite orig_to=<diego1@inkacoca.org>' "$T/ns2/syslog"
+    check "syslog: ... and not standard error too (no line twice in the journal)" \
+        sh -c "! grep -q 'action=rewrite' '$T/ns2/stderr'"
     check_eq "syslog: with none, said once" 1 \
         "$(grep -c 'syslog socket /dev/log: .*; logging to standard error only' "$T/ns0/stderr")"
     check "syslog: with none, the rewrite line is on standard error" \

@@ -39,7 +39,7 @@ static void overrides(const uint8_t *data, size_t size)
 	if (config_override(&cfg, line[i], eq + 1, err, sizeof(err)) < 0)
 	    fuzz_touch(err);
     }
-    if (config_finish(&cfg, err, sizeof(err)) < 0)
+    if (config_finish(&cfg, "/", err, sizeof(err)) < 0)
 	fuzz_touch(err);
     config_free(&cfg);
     free(text);
@@ -53,7 +53,7 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     config_init(&cfg);
     if (config_read(&cfg, path, 0, report, 0) == 0
-	&& config_finish(&cfg, err, sizeof(err)) < 0)
+	&& config_finish(&cfg, "/", err, sizeof(err)) < 0)
 	fuzz_touch(err);
     config_free(&cfg);
     overrides(data, size);

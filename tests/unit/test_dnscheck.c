@@ -197,7 +197,7 @@ static void world_make(WORLD *w, const char *extra)
     int     errors;
 
     memset(w, 0, sizeof(*w));
-    unit_write_file("north.users", "ana\nbruno\n");
+    free(unit_write_file("north.users", "ana\nbruno\n"));
     path = unit_write_file("t.topology", topology_text);
     w->topo = topology_load(path, noise, 0);
     free(path);
