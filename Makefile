@@ -39,7 +39,7 @@ MAPTOOL_OBJS = $(patsubst %.c,%.o,$(wildcard maptool/*.c))
 MILTER_OBJS = $(patsubst %.c,%.o,$(wildcard milter/*.c))
 UNIT_OBJS = $(patsubst %.c,%.o,$(wildcard tests/unit/*.c))
 LIBS = $(DB_LIBS) $(PCRE2_LIBS)
-TOPO_LIBS = $(CRYPTO_LIBS)		# the topology layer's own: TLSA digests
+TOPO_LIBS = $(CRYPTO_LIBS) $(LDAP_LIBS)	# the topology layer's own: TLSA digests, users from LDAP
 # UNBOUND_LIBS: maptool dnscheck's resolver, linked into maptool only.
 
 MAN8 = $(wildcard doc/*.8)
