@@ -33,7 +33,7 @@
 #include "topo_impl.h"
 #include "xalloc.h"
 
-#define LDAP_PAGE_SIZE	500		/* entries a page */
+#define LDAP_PAGE_SIZE	500		/* entries a page, unless ldap-page-size */
 #define LDAP_WAIT	30		/* seconds: connect, each operation */
 #define LDAP_NAME_ATTR	"uid"
 #define LDAP_ALIAS_ATTR	"mail"
@@ -160,7 +160,7 @@ static char *read_secret(LDAP_READ *r, const char *path)
 static int open_directory(LDAP_READ *r, const char *users, const TOPO_LDAP *cf)
 {
     struct timeval wait = {LDAP_WAIT, 0};
-    struct berval cred;
+    struct berval cred, none = {0, (char *) ""};
     int     version = LDAP_VERSION3, rc;
     char   *server = server_of(users), *secret;
 
@@ -176,7 +176,7 @@ static int open_directory(LDAP_READ *r, const char *users, const TOPO_LDAP *cf)
     if (cf->starttls && (rc = ldap_start_tls_s(r->ld, 0, 0)) != LDAP_SUCCESS)
 	return (fail_ldap(r, "StartTLS failed", rc));
     if (cf->sasl_external) {
-	rc = ldap_sasl_bind_s(r->ld, 0, "EXTERNAL", 0, 0, 0, 0);
+	rc = ldap_sasl_bind_s(r->ld, 0, "EXTERNAL", &none, 0, 0, 0);
 	if (rc != LDAP_SUCCESS)
 	    return (fail_ldap(r, "SASL EXTERNAL bind failed", rc));
     } else if (cf->bind_dn) {
@@ -315,8 +315,9 @@ static int page_result(LDAP_READ *r, LDAPMessage *m, struct berval *cookie)
 }
 
 /* Every page of the search, each entry taken, or a failure. */
-static int search_all(LDAP_READ *r)
+static int search_all(LDAP_READ *r, const TOPO_LDAP *cf)
 {
+    int     size = cf->page_size ? cf->page_size : LDAP_PAGE_SIZE;
     struct timeval wait = {LDAP_WAIT, 0};
     struct berval cookie = {0, 0};
     LDAPControl *page = 0, *ctrls[2] = {0, 0};
@@ -324,7 +325,7 @@ static int search_all(LDAP_READ *r)
     int     rc, more, seen_result;
 
     do {
-	rc = ldap_create_page_control(r->ld, LDAP_PAGE_SIZE, &cookie, 1, &page);
+	rc = ldap_create_page_control(r->ld, size, &cookie, 1, &page);
 	ber_memfree(cookie.bv_val);
 	cookie.bv_val = 0;
 	cookie.bv_len = 0;
@@ -429,7 +430,7 @@ void    topo_read_ldap_users(PARSER *p, size_t branch)
     r.branch = branch;
     if (check_config(&r, &b->ldap) == 0 && parse_url(&r, b->users_path) == 0
 	&& open_directory(&r, b->users_path, &b->ldap) == 0
-	&& search_all(&r) == 0)
+	&& search_all(&r, &b->ldap) == 0)
 	add_entries(&r);
     if (r.why[0])
 	topo_error(p, p->topo->path, b->users_line, "branch %s: cannot read "

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "topo_impl.h"
 #include "vut.h"
 #include "words.h"
@@ -583,6 +584,25 @@ static void set_ldap_starttls(PARSER *p, const char *value)
     b->ldap.starttls = strcmp(value, "yes") == 0;
 }
 
+/* ldap-page-size N: entries a page of the search (a server's size.pr). */
+static void set_ldap_page_size(PARSER *p, const char *value)
+{
+    TOPO_BRANCH *b = block_branch(p);
+    char   *end;
+    long    n;
+
+    if (once(p, "ldap-page-size", &b->ldap.page_line) < 0)
+	return;
+    errno = 0;
+    n = strtol(value, &end, 10);
+    if (errno || *end || end == value || n < 1 || n > 100000) {
+	topo_error(p, p->topo->path, p->line, "ldap-page-size %s: a number "
+		 "from 1 to 100000", value);
+	return;
+    }
+    b->ldap.page_size = (int) n;
+}
+
 /* certificate PATH: the server's TLS certificate, for its TLSA record. */
 static void set_certificate(PARSER *p, const char *value)
 {
@@ -610,6 +630,7 @@ static const ATTRIBUTE attributes[] = {
     {"ldap-secret", BLOCK_BRANCH, set_ldap_secret},
     {"ldap-sasl", BLOCK_BRANCH, set_ldap_sasl},
     {"ldap-starttls", BLOCK_BRANCH, set_ldap_starttls},
+    {"ldap-page-size", BLOCK_BRANCH, set_ldap_page_size},
     {"certificate", BLOCK_SWITCH | BLOCK_BACKUP | BLOCK_BRANCH, set_certificate},
     {0, 0, 0},
 };
@@ -632,7 +653,8 @@ static void parse_attributes(PARSER *p, int argc, char **argv)
 	if (a->name == 0) {
 	    topo_error(p, p->topo->path, p->line, "unknown attribute %s "
 		     "(priority, address, host, subdomain, users, "
-		     "ldap-bind, ldap-secret, ldap-sasl, ldap-starttls or "
+		     "ldap-bind, ldap-secret, ldap-sasl, ldap-starttls, "
+		     "ldap-page-size or "
 		     "certificate)", argv[i]);
 	    continue;
 	}

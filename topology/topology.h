@@ -42,7 +42,8 @@ typedef struct TOPO_LDAP {
     char   *secret_path;		/* the bind password's file */
     int     sasl_external;
     int     starttls;
-    unsigned bind_line, secret_line, sasl_line, starttls_line;
+    int     page_size;			/* entries a page; 0: the default */
+    unsigned bind_line, secret_line, sasl_line, starttls_line, page_line;
 } TOPO_LDAP;
 
 typedef struct TOPO_BRANCH {
