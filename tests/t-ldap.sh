@@ -147,6 +147,11 @@ ldapadd -x -H "$URL" -D "cn=lima-admin,$BASE" -y secret.raw -f nino.ldif >nino.o
 check_eq "ldap: lima-admin adding under ou=cuzco is refused (insufficient access)" \
     50 "$?"
 check_rc "ldap: slapd names the refusal" 0 grep -q "Insufficient access" nino.out
+ldapdelete -x -H "$URL" -D "cn=lima-admin,$BASE" -y secret.raw "uid=carlos,ou=cuzco,$BASE" >del.out 2>&1
+check_eq "ldap: lima-admin cannot delete a user of ou=cuzco" 50 "$?"
+printf 'dn: uid=ana,ou=lima,%s\nchangetype: modify\nadd: mail\nmail: x@inkacoca.org\n' "$BASE" >mod.ldif
+ldapmodify -x -H "$URL" -D "cn=maptool,$BASE" -y secret.raw -f mod.ldif >mod.out 2>&1
+check_eq "ldap: maptool's account reads and cannot write" 50 "$?"
 "$M" build ldap.topology -o added >added.out 2>added.err
 check_rc "ldap: the user lima-admin added is in the next build, at lima" 0 \
     grep -q '^nina@inkacoca.org[[:space:]]*nina%3@lima.inkacoca.org' added/switch.vut
