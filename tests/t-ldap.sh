@@ -128,13 +128,18 @@ check_rc "ldap: the directory gives the file lists' maps, table for table" 0 \
     same_maps files fromldap
 
 # Lists and directories mixed; SASL EXTERNAL over the ldapi socket.
-sed -e "s|^\\( *users *\\)users/lima\$|\\1$SOCK_URL/ou=lima,$BASE\\
+sed -e "s|^\\( *users *\\)users/lima\$|\\1$SOCK_URL/ou=lima,$BASE?uid,mail?sub?(objectClass=inetOrgPerson)\\
     ldap-page-size 4\\
     ldap-sasl external|" -e "s|users/|$EX/users/|" "$EX/inkacoca.topology" >mixed.topology
 "$M" build mixed.topology -o mixed >mixed.out 2>mixed.err
-check_rc "ldap: lima by SASL EXTERNAL over ldapi, the rest from lists: built" 0 \
+check_rc "ldap: lima by SASL EXTERNAL over ldapi (attributes, filter), the rest from lists: built" 0 \
     test -s mixed/servers
 check_rc "ldap: the mixed build gives the same maps" 0 same_maps files mixed
+
+# No memory error on the way (libldap's own allocations kept apart).
+check_rc "ldap: the build from the directory runs clean under valgrind" 0 \
+    valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+    "$M" build ldap.topology -o valgrind >valgrind.out 2>valgrind.err
 
 # --- each branch admin writes its own subtree only -----------------------
 printf 'dn: uid=nina,ou=lima,%s\nobjectClass: inetOrgPerson\nuid: nina\ncn: nina\nsn: nina\nmail: nina@inkacoca.org\n' \

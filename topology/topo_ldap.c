@@ -119,7 +119,7 @@ static int parse_url(LDAP_READ *r, const char *users)
     r->scope = scope ? r->url->lud_scope : LDAP_SCOPE_SUBTREE;
     for (n = 0; r->url->lud_attrs && r->url->lud_attrs[n]; n++)
 	 /* void */ ;
-    r->attrs = xcalloc(n + 2, sizeof(char *));
+    r->attrs = xcalloc((n ? n : 2) + 1, sizeof(char *));	/* null-ended */
     if (n == 0) {
 	r->attrs[0] = xstrdup(LDAP_NAME_ATTR);
 	r->attrs[1] = xstrdup(LDAP_ALIAS_ATTR);
@@ -143,8 +143,11 @@ static char *read_secret(LDAP_READ *r, const char *path)
     char    err[256], *text;
     size_t  len;
 
+    char    what[400];
+
     if ((text = topo_read_file(path, &len, err, sizeof(err))) == 0) {
-	fail(r, "cannot read the bind password", err);
+	snprintf(what, sizeof(what), "cannot read the bind password (%s)", path);
+	fail(r, what, err);
 	return (0);
     }
     text[strcspn(text, "\r\n")] = 0;
