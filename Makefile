@@ -39,7 +39,7 @@ MAPTOOL_OBJS = $(patsubst %.c,%.o,$(wildcard maptool/*.c))
 MILTER_OBJS = $(patsubst %.c,%.o,$(wildcard milter/*.c))
 UNIT_OBJS = $(patsubst %.c,%.o,$(wildcard tests/unit/*.c))
 LIBS = $(DB_LIBS) $(PCRE2_LIBS)
-TOPO_LIBS = $(CRYPTO_LIBS)		# the topology layer's own: TLSA digests
+TOPO_LIBS = $(CRYPTO_LIBS) $(LDAP_LIBS)	# the topology layer's own: TLSA digests, users from LDAP
 # UNBOUND_LIBS: maptool dnscheck's resolver, linked into maptool only.
 
 MAN8 = $(wildcard doc/*.8)
@@ -52,6 +52,7 @@ EXAMPLES_RECIPES = $(wildcard examples/recipes/*.cf examples/recipes/*.mc)
 EXAMPLES_ORG = $(wildcard examples/inkacoca/README examples/inkacoca/*.topology \
 	examples/inkacoca/deploy)
 EXAMPLES_USERS = $(wildcard examples/inkacoca/users/*)
+EXAMPLES_LDAP = $(wildcard examples/ldap/*)
 PROGS = maptool/maptool
 ifneq ($(MILTER_OBJS),)
 PROGS += milter/mailswitch-milter
@@ -134,6 +135,8 @@ install: $(PROGS)
 	$(INSTALL) -m 644 $(EXAMPLES_RECIPES) $(DESTDIR)$(docdir)/examples/recipes/
 	$(INSTALL) -m 644 $(EXAMPLES_ORG) $(DESTDIR)$(docdir)/examples/inkacoca/
 	$(INSTALL) -m 644 $(EXAMPLES_USERS) $(DESTDIR)$(docdir)/examples/inkacoca/users/
+	mkdir -p $(DESTDIR)$(docdir)/examples/ldap
+	$(INSTALL) -m 644 $(EXAMPLES_LDAP) $(DESTDIR)$(docdir)/examples/ldap/
 	mkdir -p $(DESTDIR)$(completiondir)
 	$(INSTALL) -m 644 doc/completion/maptool doc/completion/mailswitch-milter \
 		$(DESTDIR)$(completiondir)/

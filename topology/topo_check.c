@@ -203,6 +203,8 @@ void    topo_check_old_addresses(PARSER *p)
     TOPO_KIND kind;
     size_t  index;
     long    branch, other;
+    const char *file;
+    unsigned line;
     char    desc[512];
 
     for (a = topo->aliases; a < topo->aliases + topo->naliases; a++) {
@@ -215,14 +217,15 @@ void    topo_check_old_addresses(PARSER *p)
 	    || topo->users[other].branch != (uint32_t) branch)
 	    continue;
 	owner = topo->users + other;
+	file = topology_user_place(topo, u->branch, a->line, &line);
 	if (owner == u) {
-	    topo_warning(p, topo->branches[u->branch].users_path, a->line,
+	    topo_warning(p, file, line,
 		       "old address %s@%s is already %s's own address",
 		       a->local, a->domain, u->name);
 	    continue;
 	}
 	topo_describe_name(topo, kind, index, desc, sizeof(desc));
-	topo_error(p, topo->branches[u->branch].users_path, a->line,
+	topo_error(p, file, line,
 		 "old address %s@%s belongs to %s, which is %s", a->local,
 		 a->domain, owner->name, desc);
     }

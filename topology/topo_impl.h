@@ -4,7 +4,8 @@
 /*
  * topo_impl.h - what the parts of the topology reader share, and no one
  * else: topology.c (loading, problems, name checks), topo_parse.c (the
- * topology file), topo_users.c (user lists), topo_check.c (checks across
+ * topology file), topo_users.c (user lists), topo_ldap.c (user lists
+ * from a directory), topo_check.c (checks across
  * them) and topo_query.c (the name table).
  */
 #include <stddef.h>
@@ -60,12 +61,27 @@ extern long topo_find_old(const TOPOLOGY *topo, const char *key);
 extern long topo_user_of(const TOPOLOGY *topo, TOPO_KIND kind, size_t index);
 extern void topo_describe_name(const TOPOLOGY *topo, TOPO_KIND kind,
 			               size_t index, char *buf, size_t len);
+extern void topo_describe_place(const TOPOLOGY *topo, size_t branch,
+			                unsigned line, char *buf, size_t len);
 
 /* topo_parse.c: every line of the topology file TEXT. */
 extern void topo_read_topology(PARSER *p, char *text, size_t len);
 
 /* topo_users.c: the user list of branch BRANCH. */
 extern void topo_read_user_list(PARSER *p, size_t branch);
+
+/*
+ * topo_users.c: user ARGV[0] with aliases ARGV[1..ARGC-1] (folded in
+ * place and kept: the topology points into them), entry LINE of BRANCH.
+ */
+extern void topo_add_user(PARSER *p, size_t branch, char **argv, int argc,
+			          unsigned line);
+
+/*
+ * topo_ldap.c: the users of BRANCH from the directory its users URL
+ * names, all of them or none (an error is reported).
+ */
+extern void topo_read_ldap_users(PARSER *p, size_t branch);
 
 /* topo_check.c: the checks once the topology file, then the lists, are read. */
 extern void topo_check_topology(PARSER *p);

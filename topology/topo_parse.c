@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "topo_impl.h"
 #include "vut.h"
 #include "words.h"
@@ -514,13 +515,92 @@ static void set_users(PARSER *p, const char *value)
 
     if (once(p, "users", &b->users_line) < 0)
 	return;
-    if (value[0] == '/' || p->dir == 0) {
+    if (value[0] == '/' || p->dir == 0 || topology_is_ldap_url(value)) {
 	b->users_path = xstrdup(value);
     } else {
 	len = strlen(p->dir) + strlen(value) + 2;
 	b->users_path = xrealloc(0, len);
 	snprintf(b->users_path, len, "%s/%s", p->dir, value);
     }
+}
+
+/* A path relative to the topology file's directory, allocated. */
+static char *relative_path(PARSER *p, const char *value)
+{
+    size_t  len;
+    char   *path;
+
+    if (value[0] == '/' || p->dir == 0)
+	return (xstrdup(value));
+    len = strlen(p->dir) + strlen(value) + 2;
+    path = xrealloc(0, len);
+    snprintf(path, len, "%s/%s", p->dir, value);
+    return (path);
+}
+
+/* ldap-bind DN: a simple bind as DN (with ldap-secret). */
+static void set_ldap_bind(PARSER *p, const char *value)
+{
+    TOPO_BRANCH *b = block_branch(p);
+
+    if (once(p, "ldap-bind", &b->ldap.bind_line) < 0)
+	return;
+    b->ldap.bind_dn = xstrdup(value);
+}
+
+/* ldap-secret PATH: the file whose first line is the bind password. */
+static void set_ldap_secret(PARSER *p, const char *value)
+{
+    TOPO_BRANCH *b = block_branch(p);
+
+    if (once(p, "ldap-secret", &b->ldap.secret_line) < 0)
+	return;
+    b->ldap.secret_path = relative_path(p, value);
+}
+
+/* ldap-sasl external: bind with SASL EXTERNAL (ldapi:// peer, TLS client). */
+static void set_ldap_sasl(PARSER *p, const char *value)
+{
+    TOPO_BRANCH *b = block_branch(p);
+
+    if (once(p, "ldap-sasl", &b->ldap.sasl_line) < 0)
+	return;
+    if (strcasecmp(value, "external") != 0)
+	topo_error(p, p->topo->path, p->line, "ldap-sasl %s: only external "
+		 "is known", value);
+    b->ldap.sasl_external = 1;
+}
+
+/* ldap-starttls yes|no: StartTLS before the bind (ldap:// only). */
+static void set_ldap_starttls(PARSER *p, const char *value)
+{
+    TOPO_BRANCH *b = block_branch(p);
+
+    if (once(p, "ldap-starttls", &b->ldap.starttls_line) < 0)
+	return;
+    if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+	topo_error(p, p->topo->path, p->line, "ldap-starttls %s: yes or no",
+		 value);
+    b->ldap.starttls = strcmp(value, "yes") == 0;
+}
+
+/* ldap-page-size N: entries a page of the search (a server's size.pr). */
+static void set_ldap_page_size(PARSER *p, const char *value)
+{
+    TOPO_BRANCH *b = block_branch(p);
+    char   *end;
+    long    n;
+
+    if (once(p, "ldap-page-size", &b->ldap.page_line) < 0)
+	return;
+    errno = 0;
+    n = strtol(value, &end, 10);
+    if (errno || *end || end == value || n < 1 || n > 100000) {
+	topo_error(p, p->topo->path, p->line, "ldap-page-size %s: a number "
+		 "from 1 to 100000", value);
+	return;
+    }
+    b->ldap.page_size = (int) n;
 }
 
 /* certificate PATH: the server's TLS certificate, for its TLSA record. */
@@ -546,6 +626,11 @@ static const ATTRIBUTE attributes[] = {
     {"host", BLOCK_BRANCH, set_host},
     {"subdomain", BLOCK_BRANCH, set_subdomain},
     {"users", BLOCK_BRANCH, set_users},
+    {"ldap-bind", BLOCK_BRANCH, set_ldap_bind},
+    {"ldap-secret", BLOCK_BRANCH, set_ldap_secret},
+    {"ldap-sasl", BLOCK_BRANCH, set_ldap_sasl},
+    {"ldap-starttls", BLOCK_BRANCH, set_ldap_starttls},
+    {"ldap-page-size", BLOCK_BRANCH, set_ldap_page_size},
     {"certificate", BLOCK_SWITCH | BLOCK_BACKUP | BLOCK_BRANCH, set_certificate},
     {0, 0, 0},
 };
@@ -567,7 +652,9 @@ static void parse_attributes(PARSER *p, int argc, char **argv)
 	     /* void */ ;
 	if (a->name == 0) {
 	    topo_error(p, p->topo->path, p->line, "unknown attribute %s "
-		     "(priority, address, host, subdomain, users or "
+		     "(priority, address, host, subdomain, users, "
+		     "ldap-bind, ldap-secret, ldap-sasl, ldap-starttls, "
+		     "ldap-page-size or "
 		     "certificate)", argv[i]);
 	    continue;
 	}

@@ -2,8 +2,9 @@
  * topo_query.c - what a name or an address of a topology is.
  *
  * Exports topology_find_name(), topology_owner(),
- * topology_branch_of_domain() and topology_in_domain() (topology.h); to
- * the other parts (topo_impl.h) topo_find_old(), topo_user_of(),
+ * topology_branch_of_domain(), topology_in_domain() and
+ * topology_user_place() (topology.h); to the other parts (topo_impl.h)
+ * topo_find_old(), topo_user_of(), topo_describe_place(),
  * topo_describe_name() and topo_enter_name(), which fills the name
  * table: each local part of the domain is one user, alias or role.
  */
@@ -91,26 +92,53 @@ long    topology_owner(const TOPOLOGY *topo, const char *local, const char *doma
     return (-1);
 }
 
+const char *topology_user_place(const TOPOLOGY *topo, size_t branch,
+				        unsigned line, unsigned *out_line)
+{
+    const TOPO_BRANCH *b = topo->branches + branch;
+
+    if (b->entry_dns && line >= 1 && line <= b->nentry_dns) {
+	*out_line = 0;
+	return (b->entry_dns[line - 1]);
+    }
+    *out_line = line;
+    return (b->users_path);
+}
+
+/* "users/lima:3", or an LDAP entry's DN. */
+void    topo_describe_place(const TOPOLOGY *topo, size_t branch, unsigned line,
+			            char *buf, size_t len)
+{
+    unsigned at;
+    const char *file = topology_user_place(topo, branch, line, &at);
+
+    if (at)
+	snprintf(buf, len, "%s:%u", file, at);
+    else
+	snprintf(buf, len, "%s", file);
+}
+
 /* "a user of branch lima (users/lima:3)", for conflict messages. */
 void    topo_describe_name(const TOPOLOGY *topo, TOPO_KIND kind, size_t index,
 			          char *buf, size_t len)
 {
-    const TOPO_BRANCH *b;
     const TOPO_USER *u;
     const TOPO_ROLE *r;
+    char    place[400];
 
     switch (kind) {
     case TOPO_IS_USER:
 	u = topo->users + index;
-	b = topo->branches + u->branch;
-	snprintf(buf, len, "a user of branch %s (%s:%u)", b->name,
-		 b->users_path, u->line);
+	topo_describe_place(topo, u->branch, u->line, place, sizeof(place));
+	snprintf(buf, len, "a user of branch %s (%s)",
+		 topo->branches[u->branch].name, place);
 	break;
     case TOPO_IS_ALIAS:
 	u = topo->users + topo->aliases[index].user;
-	b = topo->branches + u->branch;
-	snprintf(buf, len, "an alias of %s, branch %s (%s:%u)", u->name,
-		 b->name, b->users_path, topo->aliases[index].line);
+	topo_describe_place(topo, u->branch, topo->aliases[index].line,
+			    place, sizeof(place));
+	snprintf(buf, len, "an alias of %s, branch %s (%s)", u->name,
+		 topo->branches[u->branch].name, place);
 	break;
     case TOPO_IS_ROLE:
 	r = topo->roles + index;

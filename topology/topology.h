@@ -31,20 +31,38 @@ typedef struct TOPO_HOST {
     unsigned certificate_line;		/* 0: no certificate given */
 } TOPO_HOST;
 
+/*
+ * How a branch's users are read from a directory (users ldap://...): a
+ * simple bind as bind_dn with the password in secret_path, or SASL
+ * EXTERNAL; StartTLS on a plain ldap:// connection. Each line is the
+ * topology line that gave it, 0 when not given.
+ */
+typedef struct TOPO_LDAP {
+    char   *bind_dn;			/* null: anonymous, or SASL EXTERNAL */
+    char   *secret_path;		/* the bind password's file */
+    int     sasl_external;
+    int     starttls;
+    int     page_size;			/* entries a page; 0: the default */
+    unsigned bind_line, secret_line, sasl_line, starttls_line, page_line;
+} TOPO_LDAP;
+
 typedef struct TOPO_BRANCH {
     char   *name;
     TOPO_HOST host;
     char   *subdomain;			/* the old branch domain, folded */
-    char   *users_path;			/* as it can be opened from here */
+    char   *users_path;			/* as it can be opened, or an LDAP URL */
     TOPO_WHERE where;			/* the branch line */
     unsigned subdomain_line, users_line;	/* 0: not given */
     size_t  first_user, nusers;		/* its users in TOPOLOGY.users */
+    TOPO_LDAP ldap;
+    char  **entry_dns;			/* LDAP: user line N is entry_dns[N-1] */
+    size_t  nentry_dns;
 } TOPO_BRANCH;
 
 typedef struct TOPO_USER {
     const char *name;			/* folded local part */
     uint32_t branch;
-    uint32_t line;			/* in its branch's user list */
+    uint32_t line;			/* in its branch's user list (LDAP: entry) */
     uint32_t first_alias, naliases;	/* in TOPOLOGY.aliases */
 } TOPO_USER;
 
@@ -150,6 +168,17 @@ extern TOPO_KIND topology_find_name(const TOPOLOGY *topo, const char *local,
  */
 extern long topology_owner(const TOPOLOGY *topo, const char *local,
 			           const char *domain);
+
+/*
+ * Where entry LINE of branch BRANCH's user list was written: the list's
+ * file with *OUT_LINE = LINE, or (users from LDAP) the entry's DN with
+ * *OUT_LINE = 0, as a REPORT_FN takes them.
+ */
+extern const char *topology_user_place(const TOPOLOGY *topo, size_t branch,
+				               unsigned line, unsigned *out_line);
+
+/* Is USERS (a branch's users value) an LDAP URL? */
+extern int topology_is_ldap_url(const char *users);
 
 /* The branch whose subdomain is DOMAIN (folded), or -1. */
 extern long topology_branch_of_domain(const TOPOLOGY *topo, const char *domain);

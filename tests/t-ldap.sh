@@ -1,0 +1,215 @@
+#!/bin/sh
+# t-ldap.sh - branch users read from a directory: the test's own slapd
+# (Debian's slapd, a slapd.conf generated here, mdb under $T, loopback
+# and an ldapi socket under $T; the host's slapd is never touched) holds
+# examples/inkacoca's users as examples/ldap/users2ldif writes them, with
+# examples/ldap's ACLs. maptool build from it gives the maps the file
+# lists give; a clash names the entry's DN; a partial read (size limit,
+# referral, server down) fails and writes nothing; each branch admin
+# writes its own subtree only.
+. "$TOP/tests/lib/tap.sh"
+. "$TOP/tests/lib/port.sh"
+. "$TOP/tests/lib/wait.sh"
+
+M=$MAPTOOL
+SLAPD=/usr/sbin/slapd
+EX=$TOP/examples/inkacoca
+BASE=dc=inkacoca,dc=org
+cd "$T" || exit 1
+
+if [ ! -x "$SLAPD" ] || ! command -v ldapadd >/dev/null 2>&1; then
+    skip "ldap: the test's own slapd" "Debian packages slapd and ldap-utils are not installed"
+    exit 0
+fi
+
+SLAPD_PID=
+stop_slapd() {
+    [ -n "$SLAPD_PID" ] || return 0
+    kill "$SLAPD_PID" 2>/dev/null
+    wait_until 10 "slapd to exit" pid_gone "$SLAPD_PID" || kill -KILL "$SLAPD_PID" 2>/dev/null
+    SLAPD_PID=
+}
+trap stop_slapd EXIT
+trap 'exit 1' HUP INT TERM
+
+# --- the directory -------------------------------------------------------
+# Every password here is "secret"; maptool reads it from a file.
+printf 'secret\n' >secret && chmod 600 secret
+printf 'secret' >secret.raw && chmod 600 secret.raw	# ldap-utils' -y: no newline
+HASH=$(/usr/sbin/slappasswd -s secret) || { fail "ldap: slappasswd"; exit 1; }
+SOCK_URL=ldapi://$(printf '%s' "$T/ldapi" | sed 's|/|%2F|g')
+mkdir db
+cat >slapd.conf <<EOF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+pidfile $T/slapd.pid
+argsfile $T/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+# SASL EXTERNAL over the socket: this test's own user is maptool.
+authz-regexp "^gidNumber=[0-9]+\\\\+uidNumber=$(id -u),cn=peercred,cn=external,cn=auth\$"
+    "cn=maptool,$BASE"
+database mdb
+suffix "$BASE"
+rootdn "cn=root,$BASE"
+rootpw $HASH
+directory $T/db
+maxsize 10485760
+# A reader whose searches stop at 3 entries: a partial read.
+limits dn.exact="cn=small,$BASE" size=3
+access to * by dn.exact="cn=small,$BASE" read by * break
+# maptool gets pages of 4 entries at most (ldap-page-size 4 below): a
+# build reads several pages of a branch, and a larger page is refused.
+limits dn.exact="cn=maptool,$BASE" size=unlimited size.pr=4
+include $TOP/examples/ldap/slapd-access.conf
+EOF
+{
+    sh "$TOP/examples/ldap/users2ldif" inkacoca.org "$EX/users"
+    for who in maptool small lima-admin cuzco-admin; do
+        printf 'dn: cn=%s,%s\nobjectClass: organizationalRole\n' "$who" "$BASE"
+        printf 'objectClass: simpleSecurityObject\ncn: %s\nuserPassword: %s\n\n' "$who" "$HASH"
+    done
+} >data.ldif
+check_rc "ldap: slapadd loads the generated LDIF (mdb, examples/ldap ACLs)" 0 \
+    /usr/sbin/slapadd -q -f slapd.conf -l data.ldif
+
+# start_slapd: on a fresh loopback port (another try if it was taken).
+start_slapd() {
+    for _try in 1 2 3; do
+        PORT=$(free_port)
+        "$SLAPD" -f slapd.conf -h "ldap://127.0.0.1:$PORT/ $SOCK_URL/" -d 0 \
+            >>slapd.log 2>&1 &
+        SLAPD_PID=$!
+        if wait_until 20 "slapd on port $PORT" port_listens "$PORT" &&
+            wait_until 10 "slapd's socket" test -S "$T/ldapi"; then
+            return 0
+        fi
+        stop_slapd
+    done
+    return 1
+}
+start_slapd
+check_rc "ldap: the test's slapd listens on 127.0.0.1 and an ldapi socket" 0 \
+    kill -0 "${SLAPD_PID:-0}"
+URL=ldap://127.0.0.1:$PORT
+
+# ldap_topology OUT [EXTRA-SED]: examples/inkacoca's topology with every
+# branch's users read from ou=BRANCH as maptool (a simple bind).
+ldap_topology() {
+    sed -e "s|^\\( *users *\\)users/\\(.*\\)\$|\\1$URL/ou=\\2,$BASE\\
+    ldap-bind cn=maptool,$BASE\\
+    ldap-page-size 4\\
+    ldap-secret $T/secret|" ${2:+-e "$2"} "$EX/inkacoca.topology" >"$1"
+}
+
+# same_maps A B: every table of build A answers as B's (maptool diff),
+# with the same entries (dumps) and the same lines but for comments.
+same_maps() {
+    "$M" diff "$1" "$2" >/dev/null || return 1
+    for db in "$1"/*.db; do
+        b=$(basename "$db")
+        "$M" dump "$db" >a.dump && "$M" dump "$2/$b" >b.dump && cmp -s a.dump b.dump ||
+            return 1
+        grep -v '^#' "${db%.db}.vut" >a.vut && grep -v '^#' "$2/${b%.db}.vut" >b.vut &&
+            cmp -s a.vut b.vut || return 1
+    done
+}
+
+# --- the same maps as the file lists -------------------------------------
+"$M" build "$EX/inkacoca.topology" -o files >files.out 2>files.err
+check_rc "ldap: the file-list build of examples/inkacoca" 0 test -s files/switch.db
+ldap_topology ldap.topology
+"$M" build ldap.topology -o fromldap >fromldap.out 2>fromldap.err
+check_rc "ldap: the build from the directory succeeds and verifies" 0 test -s fromldap/servers
+check_eq "ldap: as many users from the directory as from the lists" \
+    "$(grep -o '[0-9]* users' files.out | tail -1)" "$(grep -o '[0-9]* users' fromldap.out | tail -1)"
+check_rc "ldap: the directory gives the file lists' maps, table for table" 0 \
+    same_maps files fromldap
+
+# Lists and directories mixed; SASL EXTERNAL over the ldapi socket.
+sed -e "s|^\\( *users *\\)users/lima\$|\\1$SOCK_URL/ou=lima,$BASE?uid,mail?sub?(objectClass=inetOrgPerson)\\
+    ldap-page-size 4\\
+    ldap-sasl external|" -e "s|users/|$EX/users/|" "$EX/inkacoca.topology" >mixed.topology
+"$M" build mixed.topology -o mixed >mixed.out 2>mixed.err
+check_rc "ldap: lima by SASL EXTERNAL over ldapi (attributes, filter), the rest from lists: built" 0 \
+    test -s mixed/servers
+check_rc "ldap: the mixed build gives the same maps" 0 same_maps files mixed
+
+# No memory error on the way (libldap's own allocations kept apart).
+check_rc "ldap: the build from the directory runs clean under valgrind" 0 \
+    valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+    "$M" build ldap.topology -o valgrind >valgrind.out 2>valgrind.err
+
+# --- each branch admin writes its own subtree only -----------------------
+printf 'dn: uid=nina,ou=lima,%s\nobjectClass: inetOrgPerson\nuid: nina\ncn: nina\nsn: nina\nmail: nina@inkacoca.org\n' \
+    "$BASE" >nina.ldif
+printf 'dn: uid=nino,ou=cuzco,%s\nobjectClass: inetOrgPerson\nuid: nino\ncn: nino\nsn: nino\n' \
+    "$BASE" >nino.ldif
+check_rc "ldap: lima-admin adds a user under ou=lima" 0 \
+    ldapadd -x -H "$URL" -D "cn=lima-admin,$BASE" -y secret.raw -f nina.ldif
+ldapadd -x -H "$URL" -D "cn=lima-admin,$BASE" -y secret.raw -f nino.ldif >nino.out 2>&1
+check_eq "ldap: lima-admin adding under ou=cuzco is refused (insufficient access)" \
+    50 "$?"
+check_rc "ldap: slapd names the refusal" 0 grep -q "Insufficient access" nino.out
+ldapdelete -x -H "$URL" -D "cn=lima-admin,$BASE" -y secret.raw "uid=carlos,ou=cuzco,$BASE" >del.out 2>&1
+check_eq "ldap: lima-admin cannot delete a user of ou=cuzco" 50 "$?"
+printf 'dn: uid=ana,ou=lima,%s\nchangetype: modify\nadd: mail\nmail: x@inkacoca.org\n' "$BASE" >mod.ldif
+ldapmodify -x -H "$URL" -D "cn=maptool,$BASE" -y secret.raw -f mod.ldif >mod.out 2>&1
+check_eq "ldap: maptool's account reads and cannot write" 50 "$?"
+"$M" build ldap.topology -o added >added.out 2>added.err
+check_rc "ldap: the user lima-admin added is in the next build, at lima" 0 \
+    grep -q '^nina@inkacoca.org[[:space:]]*nina%3@lima.inkacoca.org' added/switch.vut
+
+# --- a clash names the entry's DN ----------------------------------------
+printf 'dn: uid=jorge,ou=cuzco,%s\nobjectClass: inetOrgPerson\nuid: jorge\ncn: j\nsn: j\n\n' "$BASE" >clash.ldif
+printf 'dn: uid=wara,ou=cuzco,%s\nobjectClass: inetOrgPerson\nuid: wara\ncn: w\nsn: w\nmail: ana.torres@inkacoca.org\n' \
+    "$BASE" >>clash.ldif
+check_rc "ldap: cuzco-admin adds two clashing users under ou=cuzco" 0 \
+    ldapadd -x -H "$URL" -D "cn=cuzco-admin,$BASE" -y secret.raw -f clash.ldif
+"$M" build ldap.topology -o clash >clash.out 2>clash.err
+check_eq "ldap: a clash in the directory fails the build" 65 "$?"
+check_rc "ldap: a user clash names both entries' DNs" 0 grep -qF \
+    "uid=jorge,ou=cuzco,$BASE: user jorge is already a user of branch lima (uid=jorge,ou=lima,$BASE)" clash.err
+check_rc "ldap: an alias that is taken names both entries' DNs" 0 grep -qF \
+    "uid=wara,ou=cuzco,$BASE: alias ana.torres is already an alias of ana, branch lima (uid=ana,ou=lima,$BASE)" clash.err
+check_rc "ldap: nothing written on a clash" 1 test -e clash
+ldapdelete -x -H "$URL" -D "cn=cuzco-admin,$BASE" -y secret.raw \
+    "uid=jorge,ou=cuzco,$BASE" "uid=wara,ou=cuzco,$BASE" >/dev/null 2>&1
+
+# --- never a build from a partial read -----------------------------------
+ldap_topology small.topology "s|cn=maptool,|cn=small,|"
+"$M" build small.topology -o small >small.out 2>small.err
+check_rc "ldap: a size limit fails the build, named" 0 grep -q "Size limit exceeded" small.err
+check_rc "ldap: nothing written after a size limit" 1 test -e small
+
+printf 'dn: cn=moved,ou=lima,%s\nobjectClass: referral\nobjectClass: extensibleObject\ncn: moved\nref: ldap://192.0.2.1/ou=lima,%s\n' \
+    "$BASE" "$BASE" >ref.ldif
+ldapadd -M -x -H "$URL" -D "cn=root,$BASE" -y secret.raw -f ref.ldif >ref.add 2>&1
+"$M" build ldap.topology -o referral >referral.out 2>referral.err
+check_rc "ldap: a referral in a branch's subtree fails the build" 0 \
+    grep -q "branch lima: cannot read users .*refers elsewhere" referral.err
+check_rc "ldap: nothing written after a referral" 1 test -e referral
+ldapdelete -M -x -H "$URL" -D "cn=root,$BASE" -y secret.raw "cn=moved,ou=lima,$BASE" >/dev/null 2>&1
+
+ldap_topology bigpage.topology "s/ldap-page-size 4/ldap-page-size 500/"
+"$M" build bigpage.topology -o bigpage >bigpage.out 2>bigpage.err
+check_rc "ldap: pages larger than the server allows fail the build, named" 0 \
+    grep -q "illegal pagedResults page size" bigpage.err
+
+: >empty.secret
+ldap_topology nopass.topology "s|$T/secret|$T/empty.secret|"
+"$M" build nopass.topology -o nopass >nopass.out 2>nopass.err
+check_rc "ldap: an empty password file is refused, never an anonymous bind" 0 \
+    grep -q "the bind password is empty" nopass.err
+printf 'wrong\n' >wrong.secret
+ldap_topology wrong.topology "s|$T/secret|$T/wrong.secret|"
+"$M" build wrong.topology -o wrong >wrong.out 2>wrong.err
+check_rc "ldap: a wrong password fails the build, named" 0 grep -q "bind failed: Invalid credentials" wrong.err
+
+stop_slapd
+"$M" build ldap.topology -o down >down.out 2>down.err
+check_eq "ldap: the directory down fails the build" 65 "$?"
+check_rc "ldap: the build says the server cannot be reached" 0 \
+    grep -q "branch lima: cannot read users from $URL/ou=lima,$BASE: .*Can't contact LDAP server" down.err
+check_rc "ldap: nothing written with the directory down" 1 test -e down

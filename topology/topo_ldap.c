@@ -1,0 +1,442 @@
+/*
+ * topo_ldap.c - a branch's users read from a directory.
+ *
+ * Exports topology_is_ldap_url() (topology.h) and topo_read_ldap_users()
+ * (topo_impl.h). A branch's "users" may be an LDAP URL (RFC 4516):
+ *
+ *	ldap://HOST:PORT/BASE?NAME,ALIAS...?SCOPE?FILTER
+ *
+ * also ldaps:// and ldapi://. Each entry the search finds is one user:
+ * the NAME attribute (default uid) holds its one name, each value of
+ * the ALIAS attributes (default mail) one more address: a plain name is
+ * an alias, as in a user list file; NAME@DOMAIN is the user's own
+ * address and adds nothing; LOCAL@DOMAIN is the alias LOCAL; LOCAL@
+ * SUBDOMAIN is an old address at that branch subdomain. SCOPE defaults
+ * to sub, FILTER to (NAME=*). Each entry goes to topo_add_user() as
+ * one line of a list, so every check of the file lists applies, and a
+ * problem names the entry's DN where a file list names FILE:LINE.
+ *
+ * The read is whole or the branch gets no users and an error: the
+ * search is paged (RFC 2696, the control critical), and a referral, a
+ * size or time limit, a server gone away or any result but success
+ * fails the build. The bind is anonymous, simple (ldap-bind DN, the
+ * password from the file ldap-secret names) or SASL EXTERNAL
+ * (ldap-sasl external, over ldapi:// or a TLS client certificate);
+ * ldap-starttls yes asks for TLS on an ldap:// connection. Certificates
+ * are checked as libldap's ldap.conf(5) and LDAPTLS_* say.
+ */
+#include <ldap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "addr.h"
+#include "topo_impl.h"
+#include "xalloc.h"
+
+#define LDAP_PAGE_SIZE	500		/* entries a page, unless ldap-page-size */
+#define LDAP_WAIT	30		/* seconds: connect, each operation */
+#define LDAP_NAME_ATTR	"uid"
+#define LDAP_ALIAS_ATTR	"mail"
+
+/* One read: the connection, the search and the entries so far. */
+typedef struct LDAP_READ {
+    PARSER *p;
+    size_t  branch;
+    LDAP   *ld;
+    LDAPURLDesc *url;
+    char   *name_attr;			/* the URL's first attribute, or uid */
+    char  **attrs;			/* name first, then the aliases */
+    char   *filter;
+    int     scope;
+    char  **dns;			/* an entry's DN a line */
+    char ***words;			/* its name, then its aliases */
+    int    *nwords;
+    size_t  nentries;
+    char    why[1024];			/* the first problem, once failed */
+} LDAP_READ;
+
+int     topology_is_ldap_url(const char *users)
+{
+    return (strncmp(users, "ldap://", 7) == 0 || strncmp(users, "ldaps://", 8) == 0
+	    || strncmp(users, "ldapi://", 8) == 0);
+}
+
+/* Field FIELD of the URL after its base (1 attributes, 2 scope...), or null when empty. */
+static const char *url_field(const char *url, int field)
+{
+    const char *s = strstr(url, "://");
+
+    if (s == 0 || (s = strchr(s + 3, '/')) == 0)
+	return (0);
+    for (; field > 0; field--)
+	if ((s = strchr(s + 1, '?')) == 0)
+	    return (0);
+    return (s[1] && s[1] != '?' ? s + 1 : 0);
+}
+
+/* "scheme://host:port" of URL: the server, without base and search. */
+static char *server_of(const char *url)
+{
+    const char *s = strstr(url, "://"), *slash;
+
+    slash = strchr(s + 3, '/');
+    return (slash ? strndup(url, slash - url) : xstrdup(url));
+}
+
+/* Fail the read, once: the first reason is the one reported. */
+static int fail(LDAP_READ *r, const char *what, const char *detail)
+{
+    if (r->why[0] == 0)
+	snprintf(r->why, sizeof(r->why), "%s%s%s", what, detail ? ": " : "",
+		 detail ? detail : "");
+    return (-1);
+}
+
+/* The libldap reason for the last failure, with the server's own words. */
+static int fail_ldap(LDAP_READ *r, const char *what, int rc)
+{
+    char   *diag = 0;
+    char    why[400];
+
+    ldap_get_option(r->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+    snprintf(why, sizeof(why), "%s%s%s", ldap_err2string(rc),
+	     diag && *diag ? ", " : "", diag && *diag ? diag : "");
+    ldap_memfree(diag);
+    return (fail(r, what, why));
+}
+
+/* The URL's search: base, scope, attributes and filter. */
+static int parse_url(LDAP_READ *r, const char *users)
+{
+    const char *scope = url_field(users, 2);
+    size_t  n, i;
+    char    filter[256];
+
+    if (ldap_url_parse(users, &r->url) != LDAP_URL_SUCCESS)
+	return (fail(r, "not an LDAP URL (RFC 4516)", 0));
+    if (r->url->lud_exts)
+	return (fail(r, "LDAP URL extensions are not supported", 0));
+    r->scope = scope ? r->url->lud_scope : LDAP_SCOPE_SUBTREE;
+    for (n = 0; r->url->lud_attrs && r->url->lud_attrs[n]; n++)
+	 /* void */ ;
+    r->attrs = xcalloc((n ? n : 2) + 1, sizeof(char *));	/* null-ended */
+    if (n == 0) {
+	r->attrs[0] = xstrdup(LDAP_NAME_ATTR);
+	r->attrs[1] = xstrdup(LDAP_ALIAS_ATTR);
+    } else {
+	for (i = 0; i < n; i++)
+	    r->attrs[i] = xstrdup(r->url->lud_attrs[i]);
+    }
+    r->name_attr = r->attrs[0];
+    if (r->url->lud_filter) {
+	r->filter = xstrdup(r->url->lud_filter);
+    } else {
+	snprintf(filter, sizeof(filter), "(%s=*)", r->name_attr);
+	r->filter = xstrdup(filter);
+    }
+    return (0);
+}
+
+/* The first line of PATH, the bind password; null after failing. */
+static char *read_secret(LDAP_READ *r, const char *path)
+{
+    char    err[256], *text;
+    size_t  len;
+
+    char    what[400];
+
+    if ((text = topo_read_file(path, &len, err, sizeof(err))) == 0) {
+	snprintf(what, sizeof(what), "cannot read the bind password (%s)", path);
+	fail(r, what, err);
+	return (0);
+    }
+    text[strcspn(text, "\r\n")] = 0;
+    if (text[0] == 0) {
+	free(text);
+	fail(r, "the bind password is empty", path);
+	return (0);
+    }
+    return (text);
+}
+
+/* Connect, StartTLS if asked, bind. */
+static int open_directory(LDAP_READ *r, const char *users, const TOPO_LDAP *cf)
+{
+    struct timeval wait = {LDAP_WAIT, 0};
+    struct berval cred, none = {0, (char *) ""};
+    int     version = LDAP_VERSION3, rc;
+    char   *server = server_of(users), *secret;
+
+    rc = ldap_initialize(&r->ld, server);
+    free(server);
+    if (rc != LDAP_SUCCESS)
+	return (fail(r, "cannot use the server", ldap_err2string(rc)));
+    if (ldap_set_option(r->ld, LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS
+	|| ldap_set_option(r->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS
+	|| ldap_set_option(r->ld, LDAP_OPT_NETWORK_TIMEOUT, &wait) != LDAP_OPT_SUCCESS
+	|| ldap_set_option(r->ld, LDAP_OPT_TIMEOUT, &wait) != LDAP_OPT_SUCCESS)
+	return (fail(r, "cannot set the connection's options", 0));
+    if (cf->starttls && (rc = ldap_start_tls_s(r->ld, 0, 0)) != LDAP_SUCCESS)
+	return (fail_ldap(r, "StartTLS failed", rc));
+    if (cf->sasl_external) {
+	rc = ldap_sasl_bind_s(r->ld, 0, "EXTERNAL", &none, 0, 0, 0);
+	if (rc != LDAP_SUCCESS)
+	    return (fail_ldap(r, "SASL EXTERNAL bind failed", rc));
+    } else if (cf->bind_dn) {
+	if ((secret = read_secret(r, cf->secret_path)) == 0)
+	    return (-1);
+	cred.bv_val = secret;
+	cred.bv_len = strlen(secret);
+	rc = ldap_sasl_bind_s(r->ld, cf->bind_dn, LDAP_SASL_SIMPLE, &cred, 0, 0, 0);
+	memset(secret, 0, cred.bv_len);
+	free(secret);
+	if (rc != LDAP_SUCCESS)
+	    return (fail_ldap(r, "bind failed", rc));
+    }
+    return (0);
+}
+
+/* A value as a C string, or null (and the read failed) if it is none. */
+static char *value_string(LDAP_READ *r, const char *dn, const char *attr,
+			          const struct berval *v)
+{
+    char    why[600];
+
+    if (v->bv_len == 0 || v->bv_len > ADDR_MAX || memchr(v->bv_val, 0, v->bv_len)) {
+	snprintf(why, sizeof(why), "%s: a value of %s is empty, too long "
+		 "or holds a NUL", dn, attr);
+	fail(r, why, 0);
+	return (0);
+    }
+    return (strndup(v->bv_val, v->bv_len));
+}
+
+/*
+ * An alias value of user NAME: a plain name stays; NAME@DOMAIN is none
+ * (returns 0 with *WORD null); LOCAL@DOMAIN becomes LOCAL; any other
+ * address stays, an old address for topo_add_user() to check.
+ */
+static void alias_word(const TOPOLOGY *topo, const char *name, char *value,
+		               char **word)
+{
+    char   *at;
+
+    addr_fold(value, value);
+    *word = value;
+    if ((at = strrchr(value, '@')) == 0 || strcmp(at + 1, topo->domain) != 0)
+	return;
+    *at = 0;
+    if (strcmp(value, name) == 0) {
+	free(value);
+	*word = 0;
+    }
+}
+
+/* One entry: its DN, its one name and its aliases, kept for later. */
+static int take_entry(LDAP_READ *r, LDAPMessage *e)
+{
+    TOPOLOGY *topo = r->p->topo;
+    struct berval **vals;
+    char   *dn, **words, *word, why[600];
+    size_t  n = 0, i, j, max = 1;
+
+    if ((dn = ldap_get_dn(r->ld, e)) == 0)
+	return (fail(r, "an entry without a DN", 0));
+    r->dns = xrealloc(r->dns, (r->nentries + 1) * sizeof(char *));
+    r->dns[r->nentries] = xstrdup(dn);
+    ldap_memfree(dn);
+    dn = r->dns[r->nentries];
+    r->words = xrealloc(r->words, (r->nentries + 1) * sizeof(char **));
+    r->nwords = xrealloc(r->nwords, (r->nentries + 1) * sizeof(int));
+    r->words[r->nentries] = 0;
+    r->nwords[r->nentries] = 0;
+    r->nentries++;
+    vals = ldap_get_values_len(r->ld, e, r->name_attr);
+    if (ldap_count_values_len(vals) != 1) {
+	snprintf(why, sizeof(why), "%s: %d values of %s, not one", dn,
+		 ldap_count_values_len(vals), r->name_attr);
+	ldap_value_free_len(vals);
+	return (fail(r, why, 0));
+    }
+    words = xcalloc(1, sizeof(char *));
+    r->words[r->nentries - 1] = words;
+    if ((words[n++] = value_string(r, dn, r->name_attr, vals[0])) == 0) {
+	ldap_value_free_len(vals);
+	return (-1);
+    }
+    r->nwords[r->nentries - 1] = 1;
+    addr_fold(words[0], words[0]);
+    ldap_value_free_len(vals);
+    for (i = 1; r->attrs[i]; i++) {
+	vals = ldap_get_values_len(r->ld, e, r->attrs[i]);
+	for (j = 0; vals && vals[j]; j++) {
+	    if ((word = value_string(r, dn, r->attrs[i], vals[j])) == 0)
+		break;
+	    alias_word(topo, words[0], word, &word);
+	    if (word == 0)
+		continue;
+	    if (n + 1 > max)
+		words = xrealloc(words, (max *= 2) * sizeof(char *));
+	    words[n++] = word;
+	    r->words[r->nentries - 1] = words;
+	    r->nwords[r->nentries - 1] = (int) n;
+	}
+	ldap_value_free_len(vals);
+	if (r->why[0])
+	    return (-1);
+    }
+    return (0);
+}
+
+/* The result of one page: success and the next cookie, or a failure. */
+static int page_result(LDAP_READ *r, LDAPMessage *m, struct berval *cookie)
+{
+    LDAPControl **ctrls = 0, *page;
+    char   *msg = 0, **refs = 0;
+    ber_int_t count;
+    int     code, rc;
+
+    rc = ldap_parse_result(r->ld, m, &code, 0, &msg, &refs, &ctrls, 0);
+    if (rc != LDAP_SUCCESS) {
+	fail_ldap(r, "cannot read the search result", rc);
+    } else if (code == LDAP_REFERRAL || refs) {
+	fail(r, "the directory refers elsewhere: not every user was read",
+	     refs && refs[0] ? refs[0] : 0);
+    } else if (code != LDAP_SUCCESS) {
+	fail(r, "the search failed, not every user was read",
+	     msg && *msg ? msg : ldap_err2string(code));
+    } else if ((page = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls, 0)) == 0) {
+	fail(r, "the directory did not page the results", 0);
+    } else if ((rc = ldap_parse_pageresponse_control(r->ld, page, &count,
+						     cookie)) != LDAP_SUCCESS) {
+	fail_ldap(r, "cannot read the paging control", rc);
+    }
+    ldap_memfree(msg);
+    ldap_memvfree((void **) refs);
+    ldap_controls_free(ctrls);
+    return (r->why[0] ? -1 : 0);
+}
+
+/* Every page of the search, each entry taken, or a failure. */
+static int search_all(LDAP_READ *r, const TOPO_LDAP *cf)
+{
+    int     size = cf->page_size ? cf->page_size : LDAP_PAGE_SIZE;
+    struct timeval wait = {LDAP_WAIT, 0};
+    struct berval cookie = {0, 0};
+    LDAPControl *page = 0, *ctrls[2] = {0, 0};
+    LDAPMessage *res, *m;
+    int     rc, more, seen_result;
+
+    do {
+	rc = ldap_create_page_control(r->ld, size, &cookie, 1, &page);
+	ber_memfree(cookie.bv_val);
+	cookie.bv_val = 0;
+	cookie.bv_len = 0;
+	if (rc != LDAP_SUCCESS)
+	    return (fail_ldap(r, "cannot make the paging control", rc));
+	ctrls[0] = page;
+	res = 0;
+	rc = ldap_search_ext_s(r->ld, r->url->lud_dn, r->scope, r->filter,
+			       r->attrs, 0, ctrls, 0, &wait, LDAP_NO_LIMIT, &res);
+	ldap_control_free(page);
+	if (res == 0) {
+	    return (fail_ldap(r, "the search failed", rc));
+	}
+	seen_result = 0;
+	for (m = ldap_first_message(r->ld, res); m && r->why[0] == 0;
+	     m = ldap_next_message(r->ld, m)) {
+	    switch (ldap_msgtype(m)) {
+	    case LDAP_RES_SEARCH_ENTRY:
+		take_entry(r, m);
+		break;
+	    case LDAP_RES_SEARCH_REFERENCE:
+		fail(r, "the directory refers elsewhere: not every user was read", 0);
+		break;
+	    case LDAP_RES_SEARCH_RESULT:
+		seen_result = 1;
+		page_result(r, m, &cookie);
+		break;
+	    }
+	}
+	ldap_msgfree(res);
+	if (r->why[0] == 0 && !seen_result)
+	    fail(r, "the search ended without a result", 0);
+	more = cookie.bv_len > 0;
+    } while (more && r->why[0] == 0);
+    ber_memfree(cookie.bv_val);
+    return (r->why[0] ? -1 : 0);
+}
+
+/* The configuration's own problems, before any connection. */
+static int check_config(LDAP_READ *r, const TOPO_LDAP *cf)
+{
+    if (cf->bind_dn && cf->secret_path == 0)
+	return (fail(r, "ldap-bind needs ldap-secret, the password's file", 0));
+    if (cf->secret_path && cf->bind_dn == 0)
+	return (fail(r, "ldap-secret needs ldap-bind", 0));
+    if (cf->sasl_external && cf->bind_dn)
+	return (fail(r, "ldap-sasl external and ldap-bind exclude each other", 0));
+    return (0);
+}
+
+/* Every entry read to the branch, as lines of its list. */
+static void add_entries(LDAP_READ *r)
+{
+    TOPO_BRANCH *b = r->p->topo->branches + r->branch;
+    size_t  i;
+    int     j;
+
+    b->entry_dns = r->dns;
+    b->nentry_dns = r->nentries;
+    r->dns = 0;
+    for (i = 0; i < r->nentries; i++) {
+	for (j = 0; j < r->nwords[i]; j++)
+	    topo_keep(r->p->topo, r->words[i][j]);
+	topo_add_user(r->p, r->branch, r->words[i], r->nwords[i], (unsigned) i + 1);
+	free(r->words[i]);
+	r->words[i] = 0;
+    }
+}
+
+static void free_read(LDAP_READ *r)
+{
+    size_t  i;
+    int     j;
+
+    for (i = 0; i < r->nentries; i++) {
+	if (r->dns)
+	    free(r->dns[i]);
+	for (j = 0; r->words[i] && j < r->nwords[i]; j++)
+	    free(r->words[i][j]);
+	free(r->words[i]);
+    }
+    free(r->dns);
+    free(r->words);
+    free(r->nwords);
+    for (i = 0; r->attrs && r->attrs[i]; i++)
+	free(r->attrs[i]);
+    free(r->attrs);
+    free(r->filter);
+    if (r->url)
+	ldap_free_urldesc(r->url);
+    if (r->ld)
+	ldap_unbind_ext_s(r->ld, 0, 0);
+}
+
+void    topo_read_ldap_users(PARSER *p, size_t branch)
+{
+    TOPO_BRANCH *b = p->topo->branches + branch;
+    LDAP_READ r;
+
+    memset(&r, 0, sizeof(r));
+    r.p = p;
+    r.branch = branch;
+    if (check_config(&r, &b->ldap) == 0 && parse_url(&r, b->users_path) == 0
+	&& open_directory(&r, b->users_path, &b->ldap) == 0
+	&& search_all(&r, &b->ldap) == 0)
+	add_entries(&r);
+    if (r.why[0])
+	topo_error(p, p->topo->path, b->users_line, "branch %s: cannot read "
+		 "users from %s: %s", b->name, b->users_path, r.why);
+    free_read(&r);
+}
