@@ -16,6 +16,11 @@
 #   alias become the branch user's local name, another branch's user
 #   goes on toward the switch (carlos@switch.inkacoca.org), an unknown
 #   user of the branch subdomain and of the domain is refused 550.
+#
+# Not shown here: the recipes' RELAY_DOMAIN lines. The client connects
+# from 127.0.0.1, which Sendmail lets relay anywhere ("originated
+# locally"), and the harness adds promiscuous_relay; testing them needs
+# a client on another address (a network namespace).
 
 . "$TOP/tests/lib/tap.sh"
 . "$TOP/tests/lib/sendmail.sh"
