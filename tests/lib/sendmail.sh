@@ -18,7 +18,8 @@
 #                         relaying every recipient to 127.0.0.1:SINKPORT;
 #                         MILTER, e.g. unix:/path/sock or inet:PORT@127.0.0.1
 #                         (empty: none), brings in the lines of the switch
-#                         recipe, examples/recipes/sendmail-switch.mc, with
+#                         recipe, examples/recipes/sendmail-switch.mc (or
+#                         sendmail-$SM_ROLE.mc: backup, branch), with
 #                         S=MILTER (tests/lib/recipes.sh): its
 #                         INPUT_MAIL_FILTER (F=T and its timeouts) and its
 #                         RELAY_DOMAINs; the MC lines go into the .mc
@@ -153,7 +154,7 @@ sm_setup() {
         echo "FEATURE(\`accept_unqualified_senders')dnl"
         echo "DAEMON_OPTIONS(\`Port=$_sm_port, Addr=127.0.0.1, Name=MTA')dnl"
         if [ -n "$_sm_milter" ]; then
-            recipe_sendmail switch "$_sm_milter" || return 1
+            recipe_sendmail "${SM_ROLE:-switch}" "$_sm_milter" || return 1
         fi
         for _sm_l; do printf '%s\n' "$_sm_l"; done
         echo "MAILER(\`local')dnl"
