@@ -12,6 +12,7 @@
 # port 53 of the namespace's own loopback.
 . "$TOP/tests/lib/tap.sh"
 . "$TOP/tests/lib/wait.sh"
+. "$TOP/tests/lib/nsd.sh"
 
 need_root "dnscheck: nsd in a network namespace"
 for cmd in ip nsd nsd-checkzone ldns-keygen ldns-signzone drill openssl python3; do
@@ -65,11 +66,9 @@ stop_nsd() {
     wait_until 10 "nsd's port to be free" port_free
 }
 
-# zone_of BUILD_ZONE: a whole zone for nsd, SOA and NS first, on stdout.
+# zone_head: the SOA and NS of the domain, its name server on loopback.
 zone_head() {
-    printf '$TTL 60\n%s. IN SOA ns.%s. hostmaster.%s. 1 60 60 600 60\n' \
-        "$DOMAIN" "$DOMAIN" "$DOMAIN"
-    printf '%s. IN NS ns.%s.\nns.%s. IN A 127.0.0.1\n' "$DOMAIN" "$DOMAIN" "$DOMAIN"
+    nsd_zone_head "$DOMAIN" 127.0.0.1
 }
 
 # serve ZONEFILE [ZONE]: nsd (a fresh one) answers with ZONEFILE for
@@ -80,27 +79,7 @@ serve() {
     mkdir -p "$T/nsd" && cp "$1" "$T/nsd/zone" || return 1
     nsd-checkzone "$_zone" "$T/nsd/zone" >"$T/nsd/checkzone.out" 2>&1 || {
         sed 's/^/# /' "$T/nsd/checkzone.out"; return 1; }
-    cat >"$T/nsd/nsd.conf" <<EOC
-server:
-    ip-address: 127.0.0.1
-    port: 53
-    username: ""
-    chroot: ""
-    zonesdir: "$T/nsd"
-    zonelistfile: "$T/nsd/zone.list"
-    xfrdfile: "$T/nsd/xfrd.state"
-    xfrdir: "$T/nsd"
-    pidfile: "$T/nsd/nsd.pid"
-    logfile: "$T/nsd/nsd.log"
-    database: ""
-    server-count: 1
-    verbosity: 1
-remote-control:
-    control-enable: no
-zone:
-    name: "$_zone"
-    zonefile: "zone"
-EOC
+    nsd_conf "$T/nsd" 127.0.0.1 "$_zone" zone >"$T/nsd/nsd.conf" || return 1
     # Not through in_ns: $! must be nsd's own pid (ip execs it).
     ip netns exec "$NS" nsd -d -c "$T/nsd/nsd.conf" >"$T/nsd/nsd.out" 2>&1 &
     NSD_PID=$!

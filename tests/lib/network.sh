@@ -34,6 +34,7 @@
 #   net_cleanup                 stop and remove everything
 
 . "$TOP/tests/lib/postfix.sh"
+. "$TOP/tests/lib/nsd.sh"
 
 NET_PREFIX=ms$$-
 NET_ETC_NETNS_MADE=
@@ -128,35 +129,10 @@ net_dns_start() {
     _nd_dir=$NET_DIR/$1
     _nd_ip=$(net_get IP "$1")
     NET_DOMAIN=$2
-    {
-        printf '$TTL 60\n%s. IN SOA ns.%s. hostmaster.%s. 1 60 60 600 60\n' "$2" "$2" "$2"
-        printf '%s. IN NS ns.%s.\nns.%s. IN A %s\n' "$2" "$2" "$2" "$_nd_ip"
-        cat "$3"
-    } >"$_nd_dir/$2.zone" || return 1
+    { nsd_zone_head "$2" "$_nd_ip" && cat "$3"; } >"$_nd_dir/$2.zone" || return 1
     nsd-checkzone "$2" "$_nd_dir/$2.zone" >"$_nd_dir/checkzone.out" 2>&1 || {
         cat "$_nd_dir/checkzone.out" >&2; return 1; }
-    cat >"$_nd_dir/nsd.conf" <<EOF
-# nsd.conf written by tests/lib/network.sh
-server:
-    ip-address: $_nd_ip
-    port: 53
-    username: ""
-    chroot: ""
-    zonesdir: "$_nd_dir"
-    zonelistfile: "$_nd_dir/zone.list"
-    xfrdfile: "$_nd_dir/xfrd.state"
-    xfrdir: "$_nd_dir"
-    pidfile: "$_nd_dir/nsd.pid"
-    logfile: "$_nd_dir/nsd.log"
-    database: ""
-    server-count: 1
-    verbosity: 1
-remote-control:
-    control-enable: no
-zone:
-    name: "$2"
-    zonefile: "$2.zone"
-EOF
+    nsd_conf "$_nd_dir" "$_nd_ip" "$2" "$2.zone" >"$_nd_dir/nsd.conf" || return 1
     net_exec "$1" nsd -d -c "$_nd_dir/nsd.conf" >"$_nd_dir/nsd.out" 2>&1 &
     NET_PIDS="$NET_PIDS $!"
     _net_resolvers "$_nd_ip" || return 1

@@ -1,0 +1,37 @@
+# tests/lib/nsd.sh - what the tests that run nsd share: the head of a
+# zone and nsd's configuration, everything in one directory of the
+# test's own (no chroot, no user switch, no control socket).
+
+# nsd_zone_head DOMAIN NS_ADDRESS: the SOA, and an NS record naming
+# ns.DOMAIN at NS_ADDRESS, on stdout.
+nsd_zone_head() {
+    printf '$TTL 60\n%s. IN SOA ns.%s. hostmaster.%s. 1 60 60 600 60\n' "$1" "$1" "$1"
+    printf '%s. IN NS ns.%s.\nns.%s. IN A %s\n' "$1" "$1" "$1" "$2"
+}
+
+# nsd_conf DIR ADDRESS ZONE ZONEFILE: nsd.conf on stdout for nsd on
+# ADDRESS port 53, serving ZONE from DIR/ZONEFILE, its state in DIR.
+nsd_conf() {
+    cat <<EOC
+# nsd.conf written by tests/lib/nsd.sh
+server:
+    ip-address: $2
+    port: 53
+    username: ""
+    chroot: ""
+    zonesdir: "$1"
+    zonelistfile: "$1/zone.list"
+    xfrdfile: "$1/xfrd.state"
+    xfrdir: "$1"
+    pidfile: "$1/nsd.pid"
+    logfile: "$1/nsd.log"
+    database: ""
+    server-count: 1
+    verbosity: 1
+remote-control:
+    control-enable: no
+zone:
+    name: "$3"
+    zonefile: "$4"
+EOC
+}
