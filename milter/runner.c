@@ -13,7 +13,6 @@
  * calls smfi_stop() while the caller knocks on the socket (connects
  * and hangs up) until it returns: an idle milter stops at once.
  */
-#include <errno.h>
 #include <libmilter/mfapi.h>
 #include <pthread.h>
 #include <signal.h>
@@ -41,24 +40,11 @@ static void *run(void *arg)
     return (0);
 }
 
-/* Start FN in a thread that leaves the signals to the main thread. */
-static int spawn(pthread_t *tid, void *(*fn) (void *))
-{
-    sigset_t old;
-    int     rc;
-
-    if (signals_block(&old) < 0)
-	return (EINVAL);
-    rc = pthread_create(tid, 0, fn, 0);
-    signals_restore(&old);
-    return (rc);
-}
-
 int     runner_start(char *err, size_t errlen)
 {
     int     rc;
 
-    if ((rc = spawn(&runner, run)) != 0) {
+    if ((rc = signals_thread(&runner, run)) != 0) {
 	snprintf(err, errlen, "cannot start libmilter's thread: %s",
 		 strerror(rc));
 	return (-1);
@@ -83,7 +69,7 @@ int     runner_stop(const char *socket)
 
     if (!running)
 	return (runner_rc);
-    if (spawn(&stopper, stop_milter) != 0) {
+    if (signals_thread(&stopper, stop_milter) != 0) {
 	(void) smfi_stop();
     } else {
 	for (i = 0; i < KNOCKS && !atomic_load(&stop_done); i++) {

@@ -1,8 +1,8 @@
 /*
  * signals.c - the signals the milter owns, caught for the main thread.
  *
- * Exports signals_catch(), signals_block(), signals_restore(),
- * signals_next() and signals_post().
+ * Exports signals_catch(), signals_thread(), signals_next() and
+ * signals_post().
  *
  * libmilter starts a thread of its own that sigwait()s for SIGHUP,
  * SIGTERM and SIGINT and stops at once on any of them, dropping the
@@ -82,17 +82,17 @@ int     signals_catch(char *err, size_t errlen)
     return (0);
 }
 
-int     signals_block(sigset_t *old)
+int     signals_thread(pthread_t *tid, void *(*fn) (void *))
 {
-    sigset_t set;
+    sigset_t set, old;
+    int     rc;
 
     owned_set(&set);
-    return (pthread_sigmask(SIG_BLOCK, &set, old) == 0 ? 0 : -1);
-}
-
-void    signals_restore(const sigset_t *old)
-{
-    (void) pthread_sigmask(SIG_SETMASK, old, 0);
+    if ((rc = pthread_sigmask(SIG_BLOCK, &set, &old)) != 0)
+	return (rc);
+    rc = pthread_create(tid, 0, fn, 0);
+    (void) pthread_sigmask(SIG_SETMASK, &old, 0);
+    return (rc);
 }
 
 int     signals_next(int timeout_ms)

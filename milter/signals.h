@@ -6,6 +6,7 @@
  * SIGUSR1, SIGUSR2), caught for the main thread and read from a pipe,
  * so that nothing but a write() runs in a signal handler.
  */
+#include <pthread.h>
 #include <signal.h>
 
 /* What signals_next() returns when another thread posted an event. */
@@ -19,11 +20,11 @@
 extern int signals_catch(char *err, size_t errlen);
 
 /*
- * Block the signals in the calling thread, saving its mask in OLD, so
- * that threads created before signals_restore() never take them.
+ * Start FN in a new thread that leaves the signals to the main thread
+ * (they are blocked in it and in every thread it creates). 0, or an
+ * errno value.
  */
-extern int signals_block(sigset_t *old);
-extern void signals_restore(const sigset_t *old);
+extern int signals_thread(pthread_t *tid, void *(*fn) (void *));
 
 /*
  * The next signal caught (or event posted), waiting at most TIMEOUT_MS

@@ -504,7 +504,6 @@ static void *serve(void *arg)
 
 int     socketmap_start(char *err, size_t errlen)
 {
-    sigset_t old;
     size_t  max;
     int     rc;
 
@@ -520,13 +519,7 @@ int     socketmap_start(char *err, size_t errlen)
 	snprintf(err, errlen, "socketmap: pipe: %s", strerror(errno));
 	return (-1);
     }
-    if (signals_block(&old) < 0) {
-	snprintf(err, errlen, "socketmap: cannot block the signals");
-	return (-1);
-    }
-    rc = pthread_create(&sm.thread, 0, serve, 0);
-    signals_restore(&old);
-    if (rc != 0) {
+    if ((rc = signals_thread(&sm.thread, serve)) != 0) {
 	snprintf(err, errlen, "socketmap: cannot start a thread: %s",
 		 strerror(rc));
 	return (-1);
