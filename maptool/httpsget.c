@@ -98,7 +98,8 @@ static int connect_to(const HTTPS_GET *g, double deadline, char *err, size_t err
 }
 
 /* The reason of the last TLS failure of SSL. */
-static void tls_error(SSL *ssl, const char *step, char *err, size_t errlen)
+static void tls_error(SSL *ssl, const char *host, const char *step, char *err,
+		              size_t errlen)
 {
     long    verify = SSL_get_verify_result(ssl);
     unsigned long e = ERR_peek_last_error();
@@ -106,8 +107,7 @@ static void tls_error(SSL *ssl, const char *step, char *err, size_t errlen)
 
     if (verify != X509_V_OK) {
 	snprintf(err, errlen, "TLS %s: certificate not valid for %s: %s", step,
-		 SSL_get0_peername(ssl) ? SSL_get0_peername(ssl) : "the host",
-		 X509_verify_cert_error_string(verify));
+		 host, X509_verify_cert_error_string(verify));
     } else if (e != 0) {
 	ERR_error_string_n(e, why, sizeof(why));
 	snprintf(err, errlen, "TLS %s: %s", step, why);
@@ -122,8 +122,8 @@ static void tls_error(SSL *ssl, const char *step, char *err, size_t errlen)
  * Run an SSL_connect/SSL_write/SSL_read step: RC is its result. Returns
  * 1 to retry after waiting, 0 when done, -1 on failure.
  */
-static int tls_step(SSL *ssl, int fd, int rc, double deadline, const char *step,
-		            char *err, size_t errlen)
+static int tls_step(SSL *ssl, const HTTPS_GET *g, int fd, int rc, double deadline,
+		            const char *step, char *err, size_t errlen)
 {
     int     e = SSL_get_error(ssl, rc);
 
@@ -136,7 +136,7 @@ static int tls_step(SSL *ssl, int fd, int rc, double deadline, const char *step,
 	}
 	return (1);
     }
-    tls_error(ssl, step, err, errlen);
+    tls_error(ssl, g->host, step, err, errlen);
     return (-1);
 }
 
@@ -194,7 +194,7 @@ static char *read_all(SSL *ssl, int fd, const HTTPS_GET *g, double deadline,
 	    *len = n;
 	    return (buf);
 	}
-	if ((step = tls_step(ssl, fd, rc, deadline, "read", err, errlen)) < 0) {
+	if ((step = tls_step(ssl, g, fd, rc, deadline, "read", err, errlen)) < 0) {
 	    free(buf);
 	    return (0);
 	}
@@ -229,7 +229,7 @@ char   *https_get(const HTTPS_GET *g, size_t *len, char *err, size_t errlen)
 	ERR_clear_error();
 	errno = 0;
 	rc = SSL_connect(ssl);
-    } while ((step = tls_step(ssl, fd, rc, deadline, "handshake", err, errlen)) > 0);
+    } while ((step = tls_step(ssl, g, fd, rc, deadline, "handshake", err, errlen)) > 0);
     if (step < 0)
 	goto done;
     reqlen = asprintf(&req, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: maptool\r\n"
@@ -244,7 +244,7 @@ char   *https_get(const HTTPS_GET *g, size_t *len, char *err, size_t errlen)
 	errno = 0;
 	if ((rc = SSL_write(ssl, req + sent, (int) ((size_t) reqlen - sent))) > 0)
 	    sent += (size_t) rc;
-	else if (tls_step(ssl, fd, rc, deadline, "write", err, errlen) < 0)
+	else if (tls_step(ssl, g, fd, rc, deadline, "write", err, errlen) < 0)
 	    goto done;
     }
     resp = read_all(ssl, fd, g, deadline, len, err, errlen);

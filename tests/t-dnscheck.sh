@@ -10,8 +10,9 @@
 # reported as a missing record. With --fetch-policy, openssl s_server
 # in the namespace serves the MTA-STS policy over HTTPS with a test
 # CA's certificate: the build's policy, one missing an MX, another mode,
-# a certificate the system's CAs do not know, one for another name, no
-# file (404), nothing listening. Nothing outside $T and the namespace is
+# a certificate the system's CAs do not know, one for another name, a
+# 404, another content type, nothing listening: each failure reported
+# as such, never as missing. Nothing outside $T and the namespace is
 # touched: nsd runs with its own configuration, pid and zone files, on
 # port 53 of the namespace's own loopback.
 . "$TOP/tests/lib/tap.sh"
@@ -284,10 +285,12 @@ stop_https() {
     wait "$HTTPS_PID" 2>/dev/null
     HTTPS_PID=
 }
-# serve_https CERT: a fresh s_server with CERT, serving $W.
+# serve_https CERT [MODE]: a fresh s_server with CERT, serving $W's
+# files (-WWW, a 200 response for any path), or with -HTTP whole
+# responses.
 serve_https() {
     stop_https
-    (cd "$W" && exec ip netns exec "$NS" openssl s_server -quiet -WWW \
+    (cd "$W" && exec ip netns exec "$NS" openssl s_server -quiet ${2:--WWW} \
         -accept 127.0.0.1:443 -cert "$T/pki/$1.pem" -key "$T/pki/$1.key" \
         >"$T/https.out" 2>&1 </dev/null) &
     HTTPS_PID=$!
@@ -343,12 +346,19 @@ check_eq "certificate for another name: unanswered, no difference" \
     "$(sum_line 0 1 25 127.0.0.1)" "$(summary)"
 check "certificate for another name: nothing reported missing" nothing_missing
 
-rm "$W/.well-known/mta-sts.txt"
-check "s_server serves no policy" serve_https right
+printf 'HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\n\r\nno policy\r\n' \
+    >"$W/.well-known/mta-sts.txt"
+check "s_server answers 404" serve_https right -HTTP
 fetch
-found "no policy file: the HTTP status, named" \
+found "HTTP status 404: a fetch failure, named" \
     "$URL: the MTA-STS policy could not be fetched: HTTP status 404: whether it matches is not known"
-check "no policy file: nothing reported missing" nothing_missing
+check "HTTP status 404: nothing reported missing" nothing_missing
+printf 'HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n' >"$W/.well-known/mta-sts.txt"
+cat "$EX/mta-sts.txt" >>"$W/.well-known/mta-sts.txt"
+check "s_server answers text/html" serve_https right -HTTP
+fetch
+found "another content type: a fetch failure, named" \
+    "$URL: the MTA-STS policy could not be fetched: Content-Type is text/html, not text/plain: whether it matches is not known"
 
 stop_https
 check "nothing listens on 443" sh -c "! ip netns exec $NS ss -Hlnt 'sport = :443' | grep -q ."
