@@ -41,6 +41,8 @@ UNIT_OBJS = $(patsubst %.c,%.o,$(wildcard tests/unit/*.c))
 LIBS = $(DB_LIBS) $(PCRE2_LIBS)
 TOPO_LIBS = $(CRYPTO_LIBS) $(LDAP_LIBS)	# the topology layer's own: TLSA digests, users from LDAP
 # UNBOUND_LIBS: maptool dnscheck's resolver, linked into maptool only.
+# SSL_LIBS: its MTA-STS policy fetch (HTTPS), maptool only: never the milter.
+SSL_LIBS = -lssl
 
 MAN8 = $(wildcard doc/*.8)
 completiondir = $(datarootdir)/bash-completion/completions
@@ -85,7 +87,7 @@ $(TOPO_LIB): $(TOPO_OBJS)
 
 # Linked top layer first, so each library resolves into the ones below.
 maptool/maptool: $(MAPTOOL_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(MAPTOOL_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB) $(LIBS) $(TOPO_LIBS) $(UNBOUND_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAPTOOL_OBJS) $(TOPO_LIB) $(CORE_LIB) $(UTIL_LIB) $(LIBS) $(TOPO_LIBS) $(UNBOUND_LIBS) $(SSL_LIBS)
 
 # The milter links the core and util layers only, never the topology.
 milter/mailswitch-milter: $(MILTER_OBJS) $(CORE_LIB) $(UTIL_LIB)

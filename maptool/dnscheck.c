@@ -13,7 +13,11 @@
  * recursion). Each round of questions is asked at once, and each
  * question gets at most the timeout: what has not come by then is
  * cancelled and reported as timed out. The MTA-STS policy is the
- * build's file; it is not fetched over HTTPS.
+ * build's file; with --fetch-policy the published one is fetched too
+ * (https://mta-sts.DOMAIN/.well-known/mta-sts.txt, the name resolved
+ * by the same resolver, the certificate verified against the system's
+ * CAs or --ca-file's, httpsget.c) and compared with the build's and the
+ * MX records; a fetch that fails is reported as such.
  *
  * Exit 0 when the DNS says what the build says, 1 on any difference or
  * question without an answer, 2 on a usage error or a build or
@@ -29,10 +33,13 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <unbound.h>
 #include "addr.h"
 #include "dnscheck.h"
 #include "dnsrdata.h"
+#include "httpresp.h"
+#include "httpsget.h"
 #include "mailauth.h"
 #include "servers.h"
 #include "slurp.h"
@@ -45,10 +52,15 @@
 #define DNSCHECK_DIFFERS	1
 #define DEFAULT_TIMEOUT		5	/* seconds a question may take */
 #define ROOT_ANCHOR		"/usr/share/dns/root.key"
+#define POLICY_MAX		65536	/* longest MTA-STS policy taken */
+#define POLICY_HEADERS		16384	/* room for the response's headers */
+#define POLICY_PATH		"/.well-known/mta-sts.txt"
 
 typedef struct OPTIONS {
     const char *server;			/* ADDR[@PORT], or null: the root */
     const char *anchor;			/* trust anchor file, or null */
+    int     fetch_policy;		/* fetch the MTA-STS policy */
+    const char *ca_file;		/* its CAs, or null: the system's */
     int     timeout;
     size_t  max_queries;
 } OPTIONS;
@@ -335,6 +347,125 @@ static void ask_round(struct ub_ctx *ub, DNSCHECK *check, size_t first, size_t n
     free(a);
 }
 
+/* The MTA-STS policy over HTTPS. */
+
+typedef struct FETCHED {
+    char   *url;
+    char   *text;			/* the policy, or null */
+    char    why[512];			/* or why not */
+} FETCHED;
+
+/* The first address of NAME (A, else AAAA) in BUF: 0, or -1 with WHY. */
+static int resolve_host(struct ub_ctx *ub, const char *name, int timeout,
+			        char *buf, size_t len, char *why, size_t whylen)
+{
+    static const int types[] = {1, 28};	/* A, AAAA */
+    double  deadline = now() + timeout, left;
+    ASKED   a;
+    size_t  t;
+    int     err, af;
+
+    for (t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+	memset(&a, 0, sizeof(a));
+	if ((err = ub_resolve_async(ub, name, types[t], 1, &a, answered, &a.id)) != 0) {
+	    snprintf(why, whylen, "%s: %s", name, ub_strerror(err));
+	    return (-1);
+	}
+	while (!a.done && (left = deadline - now()) > 0) {
+	    struct pollfd pfd = {ub_fd(ub), POLLIN, 0};
+
+	    if (poll(&pfd, 1, (int) (left * 1000) + 1) < 0 && errno != EINTR)
+		break;
+	    if (ub_process(ub) != 0)
+		break;
+	}
+	if (!a.done) {
+	    (void) ub_cancel(ub, a.id);
+	    snprintf(why, whylen, "%s: no address within %d s", name, timeout);
+	    return (-1);
+	}
+	if (a.err || a.result->bogus || (a.result->rcode != 0 && a.result->rcode != 3)) {
+	    snprintf(why, whylen, "%s: %s", name, a.err ? ub_strerror(a.err) :
+		     a.result->bogus ? "DNSSEC validation failed (bogus)" :
+		     "the server answered an error");
+	    ub_resolve_free(a.result);
+	    return (-1);
+	}
+	af = types[t] == 1 ? AF_INET : AF_INET6;
+	if (a.result->havedata && a.result->len[0] == (af == AF_INET ? 4 : 16)
+	    && inet_ntop(af, a.result->data[0], buf, (socklen_t) len) != 0) {
+	    ub_resolve_free(a.result);
+	    return (0);
+	}
+	ub_resolve_free(a.result);
+    }
+    snprintf(why, whylen, "%s has no address", name);
+    return (-1);
+}
+
+/* The body of response RESP if it is a policy: a string, or null. */
+static char *policy_of(const char *resp, size_t len, char *why, size_t whylen)
+{
+    HTTP_RESPONSE r;
+    char    err[256], *text;
+
+    if (http_response_parse(resp, len, &r, err, sizeof(err)) < 0) {
+	snprintf(why, whylen, "a malformed HTTP response: %s", err);
+	return (0);
+    }
+    if (r.status != 200) {
+	snprintf(why, whylen, "HTTP status %d", r.status);
+	return (0);
+    }
+    if (!http_response_type_is(&r, "text/plain")) {
+	snprintf(why, whylen, "Content-Type is %.*s, not text/plain",
+		 r.content_type ? (int) (r.content_type_len > 60 ? 60 :
+					 r.content_type_len) : 6,
+		 r.content_type ? r.content_type : "absent");
+	return (0);
+    }
+    if (r.body_len > POLICY_MAX) {
+	snprintf(why, whylen, "the policy is longer than %d octets", POLICY_MAX);
+	return (0);
+    }
+    text = xrealloc(0, r.body_len + 1);
+    memcpy(text, r.body, r.body_len);
+    text[r.body_len] = 0;
+    return (text);
+}
+
+static void fetch_policy(struct ub_ctx *ub, const OPTIONS *o, const char *domain,
+			         FETCHED *f)
+{
+    char    host[300], address[INET6_ADDRSTRLEN], err[400], *resp;
+    HTTPS_GET g;
+    size_t  len;
+
+    snprintf(host, sizeof(host), "mta-sts.%s", domain);
+    len = strlen(host) + sizeof(POLICY_PATH) + 8;
+    f->url = xrealloc(0, len);
+    snprintf(f->url, len, "https://%s%s", host, POLICY_PATH);
+    if (resolve_host(ub, host, o->timeout, address, sizeof(address), err,
+		     sizeof(err)) < 0) {
+	snprintf(f->why, sizeof(f->why), "%s", err);
+	return;
+    }
+    memset(&g, 0, sizeof(g));
+    g.host = host;
+    g.address = address;
+    g.port = 443;
+    g.path = POLICY_PATH;
+    g.ca_file = o->ca_file;
+    g.timeout = o->timeout;
+    g.max_len = POLICY_MAX + POLICY_HEADERS;
+    if ((resp = https_get(&g, &len, err, sizeof(err))) == 0) {
+	snprintf(f->why, sizeof(f->why), "%s (%s)", err, address);
+	return;
+    }
+    f->text = policy_of(resp, len, f->why, sizeof(f->why));
+    free(resp);
+}
+
 /* Options. */
 
 static int parse_options(int argc, char **argv, OPTIONS *o)
@@ -344,6 +475,8 @@ static int parse_options(int argc, char **argv, OPTIONS *o)
 	{"trust-anchor", required_argument, 0, 'a'},
 	{"timeout", required_argument, 0, 't'},
 	{"max-queries", required_argument, 0, 'q'},
+	{"fetch-policy", no_argument, 0, 'F'},
+	{"ca-file", required_argument, 0, 'C'},
 	{0, 0, 0, 0},
     };
     int     ch, n;
@@ -360,6 +493,12 @@ static int parse_options(int argc, char **argv, OPTIONS *o)
 	case 'a':
 	    o->anchor = optarg;
 	    break;
+	case 'F':
+	    o->fetch_policy = 1;
+	    break;
+	case 'C':
+	    o->ca_file = optarg;
+	    break;
 	case 't':
 	    if ((o->timeout = option_number("dnscheck", "--timeout", optarg, 1, 300)) < 0)
 		return (-1);
@@ -373,6 +512,10 @@ static int parse_options(int argc, char **argv, OPTIONS *o)
 	    usage_error("dnscheck: bad option");
 	    return (-1);
 	}
+    }
+    if (o->ca_file && !o->fetch_policy) {
+	usage_error("dnscheck: --ca-file is for --fetch-policy");
+	return (-1);
     }
     if (optind != argc - 1) {
 	usage_error("dnscheck: name one TOPOLOGY or build DIR");
@@ -388,6 +531,7 @@ int     cmd_dnscheck(int argc, char **argv)
     DNSCHECK *check;
     struct ub_ctx *ub;
     struct stat st;
+    FETCHED f;
     const char *what;
     size_t  first, n, problems, unanswered;
 
@@ -404,6 +548,11 @@ int     cmd_dnscheck(int argc, char **argv)
     check = dnscheck_create(e.topo, e.zone, e.policy, e.policy_path, o.max_queries);
     while ((n = dnscheck_pending(check, &first)) > 0)
 	ask_round(ub, check, first, n, o.timeout);
+    memset(&f, 0, sizeof(f));
+    if (o.fetch_policy) {
+	fetch_policy(ub, &o, e.topo->domain, &f);
+	dnscheck_fetched_policy(check, f.url, f.text, f.text ? 0 : f.why);
+    }
     problems = (size_t) dnscheck_compare(check, report_difference, 0);
     unanswered = dnscheck_unanswered(check);
     printf("dnscheck: %s: %zu difference%s, %zu unanswered, %zu queries%s%s\n",
@@ -411,6 +560,8 @@ int     cmd_dnscheck(int argc, char **argv)
 	   "" : "s", unanswered, dnscheck_asked(check), o.server ? " to " : "",
 	   o.server ? o.server : "");
     dnscheck_free(check);
+    free(f.url);
+    free(f.text);
     ub_ctx_delete(ub);
     expect_free(&e);
     if (fflush(stdout) != 0)

@@ -7,7 +7,12 @@
 # and checked with its trust anchor, clean, with a TLSA record that does
 # not match, unsigned, and with a wrong anchor (bogus); then a server
 # that fails (SERVFAIL) and one that never answers (timeout), neither
-# reported as a missing record. Nothing outside $T and the namespace is
+# reported as a missing record. With --fetch-policy, openssl s_server
+# in the namespace serves the MTA-STS policy over HTTPS with a test
+# CA's certificate: the build's policy, one missing an MX, another mode,
+# a certificate the system's CAs do not know, one for another name, a
+# 404, another content type, nothing listening: each failure reported
+# as such, never as missing. Nothing outside $T and the namespace is
 # touched: nsd runs with its own configuration, pid and zone files, on
 # port 53 of the namespace's own loopback.
 . "$TOP/tests/lib/tap.sh"
@@ -22,11 +27,11 @@ done
 M=$MAPTOOL
 NS=msdc$$
 DOMAIN=inkacoca.org
-NSD_PID= SILENT_PID=
+NSD_PID= SILENT_PID= HTTPS_PID=
 cd "$T" || exit 1
 
 cleanup() {
-    for _p in $NSD_PID $SILENT_PID; do
+    for _p in $NSD_PID $SILENT_PID $HTTPS_PID; do
         kill "$_p" 2>/dev/null
         wait_until 5 "pid $_p to exit" pid_gone "$_p" || kill -KILL "$_p" 2>/dev/null
     done
@@ -226,6 +231,123 @@ case_of "MTA-STS policy missing an MX" 2 p \
 found "MTA-STS policy missing an MX: named, the extra MX too" \
     "$EX/mta-sts.txt: the MTA-STS policy does not name MX mx3.inkacoca.org of inkacoca.org: senders that enforce it will not deliver there" \
     "$Z:$mx1: MX inkacoca.org: 30 mx3.inkacoca.org is published, the build has no such MX"
+
+# --- the MTA-STS policy over HTTPS (--fetch-policy) --------------------------
+# openssl s_server -WWW in the namespace serves .well-known/mta-sts.txt
+# on port 443 of its loopback, with a certificate of a test CA; the zone
+# gives mta-sts.inkacoca.org that address.
+URL=https://mta-sts.$DOMAIN/.well-known/mta-sts.txt
+W=$T/www
+mkdir -p "$W/.well-known" "$T/pki"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$T/pki/ca.key" -out "$T/pki/ca.pem" -subj "/CN=mailswitch test CA" \
+    -days 30 2>"$T/pki/err" || sed 's/^/# /' "$T/pki/err"
+# leaf NAME HOST: a certificate for HOST signed by the test CA.
+leaf() {
+    printf 'subjectAltName=DNS:%s\n' "$2" >"$T/pki/$1.ext"
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$T/pki/$1.key" -subj "/CN=$2" 2>>"$T/pki/err" |
+        openssl x509 -req -CA "$T/pki/ca.pem" -CAkey "$T/pki/ca.key" \
+            -CAcreateserial -days 30 -extfile "$T/pki/$1.ext" \
+            -out "$T/pki/$1.pem" 2>>"$T/pki/err"
+}
+check "a certificate for mta-sts.$DOMAIN from the test CA" leaf right "mta-sts.$DOMAIN"
+check "a certificate for another name from the test CA" leaf wrong "www.$DOMAIN"
+
+https_listens() {
+    in_ns ss -Hlnt "src 127.0.0.1 and sport = :443" | grep -q .
+}
+stop_https() {
+    [ -n "$HTTPS_PID" ] || return 0
+    kill "$HTTPS_PID" 2>/dev/null
+    wait_until 10 "s_server to stop" pid_gone "$HTTPS_PID" || kill -KILL "$HTTPS_PID" 2>/dev/null
+    wait "$HTTPS_PID" 2>/dev/null
+    HTTPS_PID=
+}
+# serve_https CERT [MODE]: a fresh s_server with CERT, serving $W's
+# files (-WWW, a 200 response for any path), or with -HTTP whole
+# responses.
+serve_https() {
+    stop_https
+    (cd "$W" && exec ip netns exec "$NS" openssl s_server -quiet ${2:--WWW} \
+        -accept 127.0.0.1:443 -cert "$T/pki/$1.pem" -key "$T/pki/$1.key" \
+        >"$T/https.out" 2>&1 </dev/null) &
+    HTTPS_PID=$!
+    wait_until 10 "s_server to listen" https_listens
+}
+# fetch: dnscheck --fetch-policy with the test CA.
+fetch() {
+    dnscheck --server 127.0.0.1 --fetch-policy --ca-file "$T/pki/ca.pem" "$EX"
+}
+differences() {
+    summary | sed -n 's/^dnscheck: [^:]*: \([0-9]*\) difference.*/\1/p'
+}
+nothing_missing() {
+    ! grep -E 'does not name|lacks|has mx|is not published|, the build|no MTA-STS policy|missing' "$T/out"
+}
+
+check "nsd serves the example's zone with mta-sts.$DOMAIN" \
+    serve_edit "$EX" '' "mta-sts.$DOMAIN. 60 IN A 127.0.0.1"
+cp "$EX/mta-sts.txt" "$W/.well-known/mta-sts.txt"
+check "s_server serves the policy" serve_https right
+
+fetch
+check_eq "fetched policy, the build's: exit 0" 0 "$RC"
+check_eq "fetched policy, the build's: no difference" \
+    "$(sum_line 0 0 25 127.0.0.1)" "$(summary)"
+
+sed '/^mx: mx2\./d' "$EX/mta-sts.txt" >"$W/.well-known/mta-sts.txt"
+fetch
+check_eq "fetched policy missing an MX: exit 1" 1 "$RC"
+check_eq "fetched policy missing an MX: 2 differences" 2 "$(differences)"
+found "fetched policy missing an MX: named, against the MX records and the build" \
+    "$URL: the MTA-STS policy does not name MX mx2.$DOMAIN of $DOMAIN: senders that enforce it will not deliver there" \
+    "$URL: the fetched MTA-STS policy lacks mx: mx2.$DOMAIN of the build's ($EX/mta-sts.txt:4)"
+
+sed 's/^mode: .*/mode: enforce\r/' "$EX/mta-sts.txt" >"$W/.well-known/mta-sts.txt"
+fetch
+check_eq "fetched policy in another mode: 1 difference" 1 "$(differences)"
+found "fetched policy in another mode: named" \
+    "$URL:2: the fetched MTA-STS policy has mode: enforce, the build's mode: testing"
+
+cp "$EX/mta-sts.txt" "$W/.well-known/mta-sts.txt"
+dnscheck --server 127.0.0.1 --fetch-policy "$EX"
+check_eq "fetched without the test CA: exit 1" 1 "$RC"
+check "fetched without the test CA: a certificate error" \
+    grep -q "^$URL: the MTA-STS policy could not be fetched: TLS handshake: certificate not valid for mta-sts.$DOMAIN: " "$T/out"
+
+check "s_server serves the policy with another name's certificate" serve_https wrong
+fetch
+check_eq "certificate for another name: exit 1" 1 "$RC"
+found "certificate for another name: a certificate error, named" \
+    "$URL: the MTA-STS policy could not be fetched: TLS handshake: certificate not valid for mta-sts.$DOMAIN: hostname mismatch (127.0.0.1): whether it matches is not known"
+check_eq "certificate for another name: unanswered, no difference" \
+    "$(sum_line 0 1 25 127.0.0.1)" "$(summary)"
+check "certificate for another name: nothing reported missing" nothing_missing
+
+printf 'HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\n\r\nno policy\r\n' \
+    >"$W/.well-known/mta-sts.txt"
+check "s_server answers 404" serve_https right -HTTP
+fetch
+found "HTTP status 404: a fetch failure, named" \
+    "$URL: the MTA-STS policy could not be fetched: HTTP status 404: whether it matches is not known"
+check "HTTP status 404: nothing reported missing" nothing_missing
+printf 'HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n' >"$W/.well-known/mta-sts.txt"
+cat "$EX/mta-sts.txt" >>"$W/.well-known/mta-sts.txt"
+check "s_server answers text/html" serve_https right -HTTP
+fetch
+found "another content type: a fetch failure, named" \
+    "$URL: the MTA-STS policy could not be fetched: Content-Type is text/html, not text/plain: whether it matches is not known"
+
+stop_https
+check "nothing listens on 443" sh -c "! ip netns exec $NS ss -Hlnt 'sport = :443' | grep -q ."
+fetch
+check_eq "nothing listens on 443: exit 1" 1 "$RC"
+found "nothing listens on 443: a fetch failure, named" \
+    "$URL: the MTA-STS policy could not be fetched: connect to 127.0.0.1 port 443: Connection refused (127.0.0.1): whether it matches is not known"
+check_eq "nothing listens on 443: unanswered, no difference" \
+    "$(sum_line 0 1 25 127.0.0.1)" "$(summary)"
+check "nothing listens on 443: nothing reported missing" nothing_missing
 
 # --- certificates, TLSA, DNSSEC ---------------------------------------------
 TL=$T/tl

@@ -20,8 +20,12 @@
  *    misses a sending server or an include, or ends in another "all";
  *  - no DMARC record, two, a malformed one, another p= or rua=;
  *  - no MTA-STS record, two, an id other than the build's (stale), a
- *    policy (the build's file: the policy is not fetched over HTTPS)
- *    that misses a published MX host or names one that is not;
+ *    policy (the build's file) that misses a published MX host or
+ *    names one that is not;
+ *  - the policy as fetched over HTTPS, when the caller fetched it
+ *    (dnscheck_fetched_policy()): a version, mode or max_age other
+ *    than the build's, an mx: line the build's has not or lacks, the
+ *    published MX hosts as above; a fetch that failed, as such;
  *  - no TLS-RPT record, or another; another TXT record of the build
  *    not published;
  *  - a TLSA record missing, not matching the server's certificate, or
@@ -50,6 +54,9 @@ struct DNSCHECK {
     const ZONE *zone;
     const char *policy;
     const char *policy_path;
+    const char *fetched_url;		/* the policy fetched, or null */
+    const char *fetched;		/* its text, or null: failed */
+    const char *fetch_why;		/* why it failed */
     size_t  max;			/* questions asked at most */
     DNSCHECK_QUERY *q;
     size_t  count, room;
@@ -843,11 +850,11 @@ static void check_dmarc(DNSCHECK *c, DNSCHECK_QUERY *q, const ZONE_RR *want)
     free(live.copy);
 }
 
-/* The published MX records of the domain as the policy must list them. */
-static void check_policy(DNSCHECK *c)
+/* The published MX records of the domain as policy TEXT must list them. */
+static void check_policy_mx(DNSCHECK *c, const char *text, const char *path)
 {
     const DNSCHECK_QUERY *mx = find(c, c->topo->domain, ZONE_MX);
-    const char *text = c->policy;
+    const char *all = text;
     char    pattern[256];
     size_t  i;
     unsigned line = 0;
@@ -856,17 +863,113 @@ static void check_policy(DNSCHECK *c)
 	return;
     for (i = 0; i < mx->count; i++)
 	if (*mx->rr[i].data && !is_address(mx->rr[i].data)
-	    && !mailauth_policy_names(c->policy, mx->rr[i].data))
-	    problem_at(c, c->policy_path, 0, "the MTA-STS policy does not name "
+	    && !mailauth_policy_names(all, mx->rr[i].data))
+	    problem_at(c, path, 0, "the MTA-STS policy does not name "
 		       "MX %s of %s: senders that enforce it will not deliver there",
 		       mx->rr[i].data, c->topo->domain);
     while ((text = mailauth_policy_mx(text, pattern, sizeof(pattern), &line)) != 0) {
 	for (i = 0; i < mx->count && !mailauth_mx_matches(pattern, mx->rr[i].data); i++)
 	     /* void */ ;
 	if (i == mx->count)
-	    problem_at(c, c->policy_path, line, "the MTA-STS policy names mx: %s, "
+	    problem_at(c, path, line, "the MTA-STS policy names mx: %s, "
 		       "which is no published MX of %s", pattern, c->topo->domain);
     }
+}
+
+static void check_policy(DNSCHECK *c)
+{
+    check_policy_mx(c, c->policy, c->policy_path);
+}
+
+/*
+ * The value of FIELD ("mode") in policy TEXT ("key: value" lines, RFC
+ * 8461 3.2), in BUF, with *LINE its line; null when it has none.
+ */
+static const char *policy_field(const char *text, const char *field, char *buf,
+				        size_t len, unsigned *line)
+{
+    size_t  flen = strlen(field), n;
+    const char *end, *v;
+    unsigned at = 0;
+
+    for (; text && *text; text = *end ? end + 1 : end) {
+	end = text + strcspn(text, "\n");
+	at++;
+	if ((size_t) (end - text) <= flen || strncmp(text, field, flen) != 0
+	    || text[flen] != ':')
+	    continue;
+	for (v = text + flen + 1; v < end && (*v == ' ' || *v == '\t'); v++)
+	     /* void */ ;
+	for (n = (size_t) (end - v); n > 0 && (v[n - 1] == '\r' || v[n - 1] == ' '
+					   || v[n - 1] == '\t'); n--)
+	     /* void */ ;
+	if (n >= len)
+	    n = len - 1;
+	memcpy(buf, v, n);
+	buf[n] = 0;
+	*line = at;
+	return (buf);
+    }
+    return (0);
+}
+
+/* Has policy TEXT an mx: line with PATTERN? */
+static int policy_has_mx(const char *text, const char *pattern)
+{
+    char    p[256];
+    unsigned line = 0;
+
+    while ((text = mailauth_policy_mx(text, p, sizeof(p), &line)) != 0)
+	if (strcasecmp(p, pattern) == 0)
+	    return (1);
+    return (0);
+}
+
+/* The policy fetched over HTTPS, against the build's and the MX records. */
+static void check_fetched(DNSCHECK *c)
+{
+    static const char *const fields[] = {"version", "mode", "max_age", 0};
+    const char *const *f, *live, *build;
+    char    lbuf[128], bbuf[128], pattern[256];
+    const char *text;
+    unsigned lline, bline, line;
+
+    if (c->fetched == 0) {
+	problem_at(c, c->fetched_url, 0, "the MTA-STS policy could not be fetched: "
+		   "%s: whether it matches is not known", c->fetch_why ?
+		   c->fetch_why : "no reason given");
+	c->unanswered++;
+	return;
+    }
+    for (f = fields; c->policy && *f; f++) {
+	live = policy_field(c->fetched, *f, lbuf, sizeof(lbuf), &lline);
+	build = policy_field(c->policy, *f, bbuf, sizeof(bbuf), &bline);
+	if ((live == 0) != (build == 0) || (live && strcmp(live, build) != 0))
+	    problem_at(c, c->fetched_url, live ? lline : 0, "the fetched MTA-STS "
+		       "policy has %s: %s, the build's %s: %s", *f,
+		       live ? live : "(none)", *f, build ? build : "(none)");
+    }
+    line = 0;
+    for (text = c->policy; c->policy
+	 && (text = mailauth_policy_mx(text, pattern, sizeof(pattern), &line)) != 0;)
+	if (!policy_has_mx(c->fetched, pattern))
+	    problem_at(c, c->fetched_url, 0, "the fetched MTA-STS policy lacks "
+		       "mx: %s of the build's (%s:%u)", pattern, c->policy_path, line);
+    line = 0;
+    for (text = c->fetched; c->policy
+	 && (text = mailauth_policy_mx(text, pattern, sizeof(pattern), &line)) != 0;)
+	if (!policy_has_mx(c->policy, pattern))
+	    problem_at(c, c->fetched_url, line, "the fetched MTA-STS policy has "
+		       "mx: %s, the build's has not", pattern);
+    check_policy_mx(c, c->fetched, c->fetched_url);
+}
+
+void    dnscheck_fetched_policy(DNSCHECK *c, const char *url, const char *text,
+				        const char *why)
+{
+    c->fetched_url = url;
+    c->fetched = text;
+    c->fetch_why = why;
 }
 
 static void check_sts(DNSCHECK *c, DNSCHECK_QUERY *q, const ZONE_RR *want)
@@ -1028,5 +1131,7 @@ int     dnscheck_compare(DNSCHECK *c, REPORT_FN report, void *ctx)
     if (c->unasked)
 	problem(c, 0, "%zu questions not asked: more than %zu; what they would "
 		"check is not known", c->unasked, c->max);
+    if (c->fetched_url)
+	check_fetched(c);
     return (c->problems);
 }

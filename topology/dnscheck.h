@@ -75,6 +75,16 @@ extern size_t dnscheck_asked(const DNSCHECK *check);
 extern size_t dnscheck_unanswered(const DNSCHECK *check);
 
 /*
+ * The MTA-STS policy as fetched over HTTPS from URL: its TEXT, or null
+ * with WHY the fetch failed. dnscheck_compare() then compares it with
+ * the build's policy (version, mode, max_age, mx lines) and with the
+ * published MX records, or reports the failure as a question without
+ * answer. The strings are the caller's, kept until then.
+ */
+extern void dnscheck_fetched_policy(DNSCHECK *check, const char *url,
+				            const char *text, const char *why);
+
+/*
  * Compare the answers with the build: each difference, and each answer
  * that did not come (timeout, SERVFAIL, bogus), reported once through
  * REPORT at the build's file and line. Returns how many.

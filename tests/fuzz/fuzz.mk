@@ -61,7 +61,7 @@ $(TSAN_DIR)/%.o: %.c $(SAN_DEPS)
 	$(SAN_CC) $(TSAN_FLAGS) $(SAN_WARN) $(SAN_CPPFLAGS) -c -o $@ $<
 
 $(TSAN_DIR)/maptool/maptool: $(patsubst %.c,$(TSAN_DIR)/%.o,$(TSAN_MAPTOOL_SRCS))
-	$(SAN_CC) $(TSAN_FLAGS) -o $@ $^ $(LIBS) $(TOPO_LIBS) $(UNBOUND_LIBS)
+	$(SAN_CC) $(TSAN_FLAGS) -o $@ $^ $(LIBS) $(TOPO_LIBS) $(UNBOUND_LIBS) $(SSL_LIBS)
 
 $(TSAN_DIR)/milter/mailswitch-milter: $(patsubst %.c,$(TSAN_DIR)/%.o,$(TSAN_MILTER_SRCS))
 	$(SAN_CC) $(TSAN_FLAGS) -o $@ $^ $(LIBS) $(MILTER_LIBS)
