@@ -42,7 +42,6 @@ LIBS = $(DB_LIBS) $(PCRE2_LIBS)
 TOPO_LIBS = $(CRYPTO_LIBS) $(LDAP_LIBS)	# the topology layer's own: TLSA digests, users from LDAP
 # UNBOUND_LIBS: maptool dnscheck's resolver, linked into maptool only.
 # SSL_LIBS: its MTA-STS policy fetch (HTTPS), maptool only: never the milter.
-SSL_LIBS = -lssl
 
 MAN8 = $(wildcard doc/*.8)
 completiondir = $(datarootdir)/bash-completion/completions

@@ -35,7 +35,7 @@ static const COMMAND commands[] = {
     {"install", cmd_install, "install SRC.db DEST.db"},
     {"diff", cmd_diff, "diff [-a] OLD NEW   (two builds, or two maps)"},
     {"dnscheck", cmd_dnscheck, "dnscheck [--server ADDR[@PORT]] [--trust-anchor FILE] "
-    "[--timeout SECONDS] [--max-queries N] TOPOLOGY|DIR"},
+    "[--timeout SECONDS] [--max-queries N] [--fetch-policy [--ca-file FILE]] TOPOLOGY|DIR"},
     {0, 0, 0},
 };
 

@@ -3,7 +3,9 @@
 # network namespace this test makes, serves the zone maptool build
 # writes for examples/inkacoca (clean: no difference, exit 0), then one
 # broken copy per mistake dnscheck must find, each named by its line of
-# the build; then a topology with certificates, signed (ldns-signzone)
+# the build (and, beside it, the zone of the newsletter service whose
+# SPF record the example includes: lookups counted down its includes, a
+# loop, no record, no answer); then a topology with certificates, signed (ldns-signzone)
 # and checked with its trust anchor, clean, with a TLSA record that does
 # not match, unsigned, and with a wrong anchor (bogus); then a server
 # that fails (SERVFAIL) and one that never answers (timeout), neither
@@ -76,15 +78,37 @@ zone_head() {
     nsd_zone_head "$DOMAIN" 127.0.0.1
 }
 
+# news_zone LINE...: the zone of the newsletter service the example's
+# SPF record includes (spf-include _spf.newsletter.example), with LINEs;
+# served beside the domain's from the next serve() on. With no LINE, the
+# service's zone is not served: questions for it are refused.
+NEWS=newsletter.example
+news_zone() {
+    if [ $# = 0 ]; then
+        rm -f "$T/news.zone"
+        return
+    fi
+    { nsd_zone_head "$NEWS" 127.0.0.1; for _l in "$@"; do echo "$_l"; done; } >"$T/news.zone"
+}
+news_zone "_spf.$NEWS. IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\""
+
 # serve ZONEFILE [ZONE]: nsd (a fresh one) answers with ZONEFILE for
-# ZONE (the domain unless given).
+# ZONE (the domain unless given), and for the newsletter's zone beside
+# the domain's when news_zone gave one.
 serve() {
-    _zone=${2:-$DOMAIN}
+    _zone=${2:-$DOMAIN} _news=
     stop_nsd
     mkdir -p "$T/nsd" && cp "$1" "$T/nsd/zone" || return 1
     nsd-checkzone "$_zone" "$T/nsd/zone" >"$T/nsd/checkzone.out" 2>&1 || {
         sed 's/^/# /' "$T/nsd/checkzone.out"; return 1; }
-    nsd_conf "$T/nsd" 127.0.0.1 "$_zone" zone >"$T/nsd/nsd.conf" || return 1
+    if [ "$_zone" = "$DOMAIN" ] && [ -f "$T/news.zone" ]; then
+        cp "$T/news.zone" "$T/nsd/news" && nsd-checkzone "$NEWS" "$T/nsd/news" \
+            >"$T/nsd/checkzone.out" 2>&1 || {
+            sed 's/^/# /' "$T/nsd/checkzone.out"; return 1; }
+        _news="$NEWS news"
+    fi
+    # shellcheck disable=SC2086 # _news: a zone and its file, or nothing
+    nsd_conf "$T/nsd" 127.0.0.1 "$_zone" zone $_news >"$T/nsd/nsd.conf" || return 1
     # Not through in_ns: $! must be nsd's own pid (ip execs it).
     ip netns exec "$NS" nsd -d -c "$T/nsd/nsd.conf" >"$T/nsd/nsd.out" 2>&1 &
     NSD_PID=$!
@@ -145,12 +169,12 @@ check "nsd serves the example's zone in the namespace" serve "$T/clean.zone"
 dnscheck --server 127.0.0.1 "$EX"
 check_eq "clean build: exit 0" 0 "$RC"
 check_eq "clean build: the summary, no difference" \
-    "$(sum_line 0 0 25 127.0.0.1)" "$(summary)"
+    "$(sum_line 0 0 26 127.0.0.1)" "$(summary)"
 check_eq "clean build: one line only" 1 "$(wc -l <"$T/out" | tr -d ' ')"
 dnscheck --server 127.0.0.1 "$TOP/examples/inkacoca/inkacoca.topology"
 check_eq "clean, from the topology: exit 0" 0 "$RC"
 check_eq "clean, from the topology: no difference" \
-    "$(sum_line 0 0 25 127.0.0.1)" "$(summary)"
+    "$(sum_line 0 0 26 127.0.0.1)" "$(summary)"
 
 # case NAME DIFFERENCES SED_SCRIPT [LINE...]: serve the edited zone,
 # check: exit 1, the number of differences; then found() what it must say.
@@ -208,6 +232,32 @@ found "SPF missing a server: named, with the server's topology line" \
 case_of "SPF over ten lookups" 1 's/include:_spf/include:a.example include:b.example include:c.example include:d.example include:e.example include:f.example " "include:g.example include:h.example include:i.example include:j.example include:_spf/'
 found "SPF over ten lookups: named" \
     "$Z:$spf: the SPF record of inkacoca.org needs 11 DNS lookups, more than the 10 receivers allow (RFC 7208 4.6.4)"
+
+# The records an include takes in count too: the newsletter's record
+# (six lookups) takes in another (five): with the domain's own, twelve.
+news_zone "_spf.$NEWS. IN TXT \"v=spf1 a:m1.$NEWS a:m2.$NEWS a:m3.$NEWS a:m4.$NEWS a:m5.$NEWS include:_deep.$NEWS -all\"" \
+    "_deep.$NEWS. IN TXT \"v=spf1 a:d1.$NEWS a:d2.$NEWS a:d3.$NEWS a:d4.$NEWS a:d5.$NEWS -all\""
+case_of "SPF over ten lookups through its includes" 1 ''
+found "SPF over ten lookups through its includes: counted down the includes" \
+    "$Z:$spf: the SPF record of inkacoca.org needs 12 DNS lookups, 11 of them in the records it takes in, more than the 10 receivers allow (RFC 7208 4.6.4)"
+news_zone "_spf.$NEWS. IN TXT \"v=spf1 ip4:192.0.2.0/24 include:_loop.$NEWS -all\"" \
+    "_loop.$NEWS. IN TXT \"v=spf1 include:_spf.$NEWS -all\""
+case_of "SPF include loop" 1 ''
+found "SPF include loop: named" \
+    "$Z:$spf: the SPF record of _loop.$NEWS takes in _spf.$NEWS, which takes it in again: a loop that receivers fail on"
+news_zone "www.$NEWS. IN A 192.0.2.80"
+case_of "SPF include of a name without SPF" 1 ''
+found "SPF include of a name without SPF: named" \
+    "$Z:$spf: the SPF record of inkacoca.org takes in _spf.$NEWS, which publishes no SPF record: receivers fail with a permanent error (RFC 7208 5.2)"
+news_zone
+serve "$T/clean.zone"
+dnscheck --server 127.0.0.1 "$EX"
+check_eq "SPF include unanswered: exit 1" 1 "$RC"
+found "SPF include unanswered: said so, not taken for a missing record" \
+    "$Z:$spf: TXT _spf.$NEWS: the server answered SERVFAIL: whether it is published is not known"
+check_eq "SPF include unanswered: no difference, one unanswered" \
+    "$(sum_line 0 1 26 127.0.0.1)" "$(summary)"
+news_zone "_spf.$NEWS. IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\""
 
 case_of "SPF published twice" 1 p 'inkacoca.org. IN TXT "v=spf1 -all"'
 found "SPF published twice: named" \
@@ -294,7 +344,7 @@ check "s_server serves the policy" serve_https right
 fetch
 check_eq "fetched policy, the build's: exit 0" 0 "$RC"
 check_eq "fetched policy, the build's: no difference" \
-    "$(sum_line 0 0 25 127.0.0.1)" "$(summary)"
+    "$(sum_line 0 0 26 127.0.0.1)" "$(summary)"
 
 sed '/^mx: mx2\./d' "$EX/mta-sts.txt" >"$W/.well-known/mta-sts.txt"
 fetch
@@ -322,7 +372,7 @@ check_eq "certificate for another name: exit 1" 1 "$RC"
 found "certificate for another name: a certificate error, named" \
     "$URL: the MTA-STS policy could not be fetched: TLS handshake: certificate not valid for mta-sts.$DOMAIN: hostname mismatch (127.0.0.1): whether it matches is not known"
 check_eq "certificate for another name: unanswered, no difference" \
-    "$(sum_line 0 1 25 127.0.0.1)" "$(summary)"
+    "$(sum_line 0 1 26 127.0.0.1)" "$(summary)"
 check "certificate for another name: nothing reported missing" nothing_missing
 
 printf 'HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\n\r\nno policy\r\n' \
@@ -346,7 +396,7 @@ check_eq "nothing listens on 443: exit 1" 1 "$RC"
 found "nothing listens on 443: a fetch failure, named" \
     "$URL: the MTA-STS policy could not be fetched: connect to 127.0.0.1 port 443: Connection refused (127.0.0.1): whether it matches is not known"
 check_eq "nothing listens on 443: unanswered, no difference" \
-    "$(sum_line 0 1 25 127.0.0.1)" "$(summary)"
+    "$(sum_line 0 1 26 127.0.0.1)" "$(summary)"
 check "nothing listens on 443: nothing reported missing" nothing_missing
 
 # --- certificates, TLSA, DNSSEC ---------------------------------------------
@@ -387,7 +437,7 @@ serve "$T/tl.signed"
 dnscheck --server 127.0.0.1 --trust-anchor "$TL/keys/anchor" "$TL/build"
 check_eq "signed, with the trust anchor: exit 0" 0 "$RC"
 check_eq "signed, with the trust anchor: no difference" \
-    "$(sum_line 0 0 27 127.0.0.1)" "$(summary)"
+    "$(sum_line 0 0 28 127.0.0.1)" "$(summary)"
 
 # other_first HEX: HEX with another first digit.
 other_first() {
@@ -401,7 +451,7 @@ check "the broken TLSA record differs from the good one" test "$good" != "$bad"
 sign "$T/tl-bad.zone" "$T/tl-bad.signed" && serve "$T/tl-bad.signed"
 dnscheck --server 127.0.0.1 --trust-anchor "$TL/keys/anchor" "$TL/build"
 check_eq "TLSA mismatch: exit 1" 1 "$RC"
-check_eq "TLSA mismatch: the only difference" "$(sum_line 1 0 27 127.0.0.1)" "$(summary)"
+check_eq "TLSA mismatch: the only difference" "$(sum_line 1 0 28 127.0.0.1)" "$(summary)"
 found "TLSA mismatch: named, with both digests" \
     "$TZ:$tlsa_sw: TLSA _25._tcp.switch.inkacoca.org does not match the certificate of switch.inkacoca.org ($TL/switch.pem): 3 1 1 $bad is published, the certificate's is 3 1 1 $good"
 
@@ -410,7 +460,7 @@ serve "$T/tl.zone"
 dnscheck --server 127.0.0.1 "$TL/build"
 check_eq "TLSA on an unsigned zone: exit 1" 1 "$RC"
 check_eq "TLSA on an unsigned zone: the two records, nothing else" \
-    "$(sum_line 2 0 27 127.0.0.1)" "$(summary)"
+    "$(sum_line 2 0 28 127.0.0.1)" "$(summary)"
 found "TLSA on an unsigned zone: named, for each record" \
     "$TZ:$tlsa_sw: TLSA _25._tcp.switch.inkacoca.org is published in an unsigned zone (the answer is not DNSSEC-secure: no signatures, or no trust anchor for them): DANE senders ignore it" \
     "$TZ:$tlsa_mx2: TLSA _25._tcp.mx2.inkacoca.org is published in an unsigned zone (the answer is not DNSSEC-secure: no signatures, or no trust anchor for them): DANE senders ignore it"
@@ -423,7 +473,7 @@ serve "$T/tl.signed"
 dnscheck --server 127.0.0.1 "$TL/build"
 check_eq "signed, no trust anchor: exit 1" 1 "$RC"
 check_eq "signed, no trust anchor: the two TLSA records are insecure" \
-    "$(sum_line 2 0 27 127.0.0.1)" "$(summary)"
+    "$(sum_line 2 0 28 127.0.0.1)" "$(summary)"
 found "signed, no trust anchor: named" \
     "$TZ:$tlsa_sw: TLSA _25._tcp.switch.inkacoca.org is published in an unsigned zone (the answer is not DNSSEC-secure: no signatures, or no trust anchor for them): DANE senders ignore it"
 
@@ -483,7 +533,7 @@ serve "$T/clean.zone"
 dnscheck --server 127.0.0.1 --max-queries 3 "$EX"
 check_eq "query limit: exit 1" 1 "$RC"
 found "query limit: the questions not asked are counted" \
-    "$Z: 22 questions not asked: more than 3; what they would check is not known"
+    "$Z: 23 questions not asked: more than 3; what they would check is not known"
 dnscheck
 check_eq "no argument: exit 2" 2 "$RC"
 dnscheck --timeout 0 "$EX"

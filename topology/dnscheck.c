@@ -238,6 +238,8 @@ static void plan_build(DNSCHECK *c)
 	}
 }
 
+static void plan_spf(DNSCHECK *);
+
 /* The address questions of the MX hosts the answers name. */
 static void plan_mx_hosts(DNSCHECK *c)
 {
@@ -273,9 +275,13 @@ size_t  dnscheck_pending(DNSCHECK *c, size_t *first)
 	break;
     case 1:
 	plan_mx_hosts(c);
+	plan_spf(c);
 	break;
     default:
-	return (0);
+	if (c->phase > 2 + MAILAUTH_SPF_LOOKUPS)
+	    return (0);			/* an include per level, at most */
+	plan_spf(c);
+	break;
     }
     return (c->count - start);
 }
@@ -732,6 +738,123 @@ static int mx_passes(const DNSCHECK *c, const MAILAUTH_SPF *t, const char *addre
     return (0);
 }
 
+/*
+ * The records an SPF record takes in (include:, redirect=), walked as a
+ * receiver walks them: depth first, in order, until the lookups pass
+ * the limit (then a receiver stops with an error, and so does the walk:
+ * at most eleven records are visited). Planning asks for the records
+ * not asked yet; comparing counts the lookups and reports a record
+ * taken in that is missing, unanswered, doubled or part of a loop.
+ */
+typedef struct SPF_WALK {
+    int     planning;			/* ask, do not report */
+    unsigned line;			/* the build's SPF line */
+    int     lookups;			/* own terms and those taken in */
+    int     unknown;			/* a record taken in is not known */
+    const char *path[MAILAUTH_SPF_LOOKUPS + 2];	/* the domains walked down */
+    int     depth;
+} SPF_WALK;
+
+static int spf_on_path(const SPF_WALK *w, const char *name)
+{
+    int     i;
+
+    for (i = 0; i < w->depth; i++)
+	if (strcmp(w->path[i], name) == 0)
+	    return (1);
+    return (0);
+}
+
+static void spf_walk(DNSCHECK *c, SPF_WALK *w, const MAILAUTH_SPF *t);
+
+/* Take in the SPF record of NAME (folded), that W's current one names. */
+static void spf_take_in(DNSCHECK *c, SPF_WALK *w, const char *name)
+{
+    DNSCHECK_QUERY *q = find(c, name, ZONE_TXT);
+    const ZONE_RR *spf;
+    MAILAUTH_SPF t;
+    size_t  n;
+
+    if (q == 0 && w->planning)
+	ask(c, name, ZONE_TXT);
+    if (q == 0 || (w->planning ? q->status != DNSCHECK_ANSWER : failed(c, q, w->line))) {
+	w->unknown = 1;
+	return;
+    }
+    if ((spf = tagged_answer(q, "v=spf1", &n)) == 0 || n > 1) {
+	if (!w->planning && n == 0)
+	    problem(c, w->line, "the SPF record of %s takes in %s, which publishes "
+		    "no SPF record: receivers fail with a permanent error "
+		    "(RFC 7208 5.2)", w->path[w->depth - 1], name);
+	else if (!w->planning)
+	    problem(c, w->line, "the SPF record of %s takes in %s, which publishes "
+		    "%zu SPF records: receivers fail with a permanent error "
+		    "(RFC 7208 4.5)", w->path[w->depth - 1], name, n);
+	return;
+    }
+    mailauth_spf_parse(spf->data, &t);
+    w->lookups += t.lookups;
+    w->path[w->depth++] = name;
+    spf_walk(c, w, &t);
+    w->depth--;
+    mailauth_spf_free(&t);
+}
+
+static void spf_walk(DNSCHECK *c, SPF_WALK *w, const MAILAUTH_SPF *t)
+{
+    char   *name;
+    size_t  i;
+
+    for (i = 0; i < t->ntargets; i++) {
+	if (w->lookups > MAILAUTH_SPF_LOOKUPS) {
+	    w->unknown = 1;		/* receivers stop here, and so do we */
+	    return;
+	}
+	if (strchr(t->target[i], '%') != 0) {
+	    w->unknown = 1;		/* a macro: known when mail comes */
+	    continue;
+	}
+	name = xstrdup(t->target[i]);
+	addr_fold(name, name);
+	if (spf_on_path(w, name)) {
+	    if (!w->planning)
+		problem(c, w->line, "the SPF record of %s takes in %s, which takes "
+			"it in again: a loop that receivers fail on",
+			w->path[w->depth - 1], name);
+	} else
+	    spf_take_in(c, w, name);
+	free(name);
+    }
+}
+
+/* Walk the domain's SPF record (a single one), planning or counting. */
+static void spf_walk_domain(DNSCHECK *c, SPF_WALK *w, const MAILAUTH_SPF *t)
+{
+    w->lookups = t->lookups;
+    w->path[0] = c->topo->domain;
+    w->depth = 1;
+    spf_walk(c, w, t);
+}
+
+/* Ask for the SPF records the domain's takes in, one level further. */
+static void plan_spf(DNSCHECK *c)
+{
+    DNSCHECK_QUERY *q = find(c, c->topo->domain, ZONE_TXT);
+    const ZONE_RR *spf;
+    SPF_WALK w;
+    MAILAUTH_SPF t;
+    size_t  n;
+
+    if (q == 0 || q->status != DNSCHECK_ANSWER
+	|| (spf = tagged_answer(q, "v=spf1", &n)) == 0 || n > 1)
+	return;
+    memset(&w, 0, sizeof(w));
+    w.planning = 1;
+    mailauth_spf_parse(spf->data, &t);
+    spf_walk_domain(c, &w, &t);
+    mailauth_spf_free(&t);
+}
+
 static void check_spf_senders(DNSCHECK *c, const MAILAUTH_SPF *t, unsigned line)
 {
     const TOPOLOGY *topo = c->topo;
@@ -777,6 +900,7 @@ static void check_spf(DNSCHECK *c)
     const ZONE_RR *spf;
     unsigned line = want ? want->line : 0;
     MAILAUTH_SPF t, w;
+    SPF_WALK walk;
     char    live_all[8], build_all[8];
     size_t  n;
 
@@ -792,10 +916,18 @@ static void check_spf(DNSCHECK *c)
 	return;
     }
     mailauth_spf_parse(spf->data, &t);
-    if (t.lookups > MAILAUTH_SPF_LOOKUPS)
+    memset(&walk, 0, sizeof(walk));
+    walk.line = line;
+    spf_walk_domain(c, &walk, &t);
+    if (walk.lookups > MAILAUTH_SPF_LOOKUPS && walk.lookups == t.lookups)
 	problem(c, line, "the SPF record of %s needs %d DNS lookups, more than "
 		"the %d receivers allow (RFC 7208 4.6.4)", q->name, t.lookups,
 		MAILAUTH_SPF_LOOKUPS);
+    else if (walk.lookups > MAILAUTH_SPF_LOOKUPS)
+	problem(c, line, "the SPF record of %s needs %s%d DNS lookups, %d of them "
+		"in the records it takes in, more than the %d receivers allow "
+		"(RFC 7208 4.6.4)", q->name, walk.unknown ? "at least " : "",
+		walk.lookups, walk.lookups - t.lookups, MAILAUTH_SPF_LOOKUPS);
     check_spf_senders(c, &t, line);
     if (want) {
 	mailauth_spf_parse(want->data, &w);

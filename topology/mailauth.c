@@ -258,6 +258,20 @@ static int is_lookup(const char *term)
     return (0);
 }
 
+/* Note TERM's domain when it takes in another record (include:, redirect=). */
+static void spf_note_target(MAILAUTH_SPF *t, char *term)
+{
+    static const char *const prefixes[] = {"include:", "redirect=", 0};
+    const char *const *p;
+
+    for (p = prefixes; *p; p++)
+	if (strncasecmp(term, *p, strlen(*p)) == 0 && term[strlen(*p)] != 0) {
+	    t->target = xrealloc(t->target, (t->ntargets + 1) * sizeof(char *));
+	    t->target[t->ntargets++] = term + strlen(*p);
+	    return;
+	}
+}
+
 void    mailauth_spf_parse(const char *text, MAILAUTH_SPF *t)
 {
     char   *save, *w, *bare;
@@ -267,6 +281,7 @@ void    mailauth_spf_parse(const char *text, MAILAUTH_SPF *t)
     for (w = strtok_r(t->copy, " ", &save); w; w = strtok_r(0, " ", &save)) {
 	bare = (*w == '+' || *w == '-' || *w == '~' || *w == '?') ? w + 1 : w;
 	t->lookups += is_lookup(bare);
+	spf_note_target(t, bare);
 	if (strcasecmp(bare, "all") == 0 && t->all == 0)
 	    t->all = bare != w ? *w : '+';
 	if (bare != w && *w != '+')
@@ -279,6 +294,7 @@ void    mailauth_spf_parse(const char *text, MAILAUTH_SPF *t)
 void    mailauth_spf_free(MAILAUTH_SPF *t)
 {
     free(t->term);
+    free(t->target);
     free(t->copy);
     memset(t, 0, sizeof(*t));
 }

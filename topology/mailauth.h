@@ -77,12 +77,17 @@ extern const TOPO_HOST *mailauth_sender(const TOPOLOGY *topo, size_t i,
  * An SPF record cut into its terms: those that pass (no qualifier, or
  * "+"), without the qualifier; how many DNS lookups its own terms cost
  * (RFC 7208 4.6.4: include, a, mx, ptr, exists, redirect); the
- * qualifier of its "all" term, or 0 when it has none.
+ * domains whose records it takes in (include:, redirect=), which cost
+ * their own lookups too; the qualifier of its "all" term, or 0 when it
+ * has none.
  */
 typedef struct MAILAUTH_SPF {
     char   *copy;			/* the record, cut into terms */
     char  **term;
     size_t  count;
+    char  **target;			/* include: and redirect= domains,
+					 * whatever their qualifier */
+    size_t  ntargets;
     int     lookups;
     int     all;			/* '+', '-', '~', '?' or 0 */
 } MAILAUTH_SPF;

@@ -24,6 +24,7 @@ static void read_text(const char *text)
     char    why[256], pattern[256], *id;
     const char *p = text;
     unsigned line = 0;
+    size_t  i;
 
     if (dnscheck_dmarc(text, &d, why, sizeof(why)) == 0) {
 	fuzz_touch(d.p);
@@ -40,6 +41,8 @@ static void read_text(const char *text)
     (void) mailauth_spf_passes(&spf, "mx.example.test", "192.0.2.1");
     (void) mailauth_spf_passes(&spf, "mx.example.test", "2001:db8::1");
     (void) mailauth_spf_has(&spf, "mx");
+    for (i = 0; i < spf.ntargets; i++)
+	fuzz_touch(spf.target[i]);
     mailauth_spf_free(&spf);
     while ((p = mailauth_policy_mx(p, pattern, sizeof(pattern), &line)) != 0)
 	(void) mailauth_mx_matches(pattern, "mx.example.test");

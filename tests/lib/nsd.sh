@@ -9,29 +9,33 @@ nsd_zone_head() {
     printf '%s. IN NS ns.%s.\nns.%s. IN A %s\n' "$1" "$1" "$1" "$2"
 }
 
-# nsd_conf DIR ADDRESS ZONE ZONEFILE: nsd.conf on stdout for nsd on
-# ADDRESS port 53, serving ZONE from DIR/ZONEFILE, its state in DIR.
+# nsd_conf DIR ADDRESS ZONE ZONEFILE [ZONE ZONEFILE]...: nsd.conf on
+# stdout for nsd on ADDRESS port 53, serving each ZONE from
+# DIR/ZONEFILE, its state in DIR.
 nsd_conf() {
+    _nc_dir=$1 _nc_ip=$2
+    shift 2
     cat <<EOC
 # nsd.conf written by tests/lib/nsd.sh
 server:
-    ip-address: $2
+    ip-address: $_nc_ip
     port: 53
     username: ""
     chroot: ""
-    zonesdir: "$1"
-    zonelistfile: "$1/zone.list"
-    xfrdfile: "$1/xfrd.state"
-    xfrdir: "$1"
-    pidfile: "$1/nsd.pid"
-    logfile: "$1/nsd.log"
+    zonesdir: "$_nc_dir"
+    zonelistfile: "$_nc_dir/zone.list"
+    xfrdfile: "$_nc_dir/xfrd.state"
+    xfrdir: "$_nc_dir"
+    pidfile: "$_nc_dir/nsd.pid"
+    logfile: "$_nc_dir/nsd.log"
     database: ""
     server-count: 1
     verbosity: 1
 remote-control:
     control-enable: no
-zone:
-    name: "$3"
-    zonefile: "$4"
 EOC
+    while [ $# -ge 2 ]; do
+        printf 'zone:\n    name: "%s"\n    zonefile: "%s"\n' "$1" "$2"
+        shift 2
+    done
 }
