@@ -237,6 +237,21 @@ small_topology old2
 printf 'eve old@north.example.test\n' >>old2/users/south
 expect_error old2 "^old2/users/south:3: old address old@north.example.test is already bruno's, of branch north \(old2/users/north:3\)$"
 
+# An old address that is the user's own address at the user's own
+# subdomain (by name or by alias): a warning, and one entry, not two.
+small_topology self
+printf 'carla carla@south.example.test\ndario dario.c dario.c@south.example.test\n' >self/users/south
+check_rc "self: an old address that is the user's own: the build succeeds" 0 build_err self
+check_eq "self: a warning for each, at its line" \
+    "$(printf '%s\n' "self/users/south:1: warning: old address carla@south.example.test is already carla's own address" \
+        "self/users/south:2: warning: old address dario.c@south.example.test is already dario's own address")" \
+    "$(grep warning self.err)"
+check_eq "self: the branch map has the address once" 1 \
+    "$(grep -c '^carla@south\.example\.test[[:space:]]' self/out/south.vut)"
+check_eq "self: it still reaches the user at the branch" \
+    "$(printf 'dario.c@south.example.test\tforward\tdario')" \
+    "$("$M" query self/out/south.db dario.c@south.example.test)"
+
 small_topology nohost
 sed -i '/north-mail/d' nohost/t.topology
 expect_error nohost "^nohost/t.topology:7: branch north has no host \(add \"host NAME\""

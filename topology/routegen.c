@@ -99,14 +99,15 @@ static void user_names(const TOPOLOGY *topo, FILE *fp, const TOPO_USER *u,
 	    entry(fp, a->local, domain, value, suffix);
 }
 
-/* U's old addresses, each at its own subdomain -> value. */
+/* U's old addresses, each at its own subdomain -> value; not those
+ * that are U's own names at U's own subdomain (written as such). */
 static void old_addresses(const TOPOLOGY *topo, FILE *fp, const TOPO_USER *u,
 			          const char *value, const char *suffix)
 {
     const TOPO_ALIAS *a;
 
     for (a = topo->aliases + u->first_alias; a < topo->aliases + u->first_alias + u->naliases; a++)
-	if (a->domain)
+	if (a->domain && !topology_old_is_own(topo, a))
 	    entry(fp, a->local, a->domain, value, suffix);
 }
 

@@ -218,7 +218,7 @@ void    topo_check_old_addresses(PARSER *p)
 	    continue;
 	owner = topo->users + other;
 	file = topology_user_place(topo, u->branch, a->line, &line);
-	if (owner == u) {
+	if (topology_old_is_own(topo, a)) {
 	    topo_warning(p, file, line,
 		       "old address %s@%s is already %s's own address",
 		       a->local, a->domain, u->name);

@@ -2,7 +2,7 @@
  * topo_query.c - what a name or an address of a topology is.
  *
  * Exports topology_find_name(), topology_owner(),
- * topology_branch_of_domain(), topology_in_domain() and
+ * topology_branch_of_domain(), topology_old_is_own(), topology_in_domain() and
  * topology_user_place() (topology.h); to the other parts (topo_impl.h)
  * topo_find_old(), topo_user_of(), topo_describe_place(),
  * topo_describe_name() and topo_enter_name(), which fills the name
@@ -67,6 +67,18 @@ long    topology_branch_of_domain(const TOPOLOGY *topo, const char *domain)
 	if (topo->branches[i].subdomain && strcmp(topo->branches[i].subdomain, domain) == 0)
 	    return ((long) i);
     return (-1);
+}
+
+int     topology_old_is_own(const TOPOLOGY *topo, const TOPO_ALIAS *a)
+{
+    const TOPO_USER *u = topo->users + a->user;
+    TOPO_KIND kind;
+    size_t  index;
+
+    if (a->domain == 0 || topology_branch_of_domain(topo, a->domain) != (long) u->branch)
+	return (0);
+    kind = topology_find_name(topo, a->local, &index);
+    return (topo_user_of(topo, kind, index) == (long) a->user);
 }
 
 long    topology_owner(const TOPOLOGY *topo, const char *local, const char *domain)

@@ -183,6 +183,12 @@ extern int topology_is_ldap_url(const char *users);
 /* The branch whose subdomain is DOMAIN (folded), or -1. */
 extern long topology_branch_of_domain(const TOPOLOGY *topo, const char *domain);
 
+/*
+ * Is old address A (local@branch-subdomain) an address its user has
+ * anyway: one of the user's own names at the user's own subdomain?
+ */
+extern int topology_old_is_own(const TOPOLOGY *topo, const TOPO_ALIAS *a);
+
 /* Is HOST (folded) DOMAIN or a name under it? */
 extern int topology_in_domain(const char *host, const char *domain);
 
