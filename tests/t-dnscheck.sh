@@ -34,8 +34,7 @@ cd "$T" || exit 1
 
 cleanup() {
     for _p in $NSD_PID $SILENT_PID $HTTPS_PID; do
-        kill "$_p" 2>/dev/null
-        wait_until 5 "pid $_p to exit" pid_gone "$_p" || kill -KILL "$_p" 2>/dev/null
+        stop_pid 5 "pid $_p" "$_p"
     done
     # Anything still running in the namespace is this test's.
     for _p in $(ip netns pids "$NS" 2>/dev/null); do
@@ -66,9 +65,7 @@ port_free() {
 
 stop_nsd() {
     [ -n "$NSD_PID" ] || return 0
-    kill "$NSD_PID" 2>/dev/null
-    wait_until 10 "nsd to stop" pid_gone "$NSD_PID" || kill -KILL "$NSD_PID" 2>/dev/null
-    wait "$NSD_PID" 2>/dev/null
+    stop_pid 10 nsd "$NSD_PID"
     NSD_PID=
     wait_until 10 "nsd's port to be free" port_free
 }
@@ -309,9 +306,7 @@ https_listens() {
 }
 stop_https() {
     [ -n "$HTTPS_PID" ] || return 0
-    kill "$HTTPS_PID" 2>/dev/null
-    wait_until 10 "s_server to stop" pid_gone "$HTTPS_PID" || kill -KILL "$HTTPS_PID" 2>/dev/null
-    wait "$HTTPS_PID" 2>/dev/null
+    stop_pid 10 s_server "$HTTPS_PID"
     HTTPS_PID=
 }
 # serve_https CERT [MODE]: a fresh s_server with CERT, serving $W's

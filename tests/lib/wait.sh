@@ -31,6 +31,15 @@ pid_gone() {
     ! kill -0 "$1" 2>/dev/null || ps -o stat= -p "$1" 2>/dev/null | grep -q '^Z'
 }
 
+# stop_pid SECONDS WHAT PID: end PID (SIGTERM), wait at most SECONDS
+# for it to go, then SIGKILL; reap it when it is this shell's child.
+stop_pid() {
+    kill "$3" 2>/dev/null
+    wait_until "$1" "$2 to exit" pid_gone "$3" || kill -KILL "$3" 2>/dev/null
+    wait "$3" 2>/dev/null
+    return 0
+}
+
 # port_listens PORT: something listens on 127.0.0.1:PORT (TCP).
 port_listens() {
     ss -Htln "sport = :$1" 2>/dev/null | grep -q .
