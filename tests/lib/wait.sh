@@ -26,9 +26,14 @@ wait_until() {
     done
 }
 
-# pid_gone PID: PID no longer runs (or is a zombie, whose parent reaps it).
+# pid_gone PID: PID no longer runs (or is a zombie, whose parent reaps
+# it). A killed threaded process shows its main thread as a zombie while
+# the other threads still exit and still hold its files and locks: it is
+# gone when no thread but the zombie is left.
 pid_gone() {
-    ! kill -0 "$1" 2>/dev/null || ps -o stat= -p "$1" 2>/dev/null | grep -q '^Z'
+    ! kill -0 "$1" 2>/dev/null && return 0
+    ps -o stat= -p "$1" 2>/dev/null | grep -q '^Z' || return 1
+    [ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -le 1 ]
 }
 
 # stop_pid SECONDS WHAT PID: end PID (SIGTERM), wait at most SECONDS

@@ -274,11 +274,20 @@ static void answer(const ZONE *pub, DNSCHECK_QUERY *q, int secure)
     q->secure = secure;
 }
 
-/* Check W against PUBLISHED; FAIL lists questions that go unanswered. */
+/* What the rest of the world publishes: the SPF record the topology's
+ * spf-include takes in. */
+static const char outside_zone[] =
+"_spf.mail.example. IN TXT \"v=spf1 ip4:198.51.100.0/24 -all\"\n"
+"loop.example. IN TXT \"v=spf1 include:loop.example -all\"\n"
+"nospf.example. IN TXT \"not a policy\"\n";
+
+/* Check W against PUBLISHED and the outside world; FAIL lists questions
+ * that go unanswered. */
 static void run(WORLD *w, const char *published, int secure, size_t max,
 		        const FAILURE *fail)
 {
-    char   *path = unit_write_file("published.zone", published);
+    char   *text = malloc(strlen(published) + sizeof(outside_zone));
+    char   *path;
     const FAILURE *f;
     DNSCHECK *c;
     DNSCHECK_QUERY *q;
@@ -286,6 +295,10 @@ static void run(WORLD *w, const char *published, int secure, size_t max,
     size_t  first, n, i;
     int     errors;
 
+    ck_assert(text != 0);
+    strcat(strcpy(text, published), outside_zone);
+    path = unit_write_file("published.zone", text);
+    free(text);
     pub = zone_read(path, noise, 0, &errors);
     free(path);
     ck_assert(pub != 0 && errors == 0);
@@ -360,6 +373,12 @@ static const BROKEN broken[] = {
 	"mx:g.x ptr:h.x exists:i.x redirect=j.x include:_spf.mail.example "
 	"ip4:192.0.2.0/24 ~all\"", 1,
     "the SPF record of example.test needs 11 DNS lookups, more than the 10"},
+    {"v=spf1", "example.test. IN TXT \"v=spf1 ip4:192.0.2.0/24 include:_spf.mail.example "
+	"include:nospf.example ~all\"", 1,
+    "the SPF record of example.test takes in nospf.example, which publishes no SPF record"},
+    {"v=spf1", "example.test. IN TXT \"v=spf1 ip4:192.0.2.0/24 include:_spf.mail.example "
+	"include:loop.example ~all\"", 1,
+    "the SPF record of loop.example takes in loop.example, which takes it in again"},
     {"v=DMARC1", 0, 1, "_dmarc.example.test: no DMARC record is published"},
     {"v=DMARC1", "_dmarc.example.test. IN TXT \"v=DMARC1; p=reject; "
 	"rua=mailto:pm@example.test\"", 1,
