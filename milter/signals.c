@@ -2,7 +2,7 @@
  * signals.c - the signals the milter owns, caught for the main thread.
  *
  * Exports signals_catch(), signals_thread(), signals_next() and
- * signals_post().
+ * signals_post(), and sigwait() in place of the C library's (below).
  *
  * libmilter starts a thread of its own that sigwait()s for SIGHUP,
  * SIGTERM and SIGINT and stops at once on any of them, dropping the
@@ -12,9 +12,17 @@
  * the main thread alone keeps them unblocked, with a handler that only
  * writes the signal number to a pipe. Linux hands a signal sent to the
  * process to its main thread whenever that thread does not block it,
- * so libmilter's thread is left with none; if it ever got one, the
- * milter would stop as libmilter stops, which loses nothing the MTA
- * does not retry.
+ * so libmilter's threads are left with none.
+ *
+ * But for one: libmilter's signal thread waits in sigwait(), and a
+ * thread in sigwait() may take a signal sent to the process although it
+ * blocks it, whenever the main thread cannot take it at that moment (it
+ * has another signal pending, or, under valgrind, it is not in a system
+ * call). A SIGHUP meant as "reload" would then stop the milter. So the
+ * milter defines sigwait() itself, taking the C library's place for
+ * libmilter: the caller sleeps for good and takes nothing. The milter
+ * never calls sigwait(); libmilter's thread is the only caller, and
+ * smfi_stop() stops libmilter without it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -107,6 +115,14 @@ int     signals_next(int timeout_ms)
     if (read(wake[0], &byte, 1) != 1)
 	return (0);
     return (byte);
+}
+
+int     sigwait(const sigset_t *set, int *sig)
+{
+    (void) set;
+    (void) sig;
+    for (;;)
+	pause();
 }
 
 void    signals_post(int event)
