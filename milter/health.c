@@ -101,7 +101,21 @@ static long pidfile_running(const char *path, char *why, size_t len)
     return (pid > 0 ? pid : 0);
 }
 
-/* Is PID alive? A zombie (killed, not yet reaped) is not. */
+/* How many threads /proc/PID/stat counts (its 20th field), or 0. */
+static long proc_threads(const char *stat_line)
+{
+    const char *cp = strrchr(stat_line, ')');
+    int     field;
+
+    for (field = 2; cp && field < 20; field++)
+	cp = strchr(cp + 1, ' ');
+    return (cp ? strtol(cp + 1, 0, 10) : 0);
+}
+
+/*
+ * Is PID alive? A zombie (killed, not yet reaped) is not, unless it is
+ * the main thread of a process whose other threads still exit.
+ */
 static int alive(long pid)
 {
     char    path[64], buf[512], *cp;
@@ -113,7 +127,8 @@ static int alive(long pid)
     snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
     if ((fp = fopen(path, "r")) != 0) {
 	if (fgets(buf, sizeof(buf), fp) && (cp = strrchr(buf, ')')) != 0)
-	    zombie = (cp[1] == ' ' && (cp[2] == 'Z' || cp[2] == 'X'));
+	    zombie = (cp[1] == ' ' && (cp[2] == 'Z' || cp[2] == 'X')
+		      && proc_threads(buf) <= 1);
 	fclose(fp);
     }
     return (!zombie);
