@@ -1,9 +1,10 @@
 # tests/lib/mailnet.sh - a maptool build, running: every server of
 # BUILD/servers in a network namespace of its own with a real Postfix
 # configured by the recipe of its role (examples/recipes/postfix-ROLE.cf,
-# only the site's names and paths replaced: tests/lib/recipes.sh) and a
-# mailswitch-milter over its maps, a DNS server answering from
-# BUILD/dns.zone, and an outside sender. Used by tests/t-switch-e2e.sh
+# or postfix-ROLE-socketmap.cf: see MAILNET_MODE; only the site's names
+# and paths replaced: tests/lib/recipes.sh) and a mailswitch-milter over
+# its maps, a DNS server answering from BUILD/dns.zone, and an outside
+# sender. Used by tests/t-switch-e2e.sh, tests/t-switch-e2e-socketmap.sh
 # and examples/inkacoca/demo.
 #
 # Source it with TOP, MILTER, MAPTOOL and NET_DIR set (it sources
