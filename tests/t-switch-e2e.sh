@@ -125,8 +125,12 @@ check_rc "the topology builds and verifies" 0 "$M" build org/e2e.topology -o bui
 check "the build wrote its servers file" test -s build/servers
 
 # --- the network: Rosa will move to Cuzco, her mailbox there is made now --
+case $MAILNET_MODE in
+milter) daemons="four milters" ;;
+*) daemons="four mailswitch daemons serving socketmap tables" ;;
+esac
 if mailnet_up build cuzco-mail:rosa; then
-    pass "the network is up: nsd, five Postfix, four milters ($MAILNET_MODE mode, $(( $(date +%s) - start )) s)"
+    pass "the network is up: nsd, five Postfix, $daemons ($(( $(date +%s) - start )) s)"
 else
     fail "the network is up ($MAILNET_MODE mode)"
     exit 1
@@ -196,8 +200,7 @@ mailnet_send out unknown-via-mx "nobody@$D"
 # rejected_by RELAY [NODE]: NODE's (default out's) Postfix was refused
 # nobody@ at RCPT by RELAY with the map's reply.
 rejected_by() {
-    grep -q -F "to=<nobody@inkacoca.org>, relay=$1.inkacoca.org" "$NET_DIR/${2:-out}/maillog" &&
-        grep -F "to=<nobody@inkacoca.org>, relay=$1.inkacoca.org" "$NET_DIR/${2:-out}/maillog" |
+    grep -F "to=<nobody@inkacoca.org>, relay=$1.inkacoca.org" "$NET_DIR/${2:-out}/maillog" |
         grep -q -F "said: $(map_reply nobody@inkacoca.org) (in reply to RCPT TO command)"
 }
 net_wait 20 rejected_by switch
