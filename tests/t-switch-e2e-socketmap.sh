@@ -7,5 +7,6 @@
 # tables (tests/lib/mailnet.sh, MAILNET_MODE=socketmap). Where a lookup
 # table cannot do what a milter does, t-switch-e2e.sh asserts what
 # Postfix does instead and says why (map_reply, "without SMTP").
+# shellcheck disable=SC2034 # read by t-switch-e2e.sh and tests/lib/mailnet.sh
 MAILNET_MODE=socketmap
 . "$TOP/tests/t-switch-e2e.sh"

@@ -176,7 +176,10 @@ mailnet_up() {
     _mu_build=$1
     shift
     MAILNET_EXTRA="$*"
-    _mailnet_recipe switch >/dev/null && NET_SOCKETMAP=$(_mailnet_socketmap) || return 1
+    # NET_SOCKETMAP: net_milter_start (tests/lib/network.sh) serves it.
+    _mailnet_recipe switch >/dev/null || return 1
+    # shellcheck disable=SC2034
+    NET_SOCKETMAP=$(_mailnet_socketmap) || return 1
     MAILNET_DOMAIN=$(awk '$1 == "domain" { print $2 }' "$_mu_build/servers")
     _mu_zone=$_mu_build/dns.zone
     net_init && net_host dns 10.77.0.53 && net_host out 10.77.0.99 || return 1

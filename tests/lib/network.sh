@@ -318,11 +318,12 @@ net_milter_start() {
         "$@" $_nm_maps >"$_nm_dir/milter.log" 2>&1 &
     NET_PIDS="$NET_PIDS $!"
     eval "$(net_var MILTER "$_nm_host")=\$!"
-    net_wait 10 test -S "$_nm_sock" && { [ -z "$_nm_sm" ] || net_wait 10 test -S "$_nm_sm"; } || {
+    if ! net_wait 10 test -S "$_nm_sock" ||
+        { [ -n "$_nm_sm" ] && ! net_wait 10 test -S "$_nm_sm"; }; then
         echo "net_milter_start $_nm_host: no socket" >&2
         cat "$_nm_dir/milter.log" >&2
         return 1
-    }
+    fi
 }
 
 net_milter_reload() {
