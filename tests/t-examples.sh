@@ -51,6 +51,18 @@ for mta in postfix sendmail; do
             "$(recipe_milter "$mta" "$role" map | sed 's#/[^/]*$##' | sort -u)"
     done
 done
+# The socketmap recipes run the same daemon, with the same maps and mode
+# (tests/lib/mailnet.sh's socketmap mode takes them from the Postfix
+# lines, t-switch-e2e-socketmap.sh runs them).
+for role in switch backup branch; do
+    maps=$(recipe_milter postfix "$role-socketmap" map | sed 's#.*/##' | tr '\n' ' ' | sed 's/ $//')
+    check_eq "postfix-$role-socketmap: the milter's mode and maps are the build's for the role" \
+        "$(servers_of "$role" | tr -s ' ')" \
+        "$(recipe_milter postfix "$role-socketmap" mode) $maps"
+    check_eq "postfix-$role-socketmap: the socketmap socket is the switch recipe's" \
+        "$(recipe_milter postfix switch-socketmap socketmap)" \
+        "$(recipe_milter postfix "$role-socketmap" socketmap)"
+done
 check_eq "mailswitch.conf(5): the example's map is one the build writes" "switch.db" \
     "$(sed -n 's#^map *= */etc/mailswitch/##p' "$TOP/doc/mailswitch.conf.5")"
 check "...and that file exists in a build" test -s ink/switch.db

@@ -1,9 +1,10 @@
 # tests/lib/mailnet.sh - a maptool build, running: every server of
 # BUILD/servers in a network namespace of its own with a real Postfix
 # configured by the recipe of its role (examples/recipes/postfix-ROLE.cf,
-# only the site's names and paths replaced: tests/lib/recipes.sh) and a
-# mailswitch-milter over its maps, a DNS server answering from
-# BUILD/dns.zone, and an outside sender. Used by tests/t-switch-e2e.sh
+# or postfix-ROLE-socketmap.cf: see MAILNET_MODE; only the site's names
+# and paths replaced: tests/lib/recipes.sh) and a mailswitch-milter over
+# its maps, a DNS server answering from BUILD/dns.zone, and an outside
+# sender. Used by tests/t-switch-e2e.sh, tests/t-switch-e2e-socketmap.sh
 # and examples/inkacoca/demo.
 #
 # Source it with TOP, MILTER, MAPTOOL and NET_DIR set (it sources
@@ -11,6 +12,18 @@
 # servers' addresses come from the zone's A records and must lie in
 # 10.77.0.0/24; the DNS server is 10.77.0.53, the outside sender
 # (sender.example.net, Postfix host "out") 10.77.0.99.
+#
+# MAILNET_MODE (set before mailnet_up) says how each server's Postfix
+# asks mailswitch:
+#   milter     (the default) the recipe postfix-ROLE.cf: smtpd_milters
+#              and non_smtpd_milters on the milter's socket
+#   socketmap  the recipe postfix-ROLE-socketmap.cf: virtual_alias_maps
+#              and check_recipient_access over the socketmap service,
+#              which the same mailswitch-milter process serves (its
+#              "socketmap" setting, from the recipe's comment block) on
+#              a unix socket in the queue directory, where Postfix's
+#              chrooted smtpd and cleanup reach it by a relative path
+# The daemon, its maps, modes and reloads are the same in both.
 #
 #   mailnet_up BUILD [NODE:MAILBOX...]   bring it all up; a branch has a
 #                       Maildir for every local name its table delivers
@@ -35,6 +48,7 @@
 . "$TOP/tests/lib/network.sh"
 . "$TOP/tests/lib/recipes.sh"
 
+MAILNET_MODE=${MAILNET_MODE:-milter}
 MAILNET_SERVERS=
 MAILNET_BRANCHES=
 MAILNET_DOMAIN=
@@ -78,11 +92,37 @@ _mailnet_mailboxes() {
     } | sort -u
 }
 
+# _mailnet_recipe ROLE: the recipe of ROLE in MAILNET_MODE (postfix-ROLE.cf
+# or postfix-ROLE-socketmap.cf).
+_mailnet_recipe() {
+    case $MAILNET_MODE in
+    milter) echo "$1" ;;
+    socketmap) echo "$1-socketmap" ;;
+    *) echo "mailnet: no MAILNET_MODE $MAILNET_MODE (milter or socketmap)" >&2; return 1 ;;
+    esac
+}
+
+# _mailnet_socketmap: in socketmap mode, the service's socket as the
+# switch recipe's mailswitch-milter.conf block names it, made relative
+# to Postfix's queue directory (/var/spool/postfix there); empty in
+# milter mode.
+_mailnet_socketmap() {
+    [ "$MAILNET_MODE" = socketmap ] || return 0
+    _mk_s=$(recipe_milter postfix switch-socketmap socketmap) || return 1
+    case $_mk_s in
+    unix:/var/spool/postfix/?*) echo "${_mk_s#unix:/var/spool/postfix/}" ;;
+    *) echo "mailnet: the socketmap recipe's socket is not in the queue directory: $_mk_s" >&2
+        return 1 ;;
+    esac
+}
+
 # _mailnet_postfix NODE HOST ROLE KEY=VALUE...: Postfix on NODE with the
-# main.cf settings of examples/recipes/postfix-ROLE.cf, only the site's
-# names and paths (each KEY) replaced.
+# main.cf settings of examples/recipes/postfix-ROLE.cf (or, in socketmap
+# mode, postfix-ROLE-socketmap.cf), only the site's names and paths (each
+# KEY) replaced.
 _mailnet_postfix() {
-    _mq_node=$1 _mq_host=$2 _mq_role=$3
+    _mq_node=$1 _mq_host=$2
+    _mq_role=$(_mailnet_recipe "$3") || return 1
     shift 3
     _mq_lines=$(recipe_postfix "$_mq_role" "$@") || return 1
     set -f
@@ -136,6 +176,10 @@ mailnet_up() {
     _mu_build=$1
     shift
     MAILNET_EXTRA="$*"
+    # NET_SOCKETMAP: net_milter_start (tests/lib/network.sh) serves it.
+    _mailnet_recipe switch >/dev/null || return 1
+    # shellcheck disable=SC2034
+    NET_SOCKETMAP=$(_mailnet_socketmap) || return 1
     MAILNET_DOMAIN=$(awk '$1 == "domain" { print $2 }' "$_mu_build/servers")
     _mu_zone=$_mu_build/dns.zone
     net_init && net_host dns 10.77.0.53 && net_host out 10.77.0.99 || return 1

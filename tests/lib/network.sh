@@ -27,7 +27,11 @@
 #   net_milter_start NAME MODE MAP...   the milter on NAME, maps in
 #                               order, on the socket the recipes name:
 #                               mailswitch/milter.sock in the queue
-#                               directory, $NET_DIR/NAME/queue
+#                               directory, $NET_DIR/NAME/queue; with
+#                               NET_SOCKETMAP set (a path relative to
+#                               the queue directory, as the socketmap
+#                               recipes name it), also the socketmap
+#                               service there
 #   net_milter_reload NAME      SIGUSR1: look at the maps now
 #   net_maildir_files NAME      the delivered messages on NAME, one a line
 #   net_wait SECS CMD...        wait_until CMD succeeds, for up to SECS
@@ -286,7 +290,10 @@ net_pf_queue_empty() {
 # $NET_DIR/NAME/queue/mailswitch/milter.sock: what the recipes' Postfix,
 # chrooted in its queue directory or not, reaches as
 # unix:mailswitch/milter.sock (the milter's default socket, with the test's
-# queue directory for Debian's /var/spool/postfix).
+# queue directory for Debian's /var/spool/postfix). With NET_SOCKETMAP
+# (e.g. mailswitch/socketmap) the same process also serves the socketmap
+# tables on $NET_DIR/NAME/queue/$NET_SOCKETMAP, which Postfix reaches as
+# socketmap:unix:$NET_SOCKETMAP:TABLE, chrooted or not.
 net_milter_start() {
     _nm_dir=$NET_DIR/$1 _nm_mode=$2
     _nm_host=$1
@@ -294,20 +301,29 @@ net_milter_start() {
     _nm_maps=
     for _nm_m; do _nm_maps="$_nm_maps -m $_nm_m"; done
     _nm_sock=$_nm_dir/queue/mailswitch/milter.sock
+    _nm_sm=
     mkdir -p "$_nm_dir/queue/mailswitch" && chown postfix "$_nm_dir/queue/mailswitch" &&
         chmod 0750 "$_nm_dir/queue/mailswitch" || return 1
     rm -f "$_nm_sock"
+    if [ -n "${NET_SOCKETMAP:-}" ]; then
+        _nm_sm=$_nm_dir/queue/$NET_SOCKETMAP
+        rm -f "$_nm_sm"
+        set -- -o "socketmap=unix:$_nm_sm"
+    else
+        set --
+    fi
     # shellcheck disable=SC2086
     net_exec "$_nm_host" "$MILTER" -c /dev/null -f -p "unix:$_nm_sock" \
         -u postfix -g postfix -o "mode=$_nm_mode" -P "$_nm_dir/milter.pid" \
-        $_nm_maps >"$_nm_dir/milter.log" 2>&1 &
+        "$@" $_nm_maps >"$_nm_dir/milter.log" 2>&1 &
     NET_PIDS="$NET_PIDS $!"
     eval "$(net_var MILTER "$_nm_host")=\$!"
-    net_wait 10 test -S "$_nm_sock" || {
+    if ! net_wait 10 test -S "$_nm_sock" ||
+        { [ -n "$_nm_sm" ] && ! net_wait 10 test -S "$_nm_sm"; }; then
         echo "net_milter_start $_nm_host: no socket" >&2
         cat "$_nm_dir/milter.log" >&2
         return 1
-    }
+    fi
 }
 
 net_milter_reload() {
