@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,17 +372,21 @@ static int resolve_host(struct ub_ctx *ub, const char *name, int timeout,
 	    snprintf(why, whylen, "%s: %s", name, ub_strerror(err));
 	    return (-1);
 	}
+	snprintf(why, whylen, "%s: no address within %d s", name, timeout);
 	while (!a.done && (left = deadline - now()) > 0) {
 	    struct pollfd pfd = {ub_fd(ub), POLLIN, 0};
 
-	    if (poll(&pfd, 1, (int) (left * 1000) + 1) < 0 && errno != EINTR)
+	    if (poll(&pfd, 1, (int) (left * 1000) + 1) < 0 && errno != EINTR) {
+		snprintf(why, whylen, "%s: poll: %s", name, strerror(errno));
 		break;
-	    if (ub_process(ub) != 0)
+	    }
+	    if ((err = ub_process(ub)) != 0) {
+		snprintf(why, whylen, "%s: %s", name, ub_strerror(err));
 		break;
+	    }
 	}
 	if (!a.done) {
 	    (void) ub_cancel(ub, a.id);
-	    snprintf(why, whylen, "%s: no address within %d s", name, timeout);
 	    return (-1);
 	}
 	if (a.err || a.result->bogus || (a.result->rcode != 0 && a.result->rcode != 3)) {
@@ -403,14 +408,23 @@ static int resolve_host(struct ub_ctx *ub, const char *name, int timeout,
     return (-1);
 }
 
-/* The body of response RESP if it is a policy: a string, or null. */
-static char *policy_of(const char *resp, size_t len, char *why, size_t whylen)
+/*
+ * The body of response RESP if it is a policy: a string, or null. A
+ * response that did not end with close_notify must say its length.
+ */
+static char *policy_of(const char *resp, size_t len, int clean, char *why,
+		               size_t whylen)
 {
     HTTP_RESPONSE r;
     char    err[256], *text;
 
     if (http_response_parse(resp, len, &r, err, sizeof(err)) < 0) {
 	snprintf(why, whylen, "a malformed HTTP response: %s", err);
+	return (0);
+    }
+    if (!clean && !r.has_length) {
+	snprintf(why, whylen, "the connection ended without TLS close_notify "
+		 "and the response has no Content-Length: it may be cut short");
 	return (0);
     }
     if (r.status != 200) {
@@ -440,6 +454,7 @@ static void fetch_policy(struct ub_ctx *ub, const OPTIONS *o, const char *domain
     char    host[300], address[INET6_ADDRSTRLEN], err[400], *resp;
     HTTPS_GET g;
     size_t  len;
+    int     clean = 0;
 
     snprintf(host, sizeof(host), "mta-sts.%s", domain);
     len = strlen(host) + sizeof(POLICY_PATH) + 8;
@@ -458,11 +473,12 @@ static void fetch_policy(struct ub_ctx *ub, const OPTIONS *o, const char *domain
     g.ca_file = o->ca_file;
     g.timeout = o->timeout;
     g.max_len = POLICY_MAX + POLICY_HEADERS;
-    if ((resp = https_get(&g, &len, err, sizeof(err))) == 0) {
+    (void) signal(SIGPIPE, SIG_IGN);	/* a reset peer fails the write */
+    if ((resp = https_get(&g, &len, &clean, err, sizeof(err))) == 0) {
 	snprintf(f->why, sizeof(f->why), "%s (%s)", err, address);
 	return;
     }
-    f->text = policy_of(resp, len, f->why, sizeof(f->why));
+    f->text = policy_of(resp, len, clean, f->why, sizeof(f->why));
     free(resp);
 }
 

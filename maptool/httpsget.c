@@ -7,8 +7,9 @@
  * speaks TLS 1.2 or later with OpenSSL's libssl, sends the name as SNI
  * and requires a certificate chain that verifies against the CA file
  * given or the system's store and that is valid for that name; then
- * one HTTP/1.1 GET with a Host header and "Connection: close", and the
- * response read to the end of the connection. One deadline bounds the
+ * one HTTP/1.0 GET with a Host header (HTTP/1.0: no chunked body comes
+ * back), and the response read to the end of the connection, noting
+ * whether it ended with TLS close_notify. One deadline bounds the
  * whole exchange (connect, handshake, reading), and a response longer
  * than the bound is refused, not cut. The response is handed back
  * whole, for lib/util/httpresp.c to read. Every failure comes back as
@@ -162,7 +163,7 @@ static SSL_CTX *tls_context(const HTTPS_GET *g, char *err, size_t errlen)
 
 /* Read SSL to the end of the connection, at most G->max_len octets. */
 static char *read_all(SSL *ssl, int fd, const HTTPS_GET *g, double deadline,
-		              size_t *len, char *err, size_t errlen)
+		              int *clean, size_t *len, char *err, size_t errlen)
 {
     size_t  cap = 4096, n = 0;
     char   *buf = xrealloc(0, cap + 1);
@@ -185,6 +186,7 @@ static char *read_all(SSL *ssl, int fd, const HTTPS_GET *g, double deadline,
 	}
 	e = SSL_get_error(ssl, rc);
 	/* The end: close_notify, or a plain close (the length tells). */
+	*clean = (e == SSL_ERROR_ZERO_RETURN);
 	if (e == SSL_ERROR_ZERO_RETURN
 	    || (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)
 	    || (e == SSL_ERROR_SSL && ERR_GET_REASON(ERR_peek_error())
@@ -204,7 +206,8 @@ static char *read_all(SSL *ssl, int fd, const HTTPS_GET *g, double deadline,
     return (0);
 }
 
-char   *https_get(const HTTPS_GET *g, size_t *len, char *err, size_t errlen)
+char   *https_get(const HTTPS_GET *g, size_t *len, int *clean, char *err,
+		          size_t errlen)
 {
     double  deadline = now() + g->timeout;
     SSL_CTX *ctx;
@@ -232,8 +235,8 @@ char   *https_get(const HTTPS_GET *g, size_t *len, char *err, size_t errlen)
     } while ((step = tls_step(ssl, g, fd, rc, deadline, "handshake", err, errlen)) > 0);
     if (step < 0)
 	goto done;
-    reqlen = asprintf(&req, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: maptool\r\n"
-		      "Accept: text/plain\r\nConnection: close\r\n\r\n", g->path, g->host);
+    reqlen = asprintf(&req, "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: maptool\r\n"
+		      "Accept: text/plain\r\n\r\n", g->path, g->host);
     if (reqlen < 0) {
 	req = 0;
 	snprintf(err, errlen, "out of memory");
@@ -247,7 +250,7 @@ char   *https_get(const HTTPS_GET *g, size_t *len, char *err, size_t errlen)
 	else if (tls_step(ssl, g, fd, rc, deadline, "write", err, errlen) < 0)
 	    goto done;
     }
-    resp = read_all(ssl, fd, g, deadline, len, err, errlen);
+    resp = read_all(ssl, fd, g, deadline, clean, len, err, errlen);
 
 done:
     free(req);

@@ -20,8 +20,12 @@ typedef struct HTTPS_GET {
 /*
  * Ask G and read the response to the end: a buffer of its own holding
  * *LEN octets (NUL added, not counted), or null with the reason in ERR
- * ("connect: ...", "TLS: certificate: ...", "timed out ...").
+ * ("connect: ...", "TLS: certificate: ...", "timed out ..."). *CLEAN
+ * tells whether the server ended with TLS close_notify; without it, the
+ * end may have been cut off on the way, and only a Content-Length can
+ * tell the response is whole.
  */
-extern char *https_get(const HTTPS_GET *g, size_t *len, char *err, size_t errlen);
+extern char *https_get(const HTTPS_GET *g, size_t *len, int *clean,
+		               char *err, size_t errlen);
 
 #endif

@@ -384,6 +384,39 @@ fetch
 found "another content type: a fetch failure, named" \
     "$URL: the MTA-STS policy could not be fetched: Content-Type is text/html, not text/plain: whether it matches is not known"
 
+printf 'HTTP/1.0 200 OK\r\nContent-Type : text/plain\r\n\r\n' >"$W/.well-known/mta-sts.txt"
+cat "$EX/mta-sts.txt" >>"$W/.well-known/mta-sts.txt"
+check "s_server answers with a blank before a header's colon" serve_https right -HTTP
+fetch
+found "a blank before a header's colon: a fetch failure, named" \
+    "$URL: the MTA-STS policy could not be fetched: a malformed HTTP response: blanks between a header's name and colon: whether it matches is not known"
+
+# A server that hangs up without TLS close_notify and sends no
+# Content-Length: the policy may be cut short, so it is not taken.
+stop_https
+printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n' >"$T/cut.resp"
+head -n 3 "$EX/mta-sts.txt" >>"$T/cut.resp"
+(exec ip netns exec "$NS" python3 -c '
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", 443))
+ls.listen(1)
+ls.settimeout(30)
+c = ctx.wrap_socket(ls.accept()[0], server_side=True)
+c.recv(4096)
+c.sendall(open(sys.argv[3], "rb").read())
+c.close()            # no unwrap(): no close_notify
+' "$T/pki/right.pem" "$T/pki/right.key" "$T/cut.resp" >"$T/https.out" 2>&1) &
+HTTPS_PID=$!
+check "a server that hangs up without close_notify listens" wait_until 10 "it to listen" https_listens
+fetch
+found "no close_notify, no Content-Length: a fetch failure, named" \
+    "$URL: the MTA-STS policy could not be fetched: the connection ended without TLS close_notify and the response has no Content-Length: it may be cut short: whether it matches is not known"
+check "no close_notify: nothing reported missing" nothing_missing
+
 stop_https
 check "nothing listens on 443" sh -c "! ip netns exec $NS ss -Hlnt 'sport = :443' | grep -q ."
 fetch

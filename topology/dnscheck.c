@@ -2,9 +2,9 @@
  * dnscheck.c - the live DNS of a domain against what its build says.
  *
  * Exports dnscheck_create(), dnscheck_pending(), dnscheck_query(),
- * dnscheck_add_rr(), dnscheck_asked(), dnscheck_compare(),
- * dnscheck_free(), and the record readers dnscheck_dmarc() and
- * dnscheck_tag(). The caller (maptool dnscheck) asks the questions
+ * dnscheck_add_rr(), dnscheck_asked(), dnscheck_unanswered(),
+ * dnscheck_fetched_policy(), dnscheck_compare(), dnscheck_free(), and
+ * the record readers dnscheck_dmarc() and dnscheck_tag(). The caller (maptool dnscheck) asks the questions
  * this module lists and hands back the answers as zone records
  * (dnsrdata.c makes them); the comparison is here, so that it is
  * tested without a network. The build's side is a zone as zone_read()

@@ -244,7 +244,7 @@ static int named_before(const TOPOLOGY *topo, size_t n, const char *address)
 static int is_lookup(const char *term)
 {
     static const char *const prefixes[] = {
-	"include:", "a:", "a/", "mx:", "mx/", "ptr:", "exists:", "redirect=", 0,
+	"include:", "a:", "a/", "mx:", "mx/", "ptr:", "exists:", 0,
     };
     static const char *const words[] = {"a", "mx", "ptr", 0};
     const char *const *p;
@@ -258,36 +258,45 @@ static int is_lookup(const char *term)
     return (0);
 }
 
-/* Note TERM's domain when it takes in another record (include:, redirect=). */
-static void spf_note_target(MAILAUTH_SPF *t, char *term)
+/* Note DOMAIN as a record this one takes in (include:, redirect=). */
+static void spf_note_target(MAILAUTH_SPF *t, char *domain)
 {
-    static const char *const prefixes[] = {"include:", "redirect=", 0};
-    const char *const *p;
-
-    for (p = prefixes; *p; p++)
-	if (strncasecmp(term, *p, strlen(*p)) == 0 && term[strlen(*p)] != 0) {
-	    t->target = xrealloc(t->target, (t->ntargets + 1) * sizeof(char *));
-	    t->target[t->ntargets++] = term + strlen(*p);
-	    return;
-	}
+    if (*domain == 0)
+	return;
+    t->target = xrealloc(t->target, (t->ntargets + 1) * sizeof(char *));
+    t->target[t->ntargets++] = domain;
 }
 
+/*
+ * The terms are read left to right; a redirect= modifier counts only
+ * when the record has no "all" mechanism, and is taken last, wherever it
+ * stands (RFC 7208 6.1).
+ */
 void    mailauth_spf_parse(const char *text, MAILAUTH_SPF *t)
 {
-    char   *save, *w, *bare;
+    char   *save, *w, *bare, *redirect = 0;
 
     memset(t, 0, sizeof(*t));
     t->copy = xstrdup(text);
     for (w = strtok_r(t->copy, " ", &save); w; w = strtok_r(0, " ", &save)) {
+	if (strncasecmp(w, "redirect=", 9) == 0) {
+	    redirect = w + 9;
+	    continue;
+	}
 	bare = (*w == '+' || *w == '-' || *w == '~' || *w == '?') ? w + 1 : w;
 	t->lookups += is_lookup(bare);
-	spf_note_target(t, bare);
+	if (strncasecmp(bare, "include:", 8) == 0)
+	    spf_note_target(t, bare + 8);
 	if (strcasecmp(bare, "all") == 0 && t->all == 0)
 	    t->all = bare != w ? *w : '+';
 	if (bare != w && *w != '+')
 	    continue;			/* not a pass: covers nobody */
 	t->term = xrealloc(t->term, (t->count + 1) * sizeof(char *));
 	t->term[t->count++] = bare;
+    }
+    if (redirect && t->all == 0) {
+	t->lookups++;
+	spf_note_target(t, redirect);
     }
 }
 

@@ -109,6 +109,10 @@ int     http_response_parse(const char *buf, size_t len, HTTP_RESPONSE *r,
 	    snprintf(err, errlen, "a header line without a name and colon");
 	    return (-1);
 	}
+	if (colon[-1] == ' ' || colon[-1] == '\t') {
+	    snprintf(err, errlen, "blanks between a header's name and colon");
+	    return (-1);
+	}
 	for (v = colon + 1; v < line + n && (*v == ' ' || *v == '\t'); v++)
 	     /* void */ ;
 	for (vlen = (size_t) (line + n - v); vlen > 0
@@ -142,6 +146,7 @@ int     http_response_parse(const char *buf, size_t len, HTTP_RESPONSE *r,
 	    return (-1);
 	}
 	r->body_len = length;
+	r->has_length = 1;
     }
     return (0);
 }

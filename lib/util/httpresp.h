@@ -16,6 +16,7 @@ typedef struct HTTP_RESPONSE {
     size_t  content_type_len;
     const char *body;			/* the body, in the caller's buffer */
     size_t  body_len;
+    int     has_length;			/* Content-Length gave body_len */
 } HTTP_RESPONSE;
 
 /*
@@ -23,8 +24,9 @@ typedef struct HTTP_RESPONSE {
  * server sent it up to the end of the connection) into R, whose
  * pointers point into BUF. The body is what Content-Length says (a
  * response cut short is refused) or, without it, the rest. A chunked
- * body, a folded header, a malformed or repeated Content-Length and a
- * header without a colon are refused. Returns 0, or -1 with a reason
+ * body, a folded header, a malformed or repeated Content-Length, a
+ * header without a colon and one with blanks before its colon are
+ * refused. Returns 0, or -1 with a reason
  * in ERR. Allocates nothing.
  */
 extern int http_response_parse(const char *buf, size_t len, HTTP_RESPONSE *r,

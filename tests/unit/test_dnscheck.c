@@ -370,7 +370,7 @@ static const BROKEN broken[] = {
     {"v=spf1", "example.test. IN TXT \"v=spf1 mx include:_spf.mail.example "
 	"ip4:192.0.2.21 ~all\"", 0, ""},
     {"v=spf1", "example.test. IN TXT \"v=spf1 a:a.x a:b.x a:c.x a:d.x a:e.x mx:f.x "
-	"mx:g.x ptr:h.x exists:i.x redirect=j.x include:_spf.mail.example "
+	"mx:g.x ptr:h.x exists:i.x a:j.x include:_spf.mail.example "
 	"ip4:192.0.2.0/24 ~all\"", 1,
     "the SPF record of example.test needs 11 DNS lookups, more than the 10"},
     {"v=spf1", "example.test. IN TXT \"v=spf1 ip4:192.0.2.0/24 include:_spf.mail.example "
@@ -379,6 +379,11 @@ static const BROKEN broken[] = {
     {"v=spf1", "example.test. IN TXT \"v=spf1 ip4:192.0.2.0/24 include:_spf.mail.example "
 	"include:loop.example ~all\"", 1,
     "the SPF record of loop.example takes in loop.example, which takes it in again"},
+    {"v=spf1", "example.test. IN TXT \"v=spf1 ip4:192.0.2.0/24 include:_spf.mail.example "
+	"redirect=nospf.example ~all\"", 0, ""},
+    {"v=spf1", "example.test. IN TXT \"v=spf1 ip4:192.0.2.0/24 include:_spf.mail.example "
+	"redirect=nospf.example\"", 2,
+    "the SPF record of example.test takes in nospf.example, which publishes no SPF record"},
     {"v=DMARC1", 0, 1, "_dmarc.example.test: no DMARC record is published"},
     {"v=DMARC1", "_dmarc.example.test. IN TXT \"v=DMARC1; p=reject; "
 	"rua=mailto:pm@example.test\"", 1,
