@@ -340,6 +340,7 @@ static void first_error(int fd, char *why, size_t len)
  */
 static int quiet_build(FOLLOWER *f, char *why, size_t len)
 {
+    size_t  users = 0;
     int     out = scratch_file(), err = scratch_file();
     int     save_out = dup(1), save_err = dup(2);
     int     status;
@@ -352,12 +353,14 @@ static int quiet_build(FOLLOWER *f, char *why, size_t len)
 	fflush(stderr);
 	dup2(out, 1);
 	dup2(err, 2);
-	status = build_once(f->opts, &f->users);
+	status = build_once(f->opts, &users);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(save_out, 1);
 	dup2(save_err, 2);
-	if (status != 0)
+	if (status == 0)
+	    f->users = users;
+	else
 	    first_error(err, why, len);
 	if (status != 0 && why[0] == 0)
 	    snprintf(why, len, "the build failed with exit status %d", status);

@@ -14,7 +14,8 @@
 #     (syncprov, say); what comes on standard input follows the database
 #     lines (limits, access, overlay, syncrepl).
 #
-# slapd_load DIR LDIF: slapadd LDIF into DIR's database (slapd stopped).
+# slapd_load DIR LDIF [OPTION]...: slapadd LDIF into DIR's database
+#     (slapd stopped), with slapadd's OPTIONs (-w: set contextCSN).
 #
 # slapd_start DIR: start slapd on DIR/slapd.conf, on 127.0.0.1 (DIR/port,
 #     kept across restarts; a fresh free port the first time, another try
@@ -82,7 +83,9 @@ EOF
 }
 
 slapd_load() {
-    /usr/sbin/slapadd -q -f "$1/slapd.conf" -l "$2"
+    _sl_dir=$1 _sl_ldif=$2
+    shift 2
+    /usr/sbin/slapadd -q -f "$_sl_dir/slapd.conf" -l "$_sl_ldif" "$@"
 }
 
 # slapd_run DIR PORT: slapd in the foreground of a background job.
