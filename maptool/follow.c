@@ -71,7 +71,7 @@ typedef struct FOLLOWER {
     const char *metrics_file;
     int     lock_fd;
     time_t  started;
-    time_t  last_good;			/* 0: none yet in this run */
+    time_t  last_good;			/* the build in DIR; 0: none yet */
     size_t  users;			/* in the last good build */
     unsigned long builds, failures;	/* good builds, failed attempts */
     unsigned consecutive;		/* failures since the last success */
@@ -407,7 +407,7 @@ static void failed(FOLLOWER *f, const char *why, char *sources)
 	    localtime_r(&f->last_good, &tm);
 	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	} else {
-	    snprintf(when, sizeof(when), "none yet in this run");
+	    snprintf(when, sizeof(when), "none yet");
 	}
 	follow_log("%s; %s keeps its build (%s); trying again with a "
 		   "growing delay, up to %d s, logged again when it works",
@@ -521,6 +521,19 @@ static void status_names(const BUILD_OPTS *opts, const FOLLOW_OPTS *fo,
     snprintf(*lock, len, "%s.lock", *status);
 }
 
+/* When the build in DIR was made (its servers file), or 0 without one. */
+static time_t build_time(const char *dir)
+{
+    char   *path = xcalloc(1, strlen(dir) + sizeof("/servers"));
+    struct stat st;
+    time_t  t;
+
+    sprintf(path, "%s/servers", dir);
+    t = stat(path, &st) == 0 ? st.st_mtime : 0;
+    free(path);
+    return (t);
+}
+
 int     follow_run(const BUILD_OPTS *opts, const FOLLOW_OPTS *fo)
 {
     FOLLOWER f;
@@ -536,6 +549,7 @@ int     follow_run(const BUILD_OPTS *opts, const FOLLOW_OPTS *fo)
     f.backoff_ms = f.poll_ms;
     f.started = time(0);
     status_names(opts, fo, &f.status_file, &f.lock_file);
+    f.last_good = build_time(opts->dir);
     if ((f.lock_fd = open(f.lock_file, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
 	fprintf(stderr, "%s: follow: %s: %s\n", progname, f.lock_file, strerror(errno));
 	return (EX_CANTCREAT);
