@@ -364,6 +364,7 @@ static const struct option long_opts[] = {
     {"status-file", required_argument, 0, 'T'},
     {"metrics-file", required_argument, 0, 'M'},
     {"status", no_argument, 0, 'S'},
+    {"install", required_argument, 0, 'I'},
     {0, 0, 0, 0},
 };
 
@@ -388,6 +389,19 @@ static int parse_follow_opt(int ch, FOLLOW_OPTS *f)
 	return (0);
     case 'M':
 	f->metrics_file = optarg;
+	return (0);
+    case 'I':
+	if (optarg[strcspn(optarg, "=/")] != '=' || optarg[0] == '='
+	    || strchr(optarg, '=')[1] == 0) {
+	    usage_error("build: --install TABLE=DEST.db: a table of the build "
+			"(switch, domain, a branch) and where to put it");
+	    return (-1);
+	}
+	if (f->ninstall == FOLLOW_MAX_INSTALL) {
+	    usage_error("build: at most %d --install", FOLLOW_MAX_INSTALL);
+	    return (-1);
+	}
+	f->install[f->ninstall++] = optarg;
 	return (0);
     }
     usage_error("build: bad option");
@@ -433,10 +447,10 @@ static int parse_opts(int argc, char **argv, BUILD_OPTS *o, FOLLOW_OPTS *f)
 	usage_error("build: name one TOPOLOGY and -o DIR");
 	return (-1);
     }
-    if ((f->poll_ms != 0 || f->max_backoff || f->status_file || f->metrics_file)
-	&& !f->follow && !f->status) {
-	usage_error("build: --poll, --max-backoff, --status-file and "
-		    "--metrics-file go with --follow");
+    if ((f->poll_ms != 0 || f->max_backoff || f->metrics_file || f->ninstall
+	 || (f->status_file && !f->status)) && !f->follow) {
+	usage_error("build: --poll, --max-backoff, --status-file, "
+		    "--metrics-file and --install go with --follow");
 	return (-1);
     }
     o->topology = argv[optind];

@@ -5,9 +5,11 @@
  * Exports follow_run() and follow_status() (maptool.h). The follower
  * builds TOPOLOGY into DIR as maptool build does (build_once(): checked,
  * written beside DIR, verified, then put in DIR's place in one atomic
- * exchange), then watches what the build read: the topology file, each
- * user list file and ldap-secret file (device, inode, size and
- * modification time), and for each branch whose users come from a
+ * exchange; with --install TABLE=DEST, DIR/TABLE.db is then copied over
+ * DEST as maptool install does, install_map()), then watches what the
+ * build read: the topology file, each user list file and ldap-secret
+ * file (device, inode, size and modification time), and for each
+ * branch whose users come from a
  * directory, the contextCSN of the naming context that holds the
  * branch's base (topology_ldap_csns()), read every --poll seconds. A
  * change is built at once; SIGHUP builds without one.
@@ -66,6 +68,7 @@ static void on_hup(int sig)
 /* The follower's state, as the status file shows it. */
 typedef struct FOLLOWER {
     const BUILD_OPTS *opts;
+    const FOLLOW_OPTS *fo;
     int     poll_ms, max_backoff;
     char   *status_file, *lock_file;
     const char *metrics_file;
@@ -339,6 +342,26 @@ static void first_error(int fd, char *why, size_t len)
     fclose(fp);
 }
 
+/* Each --install TABLE=DEST: DIR/TABLE.db copied over DEST atomically. */
+static int install_maps(const FOLLOWER *f)
+{
+    const char *spec, *eq;
+    char   *src;
+    size_t  len;
+    int     i, status = 0;
+
+    for (i = 0; status == 0 && i < f->fo->ninstall; i++) {
+	spec = f->fo->install[i];
+	eq = strchr(spec, '=');
+	len = strlen(f->opts->dir) + (size_t) (eq - spec) + sizeof("/.db");
+	src = xcalloc(1, len);
+	snprintf(src, len, "%s/%.*s.db", f->opts->dir, (int) (eq - spec), spec);
+	status = install_map(src, eq + 1);
+	free(src);
+    }
+    return (status);
+}
+
 /*
  * One build, its output kept from the log; the exit status, and the
  * first error line in WHY when it fails.
@@ -359,6 +382,8 @@ static int quiet_build(FOLLOWER *f, char *why, size_t len)
 	dup2(out, 1);
 	dup2(err, 2);
 	status = build_once(f->opts, &users);
+	if (status == 0)
+	    status = install_maps(f);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(save_out, 1);
@@ -543,6 +568,7 @@ int     follow_run(const BUILD_OPTS *opts, const FOLLOW_OPTS *fo)
 
     memset(&f, 0, sizeof(f));
     f.opts = opts;
+    f.fo = fo;
     f.poll_ms = fo->poll_ms ? fo->poll_ms : FOLLOW_POLL_MS;
     f.max_backoff = fo->max_backoff ? fo->max_backoff : FOLLOW_MAX_BACKOFF;
     f.metrics_file = fo->metrics_file;

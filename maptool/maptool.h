@@ -36,6 +36,7 @@ extern int build_once(const BUILD_OPTS *opts, size_t *users);
  * change, and maptool build --status, what a follower says of itself.
  * A zero field takes the default.
  */
+#define FOLLOW_MAX_INSTALL	16
 typedef struct FOLLOW_OPTS {
     int     follow;			/* --follow */
     int     status;			/* --status */
@@ -43,9 +44,17 @@ typedef struct FOLLOW_OPTS {
     int     max_backoff;		/* --max-backoff SECONDS */
     const char *status_file;		/* --status-file; DIR.status */
     const char *metrics_file;		/* --metrics-file; none */
+    const char *install[FOLLOW_MAX_INSTALL];	/* --install TABLE=DEST.db */
+    int     ninstall;
 } FOLLOW_OPTS;
 extern int follow_run(const BUILD_OPTS *opts, const FOLLOW_OPTS *follow);
 extern int follow_status(const BUILD_OPTS *opts, const FOLLOW_OPTS *follow);
+
+/*
+ * install.c: copy map SRC over DEST atomically, as maptool install does;
+ * an exit status, after a message on standard error when not 0.
+ */
+extern int install_map(const char *src, const char *dest);
 
 /* Shared by the commands. */
 extern const char *progname;

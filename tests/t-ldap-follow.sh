@@ -2,10 +2,10 @@
 # t-ldap-follow.sh - maptool build --follow against the test's own slapd
 # (tests/lib/slapd.sh: Debian's slapd, a generated slapd.conf with the
 # syncprov overlay, loopback and an ldapi socket under $T): a user that
-# lima-admin adds is routed by the installed switch map within 5 s (the
-# seconds are printed); with slapd stopped the last good map keeps
-# answering, the failure is logged once and shown by --status and the
-# metrics; slapd back, the follower recovers; a build that fails
+# lima-admin adds is routed by the switch map --install puts in place
+# within 5 s (the seconds are printed); with slapd stopped the last good
+# map keeps answering, the failure is logged once and shown by --status
+# and the metrics; slapd back, the follower recovers; a build that fails
 # verification leaves the old map; SIGHUP builds; SIGTERM ends it.
 . "$TOP/tests/lib/tap.sh"
 . "$TOP/tests/lib/port.sh"
@@ -56,9 +56,10 @@ add_user() {
         "$1" "$BASE" "$1" "$1" "$1" >"$1.ldif"
     ldapadd -x -H "$URL" -D "cn=lima-admin,$BASE" -y secret.raw -f "$1.ldif" >"$1.add" 2>&1
 }
-# routed NAME: the installed switch map sends NAME@inkacoca.org to Lima.
+# routed NAME: the installed switch map (--install switch=mail/switch.db)
+# sends NAME@inkacoca.org to Lima.
 routed() {
-    "$M" query live/switch.db "$1@inkacoca.org" 2>/dev/null |
+    "$M" query mail/switch.db "$1@inkacoca.org" 2>/dev/null |
         grep -q "forward[[:space:]]*$1@lima.inkacoca.org"
 }
 # status_has KEY=VALUE: the follower's status file says so.
@@ -76,11 +77,15 @@ now() {
 
 # --- the follower --------------------------------------------------------
 : >break.name
+mkdir mail
 MAPTOOL_TEST_BREAK=@$T/break.name "$M" build --follow --max-backoff 4 \
-    --metrics-file "$T/follow.prom" ldap.topology -o live >follow.out 2>follow.log &
+    --metrics-file "$T/follow.prom" --install switch="$T/mail/switch.db" \
+    ldap.topology -o live >follow.out 2>follow.log &
 FOLLOW_PID=$!
 wait_until 30 "the first build" status_has builds=1
 check_rc "ldap-follow: the follower builds and installs the directory's users" 0 routed ana
+check_rc "ldap-follow: the installed map is a copy, not the build's file" 1 \
+    test mail/switch.db -ef live/switch.db
 check_rc "ldap-follow: --status: it runs and is well (exit 0)" 0 "$M" build --status -o live
 "$M" build --status -o live >status.out
 check_rc "ldap-follow: --status shows the last good build's time" 0 \
