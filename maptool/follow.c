@@ -83,6 +83,7 @@ typedef struct FOLLOWER {
     char   *built;			/* the sources' states of the last good build */
     char   *tried;			/* ... of the last failed attempt */
     char    error[FOLLOW_WHY];		/* the last failure, or empty */
+    int     write_failed;		/* a status or metrics file: logged */
 } FOLLOWER;
 
 static double now_ms(void)
@@ -264,8 +265,15 @@ static int write_metrics_to(const FOLLOWER *f, const char *state, FILE *fp)
     return (0);
 }
 
-/* PATH replaced atomically with what WRITE says. */
-static void replace_file(const FOLLOWER *f, const char *path, const char *state,
+/* Log a status or metrics file's problem, once until one is written. */
+static void write_problem(FOLLOWER *f, const char *what, const char *why)
+{
+    if (f->write_failed++ == 0)
+	follow_log("%s%s%s", what, why ? ": " : "", why ? why : "");
+}
+
+/* PATH replaced atomically with what WRITE says; -1 when it could not be. */
+static int replace_file(FOLLOWER *f, const char *path, const char *state,
 	                   int (*write) (const FOLLOWER *, const char *, FILE *))
 {
     char    err[512];
@@ -274,31 +282,37 @@ static void replace_file(const FOLLOWER *f, const char *path, const char *state,
     int     fd;
 
     if ((af = atomic_create(path, err, sizeof(err))) == 0) {
-	follow_log("%s", err);
-	return;
+	write_problem(f, err, 0);
+	return (-1);
     }
     if ((fd = dup(atomic_fd(af))) < 0 || (fp = fdopen(fd, "w")) == 0) {
 	if (fd >= 0)
 	    close(fd);
-	follow_log("%s: %s", atomic_temp(af), strerror(errno));
+	write_problem(f, atomic_temp(af), strerror(errno));
 	atomic_abort(af);
-	return;
+	return (-1);
     }
     write(f, state, fp);
     if (fclose(fp) != 0) {
-	follow_log("%s: %s", atomic_temp(af), strerror(errno));
+	write_problem(f, atomic_temp(af), strerror(errno));
 	atomic_abort(af);
-	return;
+	return (-1);
     }
-    if (atomic_commit(af, 0644, err, sizeof(err)) < 0)
-	follow_log("%s", err);
+    if (atomic_commit(af, 0644, err, sizeof(err)) < 0) {
+	write_problem(f, err, 0);
+	return (-1);
+    }
+    return (0);
 }
 
-static void write_status(const FOLLOWER *f, const char *state)
+static void write_status(FOLLOWER *f, const char *state)
 {
-    replace_file(f, f->status_file, state, write_status_to);
-    if (f->metrics_file)
-	replace_file(f, f->metrics_file, state, write_metrics_to);
+    int     r = replace_file(f, f->status_file, state, write_status_to);
+
+    if (f->metrics_file && replace_file(f, f->metrics_file, state, write_metrics_to) < 0)
+	r = -1;
+    if (r == 0)
+	f->write_failed = 0;
 }
 
 /* Builds. */
@@ -447,6 +461,24 @@ static void failed(FOLLOWER *f, const char *why, char *sources)
     f->tried = sources;
 }
 
+/*
+ * A build asked for (start, SIGHUP) while the sources cannot be read:
+ * with a directory that has no contextCSN, say, it may still build.
+ * Whatever it does, the round stays a failure (nothing is watched).
+ */
+static void built_blind(FOLLOWER *f)
+{
+    char    why[FOLLOW_WHY];
+    double  t0 = now_ms();
+
+    if (quiet_build(f, why, sizeof(why)) == 0) {
+	f->builds++;
+	f->last_good = time(0);
+	follow_log("built %s: %zu users, in %.1f s (asked for, the sources "
+		   "unread)", f->opts->dir, f->users, (now_ms() - t0) / 1e3);
+    }
+}
+
 /* Build, if something changed (or HUP), and keep the state. */
 static void one_round(FOLLOWER *f, int forced, double *retry_at)
 {
@@ -459,6 +491,8 @@ static void one_round(FOLLOWER *f, int forced, double *retry_at)
 	return;					/* the directory was down: wait */
     if (read_sources(f, &sources, why, sizeof(why)) < 0) {
 	f->last_attempt = time(0);
+	if (forced)				/* start, SIGHUP: build anyway */
+	    built_blind(f);
 	failed(f, why, 0);
 	free(sources);
 	*retry_at = now_ms() + f->backoff_ms;
