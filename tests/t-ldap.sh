@@ -6,7 +6,8 @@
 # examples/ldap's ACLs. maptool build from it gives the maps the file
 # lists give; a clash names the entry's DN; a partial read (size limit,
 # referral, server down) fails and writes nothing; each branch admin
-# writes its own subtree only.
+# writes its own subtree only; without syncprov, build --follow builds
+# at start and says it has no contextCSN to follow.
 . "$TOP/tests/lib/tap.sh"
 . "$TOP/tests/lib/port.sh"
 . "$TOP/tests/lib/wait.sh"
@@ -21,7 +22,8 @@ if ! slapd_usable; then
     skip "ldap: the test's own slapd" "Debian packages slapd and ldap-utils are not installed"
     exit 0
 fi
-trap slapd_stop_all EXIT
+FPID=
+trap '[ -z "$FPID" ] || stop_pid 10 "maptool build --follow" "$FPID"; slapd_stop_all' EXIT
 trap 'exit 1' HUP INT TERM
 
 # --- the directory -------------------------------------------------------
@@ -165,6 +167,17 @@ printf 'wrong\n' >wrong.secret
 ldap_topology wrong.topology "s|$T/secret|$T/wrong.secret|"
 "$M" build wrong.topology -o wrong >wrong.out 2>wrong.err
 check_rc "ldap: a wrong password fails the build, named" 0 grep -q "bind failed: Invalid credentials" wrong.err
+
+# --- no syncprov here: nothing to follow, but a build at start ------------
+"$M" build --follow ldap.topology -o follow >follow.out 2>follow.log &
+FPID=$!
+wait_until 20 "the follower's first round" grep -qx state=failing follow.status
+check_rc "ldap: without syncprov, maptool build --follow still builds at start" 0 \
+    grep -qx builds=1 follow.status
+check_rc "ldap: and its status says there is no contextCSN to follow" 0 \
+    grep -q "^last_error=branch lima: .*no contextCSN .*syncprov" follow.status
+stop_pid 10 "maptool build --follow" "$FPID"
+FPID=
 
 slapd_stop "$SD"
 "$M" build ldap.topology -o down >down.out 2>down.err
