@@ -333,7 +333,7 @@ static int scratch_file(void)
 /* The first line of FD's file that is not a warning, in WHY. */
 static void first_error(int fd, char *why, size_t len)
 {
-    char    line[FOLLOW_WHY * 2];
+    char    line[FOLLOW_WHY * 2], *start;
     FILE   *fp;
     int     copy = dup(fd);
 
@@ -347,9 +347,13 @@ static void first_error(int fd, char *why, size_t len)
     while (fgets(line, sizeof(line), fp)) {
 	line[strcspn(line, "\n")] = 0;
 	if (strstr(line, ": warning: ") == 0 && line[0]) {
-	    if (strlen(line) >= len)
-		line[len - 1] = 0;		/* cut short: the start tells */
-	    memcpy(why, line, strlen(line) + 1);
+	    start = line;
+	    if (strncmp(start, progname, strlen(progname)) == 0
+		&& strncmp(start + strlen(progname), ": ", 2) == 0)
+		start += strlen(progname) + 2;	/* the log line says it */
+	    if (strlen(start) >= len)
+		start[len - 1] = 0;		/* cut short: the start tells */
+	    memmove(why, start, strlen(start) + 1);
 	    break;
 	}
     }
