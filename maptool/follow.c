@@ -305,11 +305,14 @@ static int replace_file(FOLLOWER *f, const char *path, const char *state,
     return (0);
 }
 
+/* The metrics first: whoever sees the status file new sees them new too. */
 static void write_status(FOLLOWER *f, const char *state)
 {
-    int     r = replace_file(f, f->status_file, state, write_status_to);
+    int     r = 0;
 
     if (f->metrics_file && replace_file(f, f->metrics_file, state, write_metrics_to) < 0)
+	r = -1;
+    if (replace_file(f, f->status_file, state, write_status_to) < 0)
 	r = -1;
     if (r == 0)
 	f->write_failed = 0;

@@ -119,7 +119,7 @@ check_rc "ldap-follow: the metrics show it down" 0 grep -qx "mailswitch_follow_u
 
 # --- slapd back: recovered -------------------------------------------------
 check_rc "ldap-follow: slapd starts again on its port" 0 slapd_start "$SD"
-wait_until 15 "the follower to recover" grep -q "recovered after" follow.log
+wait_until 15 "the follower to recover" status_has state=ok
 check_rc "ldap-follow: the follower logs its recovery" 0 grep -q "recovered after [0-9]* failed attempts" follow.log
 check_rc "ldap-follow: --status: well again (exit 0)" 0 "$M" build --status -o live
 check_rc "ldap-follow: the metrics show it up" 0 grep -qx "mailswitch_follow_up 1" follow.prom
