@@ -1,7 +1,8 @@
 /*
  * install.c - maptool install: put a compiled map in place atomically.
  *
- * Exports cmd_install(). SRC must open as a map; it is copied to a
+ * Exports cmd_install() and install_map() (maptool build --follow's
+ * --install). SRC must open as a map; it is copied to a
  * temporary file beside DEST, the copy is fsynced and opened again as a
  * map with the same number of entries, given DEST's owner and mode (or
  * SRC's mode when DEST is new), and renamed over DEST. A reader such as
@@ -72,36 +73,41 @@ static int copy_fd(int from, int to, const char *src, const char *temp)
 
 int     cmd_install(int argc, char **argv)
 {
+    if (argc != 3 || argv[1][0] == '-') {
+	usage_error("install: name SRC.db and DEST.db");
+	return (EX_USAGE);
+    }
+    return (install_map(argv[1], argv[2]));
+}
+
+int     install_map(const char *src, const char *dest)
+{
     struct stat sst, dst;
     unsigned long want, got;
     ATOMIC_FILE *af;
     char    err[512];
     int     fd;
 
-    if (argc != 3 || argv[1][0] == '-') {
-	usage_error("install: name SRC.db and DEST.db");
-	return (EX_USAGE);
-    }
-    if (count_map(argv[1], &want) < 0)
+    if (count_map(src, &want) < 0)
 	return (EX_NOINPUT);
-    if ((fd = open(argv[1], O_RDONLY)) < 0 || fstat(fd, &sst) < 0) {
-	fprintf(stderr, "%s: install: %s: %s\n", progname, argv[1], strerror(errno));
+    if ((fd = open(src, O_RDONLY)) < 0 || fstat(fd, &sst) < 0) {
+	fprintf(stderr, "%s: install: %s: %s\n", progname, src, strerror(errno));
 	if (fd >= 0)
 	    close(fd);
 	return (EX_NOINPUT);
     }
-    if (stat(argv[2], &dst) == 0 && dst.st_dev == sst.st_dev && dst.st_ino == sst.st_ino) {
+    if (stat(dest, &dst) == 0 && dst.st_dev == sst.st_dev && dst.st_ino == sst.st_ino) {
 	fprintf(stderr, "%s: install: %s and %s are the same file\n", progname,
-		argv[1], argv[2]);
+		src, dest);
 	close(fd);
 	return (EX_USAGE);
     }
-    if ((af = atomic_create(argv[2], err, sizeof(err))) == 0) {
+    if ((af = atomic_create(dest, err, sizeof(err))) == 0) {
 	fprintf(stderr, "%s: install: %s\n", progname, err);
 	close(fd);
 	return (EX_CANTCREAT);
     }
-    if (copy_fd(fd, atomic_fd(af), argv[1], atomic_temp(af)) < 0
+    if (copy_fd(fd, atomic_fd(af), src, atomic_temp(af)) < 0
 	|| fsync(atomic_fd(af)) < 0 || count_map(atomic_temp(af), &got) < 0) {
 	close(fd);
 	atomic_abort(af);
@@ -110,7 +116,7 @@ int     cmd_install(int argc, char **argv)
     close(fd);
     if (got != want) {
 	fprintf(stderr, "%s: install: the copy holds %lu entries, %s %lu: "
-		"nothing installed\n", progname, got, argv[1], want);
+		"nothing installed\n", progname, got, src, want);
 	atomic_abort(af);
 	return (EX_IOERR);
     }

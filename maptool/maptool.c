@@ -30,7 +30,9 @@ static const COMMAND commands[] = {
     {"dump", cmd_dump, "dump DB"},
     {"query", cmd_query, "query [--trace] [-H hops] DB ADDRESS...|-"},
     {"check", cmd_check, "check [-f] TABLE|DB"},
-    {"build", cmd_build, "build [-k] [-s samples] [-j threads] TOPOLOGY -o DIR"},
+    {"build", cmd_build, "build [-k] [-s samples] [-j threads] [--follow [--poll SECONDS] "
+    "[--max-backoff SECONDS] [--status-file FILE] [--metrics-file FILE] "
+    "[--install TABLE=DEST.db]...] TOPOLOGY -o DIR | build --status [--status-file FILE] -o DIR"},
     {"verify", cmd_verify, "verify [-t TOPOLOGY] [-s samples] [-j threads] [-p max] DIR"},
     {"install", cmd_install, "install SRC.db DEST.db"},
     {"diff", cmd_diff, "diff [-a] OLD NEW   (two builds, or two maps)"},

@@ -157,6 +157,28 @@ extern TOPOLOGY *topology_load(const char *path, REPORT_FN report,
 			               void *ctx);
 extern void topology_free(TOPOLOGY *topo);
 
+/*
+ * PATH alone, read and checked as topology_load() does, without reading
+ * any user list: where each branch's users come from (users_path,
+ * ldap), for maptool build --follow to watch. No branch has users.
+ */
+extern TOPOLOGY *topology_load_sources(const char *path, REPORT_FN report,
+				               void *ctx);
+
+/*
+ * The change markers of the directories the branches read their users
+ * from (users ldap://...): for each such branch I, CSN[I] holds the
+ * contextCSN values of the naming context that holds the branch's base,
+ * read as the build reads (the same bind), sorted and joined by spaces;
+ * null for the other branches. Branches on the same server, bound alike,
+ * share one read of a context. CSN has a slot per branch; free() each.
+ * 0, or -1 with the first branch that failed in *BAD and the reason in
+ * WHY (the server unreachable, no contextCSN: slapd keeps it with the
+ * syncprov overlay), every slot then null.
+ */
+extern int topology_ldap_csns(const TOPOLOGY *topo, char **csn, size_t *bad,
+			              char *why, size_t whylen);
+
 /* What LOCAL (folded) is at the domain; *INDEX into users/aliases/roles. */
 extern TOPO_KIND topology_find_name(const TOPOLOGY *topo, const char *local,
 				            size_t *index);
