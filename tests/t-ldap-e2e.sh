@@ -1,0 +1,296 @@
+#!/bin/sh
+# t-ldap-e2e.sh - the branches' users kept in a directory, end to end, on
+# the namespace network of tests/lib/mailnet.sh: the test's own slapd
+# (Debian's slapd, a slapd.conf generated here, mdb under $T, the ACLs of
+# examples/ldap) runs on a host of its own, ldap (10.77.0.30); nothing of
+# the host's slapd is touched. The topology's branch users are LDAP URLs
+# of that directory; the switch follows it (maptool build --follow in the
+# switch's namespace). Assertions are on what each mailbox holds:
+#   - slapd enforces examples/ldap's ACLs: Lima's admin cannot add a
+#     user under ou=cuzco;
+#   - a user Lima's admin adds with ldapadd gets mail from outside at
+#     Lima, once the switch has followed the directory (seconds from
+#     ldapadd to the first accepted RCPT, printed);
+#   - a user moved to Cuzco with ldapmodify (modrdn, newsuperior) gets
+#     the next messages at Cuzco; of 40 messages sent to her while she
+#     moves, none is lost or doubled, those sent before the move arrive
+#     at Lima and those sent after the switch took the new map at Cuzco.
+# Every namespace and process is removed at exit, even on failure; every
+# wait is bounded in time.
+. "$TOP/tests/lib/tap.sh"
+NET_DIR=$T/net
+. "$TOP/tests/lib/mailnet.sh"
+
+SLAPD=/usr/sbin/slapd
+why=$(net_available)
+if [ -z "$why" ] && { [ ! -x "$SLAPD" ] || ! command -v ldapadd >/dev/null 2>&1; }; then
+    why="Debian packages slapd and ldap-utils are not installed"
+fi
+if [ -n "$why" ]; then
+    skip "ldap end to end" "$why"
+    exit 0
+fi
+# A watchdog ends the test well before tests/run's own timeout, so that
+# the EXIT trap still has the time to take the network down.
+E2E_LIMIT=${E2E_LIMIT:-240}
+e2e_pid=$$
+(
+    trap 'kill $nap 2>/dev/null; exit 0' TERM
+    sleep "$E2E_LIMIT" &
+    nap=$!
+    wait $nap && echo "not ok - the test took more than $E2E_LIMIT s" && kill -TERM $e2e_pid
+) &
+watchdog=$!
+trap 'kill $watchdog 2>/dev/null; net_cleanup' EXIT
+trap 'exit 1' HUP INT TERM
+
+E2E_FAILED=0
+fail() { echo "not ok - $*" >&8; E2E_FAILED=1; }   # fd 8: see tap.sh
+M=$MAPTOOL
+D=inkacoca.org
+BASE=dc=inkacoca,dc=org
+LDAP_IP=10.77.0.30
+URL=ldap://$LDAP_IP
+start=$(date +%s)
+cd "$T" || exit 1
+
+phase() {
+    echo "# $* ($(( $(date +%s) - start )) s)"
+}
+now() {
+    date +%s.%N | cut -c1-14
+}
+# since T0: seconds from T0 to now, to a tenth.
+since() {
+    awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# over SECS T0: more than SECS seconds have passed since T0.
+over() {
+    awk -v s="$1" -v a="$2" -v b="$(now)" 'BEGIN { exit !(b - a > s) }'
+}
+
+# --- the directory: slapd on a host of its own -----------------------------
+# Every password is "secret": maptool reads it from a file (first line),
+# ldap-utils' -y from one without the newline.
+printf 'secret\n' >secret && chmod 600 secret
+printf 'secret' >secret.raw && chmod 600 secret.raw
+HASH=$(/usr/sbin/slappasswd -s secret) || { fail "slappasswd"; exit 1; }
+mkdir db org
+cat >slapd.conf <<EOF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+pidfile $T/slapd.pid
+argsfile $T/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+database mdb
+suffix "$BASE"
+rootdn "cn=root,$BASE"
+rootpw $HASH
+directory $T/db
+maxsize 10485760
+include $TOP/examples/ldap/slapd-access.conf
+EOF
+{
+    sh "$TOP/examples/ldap/users2ldif" $D "$TOP/examples/inkacoca/users" lima cuzco
+    for who in maptool lima-admin cuzco-admin; do
+        printf 'dn: cn=%s,%s\nobjectClass: organizationalRole\n' "$who" "$BASE"
+        printf 'objectClass: simpleSecurityObject\ncn: %s\nuserPassword: %s\n\n' "$who" "$HASH"
+    done
+} >data.ldif
+check_rc "slapadd loads examples/inkacoca's Lima and Cuzco (users2ldif), mdb, examples/ldap's ACLs" \
+    0 /usr/sbin/slapadd -q -f slapd.conf -l data.ldif
+
+net_init && net_host ldap $LDAP_IP || { fail "the directory's host"; exit 1; }
+net_exec ldap "$SLAPD" -f "$T/slapd.conf" -h "$URL/ ldap://127.0.0.1/" -d 0 >slapd.log 2>&1 &
+NET_PIDS="$NET_PIDS $!"
+if net_wait 20 _net_listening ldap -t 389; then
+    pass "slapd listens on the directory's host, $URL"
+else
+    fail "slapd listens on the directory's host, $URL"
+    cat slapd.log
+    exit 1
+fi
+
+# --- the topology: both branches' users from the directory ------------------
+cat >org/e2e.topology <<EOF
+# two branches of examples/inkacoca, users in a directory, for
+# tests/t-ldap-e2e.sh
+domain inkacoca.org
+switch switch.inkacoca.org  priority 10  address 10.77.0.10
+backup mx2.inkacoca.org     priority 20  address 10.77.0.20
+branch lima
+    host lima-mail.inkacoca.org
+    address 10.77.0.21
+    users $URL/ou=lima,$BASE
+    ldap-bind cn=maptool,$BASE
+    ldap-secret $T/secret
+branch cuzco
+    host cuzco-mail.inkacoca.org
+    address 10.77.0.23
+    users $URL/ou=cuzco,$BASE
+    ldap-bind cn=maptool,$BASE
+    ldap-secret $T/secret
+role postmaster ana
+EOF
+# The first build, on the directory's host (the switch's namespace is
+# made from it).
+net_exec ldap "$M" build org/e2e.topology -o build >build.out 2>&1
+check_rc "the topology builds from the directory and verifies" 0 test -s build/servers
+check_eq "...with Lima's and Cuzco's users, read from the directory" \
+    "10 users" "$(grep -o '[0-9]* users' build.out | tail -1)"
+
+# --- the network: nina will be added at Lima, rosa move to Cuzco -----------
+if mailnet_up build lima-mail:nina cuzco-mail:rosa; then
+    pass "the network is up: slapd, nsd, five Postfix, four milters ($(( $(date +%s) - start )) s)"
+else
+    fail "the network is up"
+    exit 1
+fi
+
+is_at() {
+    test "$(mailnet_where "$1")" = "$2"
+}
+# arrived ID EXPECTED [SECS]: wait for ID to be at EXPECTED (NODE:USER
+# ...), then check it is there and nowhere else.
+arrived() {
+    net_wait "${3:-20}" is_at "$1" "$2"
+    check_eq "$1 is delivered to $2 only" "$2" "$(mailnet_where "$1")"
+}
+dump_logs() {
+    for _h in out $MAILNET_SERVERS; do
+        echo "# --- $_h maillog (tail)"
+        tail -n 15 "$NET_DIR/$_h/maillog" | sed 's/^/#   /'
+    done
+    echo "# --- the follower (tail)"
+    tail -n 20 follow.log 2>/dev/null | sed 's/^/#   /'
+}
+# as NODE WHO LDAP-TOOL ARG...: an ldap-utils tool run on NODE, bound as
+# cn=WHO (a simple bind over the network).
+as() {
+    _as_node=$1 _as_who=$2
+    shift 2
+    net_exec "$_as_node" "$@" -x -H "$URL" -D "cn=$_as_who,$BASE" -y "$T/secret.raw"
+}
+
+# --- each branch admin writes its own subtree only ---------------------------
+phase "the branch admins"
+printf 'dn: uid=nino,ou=cuzco,%s\nobjectClass: inetOrgPerson\nuid: nino\ncn: nino\nsn: nino\nmail: nino@%s\n' \
+    "$BASE" $D >nino.ldif
+as lima-mail lima-admin ldapadd -f "$T/nino.ldif" >nino.out 2>&1
+check_eq "Lima's admin, from lima-mail, cannot add a user under ou=cuzco (insufficient access)" \
+    50 "$?"
+check "slapd names the refusal" grep -q "Insufficient access" nino.out
+
+# --- the switch follows the directory --------------------------------------
+phase "the switch follows the directory"
+# follow_change: the switch takes the directory's change.
+follow_change() {
+    net_exec switch "$M" build org/e2e.topology -o build >>follow.log 2>&1 &&
+        mailnet_deploy build
+}
+
+# --- a user added at Lima gets mail from outside ----------------------------
+phase "a user added at Lima"
+# probe ID RCPT: the switch, asked by the outside, accepts RCPT (and the
+# message, which is then delivered).
+probe() {
+    net_exec out "$MAILNET_PYTHON" "$TOP/tests/lib/smtpsend.py" --id "$1" 10.77.0.10 "$2" \
+        >probe.out 2>&1
+}
+probe nina-0 "nina@$D"
+check_eq "before, the switch rejects nina as unknown" \
+    "rcpt nina@$D 550 5.1.1 User unknown" "$(grep '^rcpt' probe.out)"
+printf 'dn: uid=nina,ou=lima,%s\nobjectClass: inetOrgPerson\nuid: nina\ncn: nina\nsn: nina\nmail: nina@%s\nmail: nina.quispe@%s\n' \
+    "$BASE" $D $D >nina.ldif
+t0=$(now)
+check_rc "Lima's admin adds nina with ldapadd, from lima-mail" 0 \
+    as lima-mail lima-admin ldapadd -f "$T/nina.ldif" >nina.out 2>&1
+follow_change
+n=0
+while n=$((n + 1)) && ! probe "nina-$n" "nina@$D"; do
+    over 30 "$t0" && break
+    sleep 0.2
+done
+added=$(since "$t0")
+echo "# nina: $added s from ldapadd to the switch accepting her"
+check_eq "the switch accepts nina" "rcpt nina@$D 250 2.1.5 Ok" "$(grep '^rcpt' probe.out)"
+arrived "nina-$n" lima-mail:nina
+check_eq "...by way of the switch" "out switch lima-mail" \
+    "$(mailnet_path "$(mailnet_file "nina-$n")")"
+mailnet_send out in-nina "nina.quispe@$D"
+arrived in-nina lima-mail:nina
+check_eq "mail from outside to her alias, by MX, passes the switch" "out switch lima-mail" \
+    "$(mailnet_path "$(mailnet_file in-nina)")"
+
+# --- a user moves from Lima to Cuzco while mail flows -----------------------
+phase "a user moves"
+sent_at_least() {
+    [ "$(wc -l <"$T/move.log" 2>/dev/null || echo 0)" -ge "$1" ]
+}
+net_exec out "$MAILNET_PYTHON" "$TOP/tests/lib/smtpsend.py" --count 40 --interval 0.25 \
+    --id "move-{n}" --log "$T/move.log" --stop "$T/move.stop" 10.77.0.99 "rosa@$D" \
+    >move.out 2>&1 &
+mover=$!
+net_wait 20 sent_at_least 4
+# The directory's root admin moves her (neither branch admin may write
+# both subtrees); her old address stays hers, as a list would keep it.
+cat >move.ldif <<EOF
+dn: uid=rosa,ou=lima,$BASE
+changetype: modify
+add: mail
+mail: rosa@lima.$D
+
+dn: uid=rosa,ou=lima,$BASE
+changetype: modrdn
+newrdn: uid=rosa
+deleteoldrdn: 1
+newsuperior: ou=cuzco,$BASE
+EOF
+moved_at=$(now)
+check_rc "the root admin moves rosa to ou=cuzco (ldapmodify: modrdn, newsuperior)" 0 \
+    as ldap root ldapmodify -f "$T/move.ldif" >move.ldout 2>&1
+follow_change
+cut=$(wc -l <"$T/move.log")
+echo "# rosa: the switch routes her to Cuzco $(since "$moved_at") s after ldapmodify"
+wait $mover
+total=$(wc -l <"$T/move.log")
+check_eq "the 40 messages were accepted" 40 "$total"
+check "messages were sent before and after the move" test "$cut" -gt 1 -a "$total" -gt "$((cut + 5))"
+all_there() {
+    test "$(mailnet_delivered move- | cut -d' ' -f1 | sort -u | wc -l)" -ge "$total"
+}
+queues_empty() {
+    for _h in $NET_HOSTS; do
+        [ -f "$NET_DIR/$_h/etc/main.cf" ] || continue
+        net_pf_queue_empty "$_h" || return 1
+    done
+}
+net_wait 60 all_there
+check "every queue is empty after the move: nothing more is on its way" net_wait 20 queues_empty
+mailnet_delivered move- >moved.txt
+lost=$(n=1; while [ $n -le "$total" ]; do
+    grep -q "^move-$n " moved.txt || printf ' %s' $n; n=$((n + 1)); done)
+doubled=$(cut -d' ' -f1 moved.txt | sort | uniq -d | tr '\n' ' ')
+# Sent before the directory changed: at Lima; after the switch took the
+# new map: at Cuzco; between the two, either.
+before=$(awk -v t="$moved_at" '$2 < t { print $1 }' move.log)
+early=$(for i in $before; do
+    grep "^move-$i " moved.txt | grep -v " lima-mail:rosa$" | cut -d' ' -f1; done | tr '\n' ' ')
+late=$(awk -v cut="$cut" '{ n = substr($1, 6) + 0 } n > cut && $2 != "cuzco-mail:rosa" { printf " %d", n }' moved.txt)
+check_eq "no message to the moved user is lost" "" "$lost"
+check_eq "none is delivered twice" "" "$doubled"
+check_eq "every message sent before the move is at Lima" "" "$early"
+check_eq "every message sent after the switch took the new map is at Cuzco" "" "$late"
+echo "# rosa: $(echo "$before" | grep -c .) messages sent before ldapmodify," \
+    "$((cut - $(echo "$before" | grep -c .))) while the switch followed, $((total - cut)) after;" \
+    "$(grep -c ' lima-mail:rosa$' moved.txt) at Lima, $(grep -c ' cuzco-mail:rosa$' moved.txt) at Cuzco"
+mailnet_send out after-move "rosa@$D"
+arrived after-move cuzco-mail:rosa
+check_eq "...by way of the switch" "out switch cuzco-mail" \
+    "$(mailnet_path "$(mailnet_file after-move)")"
+
+[ "$E2E_FAILED" = 0 ] || dump_logs
+phase "done"
