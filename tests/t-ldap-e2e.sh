@@ -218,7 +218,7 @@ added=$(since "$t0")
 echo "# nina: $added s from ldapadd to the switch accepting her"
 check_eq "the switch accepts nina" "rcpt nina@$D 250 2.1.5 Ok" "$(grep '^rcpt' probe.out)"
 arrived "nina-$n" lima-mail:nina
-check_eq "...by way of the switch" "out switch lima-mail" \
+check_eq "...by way of the switch" "switch lima-mail" \
     "$(mailnet_path "$(mailnet_file "nina-$n")")"
 mailnet_send out in-nina "nina.quispe@$D"
 arrived in-nina lima-mail:nina

@@ -313,8 +313,11 @@ net_milter_start() {
     }
 }
 
+# net_milter_reload NAME: SIGUSR1 to the milter itself, by its pid file
+# ($! of net_milter_start is the shell that runs "ip netns exec", which
+# SIGUSR1 would end, leaving the milter to notice the maps by itself).
 net_milter_reload() {
-    _nl_pid=$(net_get MILTER "$1")
+    _nl_pid=$(cat "$NET_DIR/$1/milter.pid" 2>/dev/null)
     [ -n "$_nl_pid" ] && kill -USR1 "$_nl_pid"
 }
 
