@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -356,39 +357,89 @@ static int write_all(BUILD *b)
     return (atomic_sync_dir(b->stage) == 0 || errno == EINVAL ? 0 : -1);
 }
 
-static int parse_opts(int argc, char **argv, BUILD *b)
+static const struct option long_opts[] = {
+    {"follow", no_argument, 0, 'F'},
+    {"poll", required_argument, 0, 'P'},
+    {"max-backoff", required_argument, 0, 'B'},
+    {"status-file", required_argument, 0, 'T'},
+    {"metrics-file", required_argument, 0, 'M'},
+    {"status", no_argument, 0, 'S'},
+    {0, 0, 0, 0},
+};
+
+/* The follower's options (follow.c); none is taken without --follow or --status. */
+static int parse_follow_opt(int ch, FOLLOW_OPTS *f)
+{
+    switch (ch) {
+    case 'F':
+	f->follow = 1;
+	return (0);
+    case 'S':
+	f->status = 1;
+	return (0);
+    case 'P':
+	return ((f->poll_ms = option_number("build", "--poll", optarg, 1, 3600)
+		 * 1000) < 0 ? -1 : 0);
+    case 'B':
+	return ((f->max_backoff = option_number("build", "--max-backoff", optarg,
+						 1, 86400)) < 0 ? -1 : 0);
+    case 'T':
+	f->status_file = optarg;
+	return (0);
+    case 'M':
+	f->metrics_file = optarg;
+	return (0);
+    }
+    usage_error("build: bad option");
+    return (-1);
+}
+
+static int parse_opts(int argc, char **argv, BUILD_OPTS *o, FOLLOW_OPTS *f)
 {
     int     ch;
 
     optind = 1;
-    while ((ch = getopt(argc, argv, "o:ks:j:")) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:ks:j:", long_opts, 0)) != -1) {
 	switch (ch) {
 	case 'o':
-	    b->dir = optarg;
+	    o->dir = optarg;
 	    break;
 	case 'k':
-	    b->keep = 1;
+	    o->keep = 1;
 	    break;
 	case 's':
-	    if ((b->verify.samples = option_number("build", "-s", optarg,
-						   0, 10000)) < 0)
+	    if ((o->samples = option_number("build", "-s", optarg, 0, 10000)) < 0)
 		return (-1);
 	    break;
 	case 'j':
-	    if ((b->verify.threads = option_number("build", "-j", optarg,
-						   1, 64)) < 0)
+	    if ((o->threads = option_number("build", "-j", optarg, 1, 64)) < 0)
 		return (-1);
 	    break;
 	default:
-	    usage_error("build: bad option");
-	    return (-1);
+	    if (parse_follow_opt(ch, f) < 0)
+		return (-1);
+	    break;
 	}
     }
-    if (optind != argc - 1 || b->dir == 0) {
+    if (f->status && f->follow) {
+	usage_error("build: --status asks a follower, --follow is one: not both");
+	return (-1);
+    }
+    if (f->status && optind == argc && o->dir) {
+	o->topology = 0;
+	return (0);
+    }
+    if (optind != argc - 1 || o->dir == 0) {
 	usage_error("build: name one TOPOLOGY and -o DIR");
 	return (-1);
     }
-    b->topology = argv[optind];
+    if ((f->poll_ms != 0 || f->max_backoff || f->status_file || f->metrics_file)
+	&& !f->follow && !f->status) {
+	usage_error("build: --poll, --max-backoff, --status-file and "
+		    "--metrics-file go with --follow");
+	return (-1);
+    }
+    o->topology = argv[optind];
     return (0);
 }
 
@@ -420,12 +471,27 @@ static void build_summary(const BUILD *b)
  * build does to DIR (nothing) and what -k keeps are promised in
  * maptool(8), and only a broken build can show them. The hook can only
  * spoil the new build, which then fails as any broken build would.
+ * MAPTOOL_TEST_BREAK=@FILE reads NAME from FILE's first line at each
+ * build, so that a test can spoil one build of maptool build --follow
+ * (no FILE, or an empty one: nothing spoilt).
  */
 static void test_break(const BUILD *b)
 {
     const char *name = getenv("MAPTOOL_TEST_BREAK");
+    char    line[256];
+    FILE   *fp;
     int     fd;
 
+    if (name && *name == '@') {			/* @FILE: the name in FILE, if any */
+	line[0] = 0;
+	if ((fp = fopen(name + 1, "r")) != 0) {
+	    if (fgets(line, sizeof(line), fp) == 0)
+		line[0] = 0;
+	    fclose(fp);
+	}
+	line[strcspn(line, "\n")] = 0;
+	name = line;
+    }
     if (name == 0 || *name == 0 || strchr(name, '/'))
 	return;
     if ((fd = openat(b->out.stage_fd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW
@@ -450,19 +516,23 @@ static int build_verify(BUILD *b)
     return (status == 0 ? 0 : EX_DATAERR);
 }
 
-int     cmd_build(int argc, char **argv)
+int     build_once(const BUILD_OPTS *opts, size_t *users)
 {
     BUILD   b;
     double  t0 = now(), t1, t2;
     int     status;
 
     memset(&b, 0, sizeof(b));
-    b.verify.samples = 20;
+    b.topology = opts->topology;
+    b.dir = opts->dir;
+    b.keep = opts->keep;
+    b.verify.samples = opts->samples;
+    b.verify.threads = opts->threads;
     b.verify.max_problems = 20;
     b.verify.report = report_to_stderr;
     b.verify.problem = verify_problem;
-    if (parse_opts(argc, argv, &b) < 0)
-	return (EX_USAGE);
+    if (users)
+	*users = 0;
     b.progress = progress_start("maptool build");
     progress_phase(b.progress, "reading");
     if ((b.topo = topology_load(b.topology, report_to_stderr, 0)) == 0) {
@@ -527,9 +597,28 @@ int     cmd_build(int argc, char **argv)
     }
     fflush(stdout);
     progress_done(b.progress);
+    if (users)
+	*users = b.topo->nusers;
     free(b.order);
     builddir_close(&b.out);
     mailauth_free(b.auth);
     topology_free(b.topo);
     return (status);
+}
+
+int     cmd_build(int argc, char **argv)
+{
+    BUILD_OPTS opts;
+    FOLLOW_OPTS follow;
+
+    memset(&opts, 0, sizeof(opts));
+    memset(&follow, 0, sizeof(follow));
+    opts.samples = 20;
+    if (parse_opts(argc, argv, &opts, &follow) < 0)
+	return (EX_USAGE);
+    if (follow.status)
+	return (follow_status(&opts, &follow));
+    if (follow.follow)
+	return (follow_run(&opts, &follow));
+    return (build_once(&opts, 0));
 }

@@ -10,52 +10,25 @@
 . "$TOP/tests/lib/tap.sh"
 . "$TOP/tests/lib/port.sh"
 . "$TOP/tests/lib/wait.sh"
+. "$TOP/tests/lib/slapd.sh"
 
 M=$MAPTOOL
-SLAPD=/usr/sbin/slapd
 EX=$TOP/examples/inkacoca
 BASE=dc=inkacoca,dc=org
 cd "$T" || exit 1
 
-if [ ! -x "$SLAPD" ] || ! command -v ldapadd >/dev/null 2>&1; then
+if ! slapd_usable; then
     skip "ldap: the test's own slapd" "Debian packages slapd and ldap-utils are not installed"
     exit 0
 fi
-
-SLAPD_PID=
-stop_slapd() {
-    [ -n "$SLAPD_PID" ] || return 0
-    kill "$SLAPD_PID" 2>/dev/null
-    wait_until 10 "slapd to exit" pid_gone "$SLAPD_PID" || kill -KILL "$SLAPD_PID" 2>/dev/null
-    SLAPD_PID=
-}
-trap stop_slapd EXIT
+trap slapd_stop_all EXIT
 trap 'exit 1' HUP INT TERM
 
 # --- the directory -------------------------------------------------------
 # Every password here is "secret"; maptool reads it from a file.
-printf 'secret\n' >secret && chmod 600 secret
-printf 'secret' >secret.raw && chmod 600 secret.raw	# ldap-utils' -y: no newline
-HASH=$(/usr/sbin/slappasswd -s secret) || { fail "ldap: slappasswd"; exit 1; }
-SOCK_URL=ldapi://$(printf '%s' "$T/ldapi" | sed 's|/|%2F|g')
-mkdir db
-cat >slapd.conf <<EOF
-include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/inetorgperson.schema
-pidfile $T/slapd.pid
-argsfile $T/slapd.args
-modulepath /usr/lib/ldap
-moduleload back_mdb
-# SASL EXTERNAL over the socket: this test's own user is maptool.
-authz-regexp "^gidNumber=[0-9]+\\\\+uidNumber=$(id -u),cn=peercred,cn=external,cn=auth\$"
-    "cn=maptool,$BASE"
-database mdb
-suffix "$BASE"
-rootdn "cn=root,$BASE"
-rootpw $HASH
-directory $T/db
-maxsize 10485760
+slapd_secret_files || { fail "ldap: the password files"; exit 1; }
+SD=$T/slapd
+slapd_conf "$SD" "$BASE" <<EOF || { fail "ldap: slapd.conf"; exit 1; }
 # A reader whose searches stop at 3 entries: a partial read.
 limits dn.exact="cn=small,$BASE" size=3
 access to * by dn.exact="cn=small,$BASE" read by * break
@@ -68,31 +41,17 @@ EOF
     sh "$TOP/examples/ldap/users2ldif" inkacoca.org "$EX/users"
     for who in maptool small lima-admin cuzco-admin; do
         printf 'dn: cn=%s,%s\nobjectClass: organizationalRole\n' "$who" "$BASE"
-        printf 'objectClass: simpleSecurityObject\ncn: %s\nuserPassword: %s\n\n' "$who" "$HASH"
+        printf 'objectClass: simpleSecurityObject\ncn: %s\nuserPassword: %s\n\n' "$who" "$SLAPD_HASH"
     done
 } >data.ldif
 check_rc "ldap: slapadd loads the generated LDIF (mdb, examples/ldap ACLs)" 0 \
-    /usr/sbin/slapadd -q -f slapd.conf -l data.ldif
+    slapd_load "$SD" data.ldif
 
-# start_slapd: on a fresh loopback port (another try if it was taken).
-start_slapd() {
-    for _try in 1 2 3; do
-        PORT=$(free_port)
-        "$SLAPD" -f slapd.conf -h "ldap://127.0.0.1:$PORT/ $SOCK_URL/" -d 0 \
-            >>slapd.log 2>&1 &
-        SLAPD_PID=$!
-        if wait_until 20 "slapd on port $PORT" port_listens "$PORT" &&
-            wait_until 10 "slapd's socket" test -S "$T/ldapi"; then
-            return 0
-        fi
-        stop_slapd
-    done
-    return 1
-}
-start_slapd
+slapd_start "$SD"
 check_rc "ldap: the test's slapd listens on 127.0.0.1 and an ldapi socket" 0 \
     kill -0 "${SLAPD_PID:-0}"
-URL=ldap://127.0.0.1:$PORT
+URL=$SLAPD_URL
+SOCK_URL=$SLAPD_SOCK_URL
 
 # ldap_topology OUT [EXTRA-SED]: examples/inkacoca's topology with every
 # branch's users read from ou=BRANCH as maptool (a simple bind).
@@ -207,7 +166,7 @@ ldap_topology wrong.topology "s|$T/secret|$T/wrong.secret|"
 "$M" build wrong.topology -o wrong >wrong.out 2>wrong.err
 check_rc "ldap: a wrong password fails the build, named" 0 grep -q "bind failed: Invalid credentials" wrong.err
 
-stop_slapd
+slapd_stop "$SD"
 "$M" build ldap.topology -o down >down.out 2>down.err
 check_eq "ldap: the directory down fails the build" 65 "$?"
 check_rc "ldap: the build says the server cannot be reached" 0 \

@@ -1,8 +1,8 @@
 /*
  * topo_ldap.c - a branch's users read from a directory.
  *
- * Exports topology_is_ldap_url() (topology.h) and topo_read_ldap_users()
- * (topo_impl.h). A branch's "users" may be an LDAP URL (RFC 4516):
+ * Exports topology_is_ldap_url() and topology_ldap_csn() (topology.h)
+ * and topo_read_ldap_users() (topo_impl.h). A branch's "users" may be an LDAP URL (RFC 4516):
  *
  *	ldap://HOST:PORT/BASE?NAME,ALIAS...?SCOPE?FILTER
  *
@@ -24,6 +24,13 @@
  * (ldap-sasl external, over ldapi:// or a TLS client certificate);
  * ldap-starttls yes asks for TLS on an ldap:// connection. Certificates
  * are checked as libldap's ldap.conf(5) and LDAPTLS_* say.
+ *
+ * topology_ldap_csn() reads, with the same connection and bind, the
+ * contextCSN of the naming context that holds the URL's base: the
+ * first of the base and its parents to have one. slapd keeps it (with
+ * the syncprov overlay) as the CSN of the last change anywhere in the
+ * context, so it moves on every add, modify, rename and delete, on a
+ * provider and on its syncrepl consumers alike.
  */
 #include <ldap.h>
 #include <stdio.h>
@@ -439,4 +446,90 @@ void    topo_read_ldap_users(PARSER *p, size_t branch)
 	topo_error(p, p->topo->path, b->users_line, "branch %s: cannot read "
 		 "users from %s: %s", b->name, b->users_path, r.why);
     free_read(&r);
+}
+
+/* The contextCSN values of entry DN, sorted and joined; 0 when it has none. */
+static char *entry_csn(LDAP_READ *r, const char *dn, int *rc)
+{
+    struct timeval wait = {LDAP_WAIT, 0};
+    char   *attrs[] = {"contextCSN", 0}, *csn = 0;
+    struct berval **vals;
+    LDAPMessage *res = 0, *e;
+    size_t  len = 0, i, j, n;
+
+    *rc = ldap_search_ext_s(r->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs,
+			    0, 0, 0, &wait, 1, &res);
+    if (*rc == LDAP_SUCCESS && (e = ldap_first_entry(r->ld, res)) != 0
+	&& (vals = ldap_get_values_len(r->ld, e, "contextCSN")) != 0) {
+	n = (size_t) ldap_count_values_len(vals);
+	for (i = 1; i < n; i++)			/* a few values: insertion sort */
+	    for (j = i; j > 0 && strcmp(vals[j - 1]->bv_val, vals[j]->bv_val) > 0; j--) {
+		struct berval *t = vals[j];
+
+		vals[j] = vals[j - 1];
+		vals[j - 1] = t;
+	    }
+	for (i = 0; i < n; i++)
+	    len += vals[i]->bv_len + 1;
+	csn = xcalloc(len + 1, 1);
+	for (i = 0; i < n; i++) {
+	    if (i)
+		strcat(csn, " ");
+	    strncat(csn, vals[i]->bv_val, vals[i]->bv_len);
+	}
+	ldap_value_free_len(vals);
+    }
+    ldap_msgfree(res);
+    return (csn);
+}
+
+/* The first of the base and its parents with a contextCSN. */
+static char *context_csn(LDAP_READ *r)
+{
+    LDAPDN  dn = 0;
+    char   *str, *csn = 0;
+    int     i, rc = LDAP_SUCCESS;
+
+    if (ldap_str2dn(r->url->lud_dn ? r->url->lud_dn : "", &dn, LDAP_DN_FORMAT_LDAP)
+	!= LDAP_SUCCESS) {
+	fail(r, "the base is not a DN", 0);
+	return (0);
+    }
+    for (i = 0; csn == 0 && dn && dn[i]; i++) {
+	if (ldap_dn2str(dn + i, &str, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS) {
+	    fail(r, "the base is not a DN", 0);
+	    break;
+	}
+	csn = entry_csn(r, str, &rc);
+	ldap_memfree(str);
+	if (rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR
+	    || rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY) {
+	    fail_ldap(r, "cannot read contextCSN", rc);
+	    break;
+	}
+    }
+    ldap_dnfree(dn);
+    if (csn == 0 && r->why[0] == 0)
+	fail(r, "no contextCSN at the base or above it (slapd keeps one "
+	     "with the syncprov overlay)", 0);
+    return (csn);
+}
+
+int     topology_ldap_csn(const TOPO_BRANCH *branch, char **csn, char *why,
+			          size_t whylen)
+{
+    LDAP_READ r;
+
+    memset(&r, 0, sizeof(r));
+    *csn = 0;
+    if (branch->users_path == 0 || !topology_is_ldap_url(branch->users_path))
+	fail(&r, "not an LDAP URL", 0);
+    else if (check_config(&r, &branch->ldap) == 0
+	     && parse_url(&r, branch->users_path) == 0
+	     && open_directory(&r, branch->users_path, &branch->ldap) == 0)
+	*csn = context_csn(&r);
+    if (r.why[0])
+	snprintf(why, whylen, "%s", r.why);
+    free_read(&r);
+    return (*csn ? 0 : -1);
 }

@@ -2,9 +2,10 @@
  * topology.c - read the routing switch's topology file and the branch
  * user lists it names: loading, freeing, and what the parts share.
  *
- * Exports topology_load() and topology_free(); to the other parts (see
- * topo_impl.h) the problem reports, the array and string keeping, the
- * file reader, and the checks of a line, a host name and a name.
+ * Exports topology_load(), topology_load_sources() and
+ * topology_free(); to the other parts (see topo_impl.h) the problem
+ * reports, the array and string keeping, the file reader, and the
+ * checks of a line, a host name and a name.
  *
  * The parts: topo_parse.c reads the topology file, topo_users.c the
  * user lists, topo_check.c checks what they say together once read, and
@@ -210,7 +211,8 @@ static void empty_arrays(TOPOLOGY *topo)
     topo->auth.spf_networks = xcalloc(1, sizeof(char *));
 }
 
-TOPOLOGY *topology_load(const char *path, REPORT_FN report, void *ctx)
+/* PATH read and checked; with READ_USERS, every user list too. */
+static TOPOLOGY *load(const char *path, REPORT_FN report, void *ctx, int read_users)
 {
     PARSER  p;
     TOPOLOGY *topo;
@@ -235,7 +237,7 @@ TOPOLOGY *topology_load(const char *path, REPORT_FN report, void *ctx)
     topo_read_topology(&p, text, len);
     free(text);
     topo_check_topology(&p);
-    if (topo->domain) {
+    if (topo->domain && read_users) {
 	for (i = 0; i < topo->nbranches; i++)
 	    if (topo->branches[i].subdomain)
 		topo_read_user_list(&p, i);
@@ -243,6 +245,16 @@ TOPOLOGY *topology_load(const char *path, REPORT_FN report, void *ctx)
 	topo_check_roles(&p);
     }
     return (topo);
+}
+
+TOPOLOGY *topology_load(const char *path, REPORT_FN report, void *ctx)
+{
+    return (load(path, report, ctx, 1));
+}
+
+TOPOLOGY *topology_load_sources(const char *path, REPORT_FN report, void *ctx)
+{
+    return (load(path, report, ctx, 0));
 }
 
 static void free_host(TOPO_HOST *h)

@@ -157,6 +157,25 @@ extern TOPOLOGY *topology_load(const char *path, REPORT_FN report,
 			               void *ctx);
 extern void topology_free(TOPOLOGY *topo);
 
+/*
+ * PATH alone, read and checked as topology_load() does, without reading
+ * any user list: where each branch's users come from (users_path,
+ * ldap), for maptool build --follow to watch. No branch has users.
+ */
+extern TOPOLOGY *topology_load_sources(const char *path, REPORT_FN report,
+				               void *ctx);
+
+/*
+ * The change marker of the directory branch BRANCH reads its users
+ * from (users ldap://...): the contextCSN values of the naming context
+ * that holds the URL's base, read as the build reads (the same bind),
+ * sorted and joined by spaces. 0 with *CSN (free() it), or -1 with the
+ * reason in WHY (the server unreachable, no contextCSN: slapd keeps it
+ * with the syncprov overlay).
+ */
+extern int topology_ldap_csn(const TOPO_BRANCH *branch, char **csn,
+			             char *why, size_t whylen);
+
 /* What LOCAL (folded) is at the domain; *INDEX into users/aliases/roles. */
 extern TOPO_KIND topology_find_name(const TOPOLOGY *topo, const char *local,
 				            size_t *index);
