@@ -20,10 +20,10 @@
 . "$TOP/tests/lib/tap.sh"
 NET_DIR=$T/net
 . "$TOP/tests/lib/mailnet.sh"
+. "$TOP/tests/lib/slapd.sh"
 
-SLAPD=/usr/sbin/slapd
 why=$(net_available)
-if [ -z "$why" ] && { [ ! -x "$SLAPD" ] || ! command -v ldapadd >/dev/null 2>&1; }; then
+if [ -z "$why" ] && ! slapd_usable; then
     why="Debian packages slapd and ldap-utils are not installed"
 fi
 if [ -n "$why" ]; then
@@ -41,7 +41,16 @@ e2e_pid=$$
     wait $nap && echo "not ok - the test took more than $E2E_LIMIT s" && kill -TERM $e2e_pid
 ) &
 watchdog=$!
-trap 'kill $watchdog 2>/dev/null; net_cleanup' EXIT
+SD=$T/slapd
+FOLLOW_PID=
+# cleanup: the follower and slapd by their pids, then the network.
+cleanup() {
+    kill $watchdog 2>/dev/null
+    [ -z "$FOLLOW_PID" ] || stop_pid 10 "maptool build --follow" "$FOLLOW_PID"
+    [ ! -s "$SD/slapd.pid" ] || stop_pid 10 slapd "$(cat "$SD/slapd.pid")"
+    net_cleanup
+}
+trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
 E2E_FAILED=0
@@ -71,46 +80,33 @@ over() {
 }
 
 # --- the directory: slapd on a host of its own -----------------------------
-# Every password is "secret": maptool reads it from a file (first line),
-# ldap-utils' -y from one without the newline.
-printf 'secret\n' >secret && chmod 600 secret
-printf 'secret' >secret.raw && chmod 600 secret.raw
-HASH=$(/usr/sbin/slappasswd -s secret) || { fail "slappasswd"; exit 1; }
-mkdir db org
-cat >slapd.conf <<EOF
-include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/inetorgperson.schema
-pidfile $T/slapd.pid
-argsfile $T/slapd.args
-modulepath /usr/lib/ldap
-moduleload back_mdb
-database mdb
-suffix "$BASE"
-rootdn "cn=root,$BASE"
-rootpw $HASH
-directory $T/db
-maxsize 10485760
+# tests/lib/slapd.sh's slapd.conf, with the syncprov overlay (it keeps
+# the contextCSN the follower polls) and examples/ldap's ACLs; every
+# password is "secret", read from a file.
+slapd_secret_files || { fail "the password files"; exit 1; }
+slapd_conf "$SD" "$BASE" syncprov <<EOF || { fail "slapd.conf"; exit 1; }
 include $TOP/examples/ldap/slapd-access.conf
+overlay syncprov
 EOF
 {
     sh "$TOP/examples/ldap/users2ldif" $D "$TOP/examples/inkacoca/users" lima cuzco
     for who in maptool lima-admin cuzco-admin; do
         printf 'dn: cn=%s,%s\nobjectClass: organizationalRole\n' "$who" "$BASE"
-        printf 'objectClass: simpleSecurityObject\ncn: %s\nuserPassword: %s\n\n' "$who" "$HASH"
+        printf 'objectClass: simpleSecurityObject\ncn: %s\nuserPassword: %s\n\n' "$who" "$SLAPD_HASH"
     done
 } >data.ldif
 check_rc "slapadd loads examples/inkacoca's Lima and Cuzco (users2ldif), mdb, examples/ldap's ACLs" \
-    0 /usr/sbin/slapadd -q -f slapd.conf -l data.ldif
+    0 slapd_load "$SD" data.ldif
 
 net_init && net_host ldap $LDAP_IP || { fail "the directory's host"; exit 1; }
-net_exec ldap "$SLAPD" -f "$T/slapd.conf" -h "$URL/ ldap://127.0.0.1/" -d 0 >slapd.log 2>&1 &
+net_exec ldap "$SLAPD" -f "$SD/slapd.conf" -h "$URL/ $(slapd_ldapi_url "$SD/ldapi")/" -d 0 \
+    >>"$SD/slapd.log" 2>&1 &
 NET_PIDS="$NET_PIDS $!"
 if net_wait 20 _net_listening ldap -t 389; then
     pass "slapd listens on the directory's host, $URL"
 else
     fail "slapd listens on the directory's host, $URL"
-    cat slapd.log
+    cat "$SD/slapd.log"
     exit 1
 fi
 
@@ -186,10 +182,38 @@ check "slapd names the refusal" grep -q "Insufficient access" nino.out
 
 # --- the switch follows the directory --------------------------------------
 phase "the switch follows the directory"
-# follow_change: the switch takes the directory's change.
+# maptool build --follow in the switch's namespace keeps $T/build, the
+# switch's build, current as the directory changes (contextCSN, polled
+# every second). Each new build is then installed on every server in the
+# order of its servers file (mailnet_deploy: what the switch's admin
+# pushes to the servers), which keeps a moved user's mail from being
+# refused by a branch that does not know her yet.
+net_exec switch "$M" build --follow --poll 1 "$T/org/e2e.topology" -o "$T/build" \
+    >follow.out 2>follow.log &
+NET_PIDS="$NET_PIDS $!"
+# builds_at_least N: the follower has put N builds in place.
+builds_at_least() {
+    [ "$(sed -n 's/^builds=//p' build.status 2>/dev/null)" -ge "$1" ]
+}
+net_wait 20 builds_at_least 1
+FOLLOW_PID=$(sed -n 's/^pid=//p' build.status 2>/dev/null)
+check "the follower, in the switch's namespace, has built from the directory" \
+    grep -qx "state=ok" build.status
+check_eq "...as many users as the first build" "users=10" "$(grep '^users=' build.status)"
+# built ADDRESS TARGET: the follower's build sends ADDRESS to TARGET.
+built() {
+    "$M" query "$T/build/switch.db" "$1" 2>/dev/null | grep -q "forward[[:space:]]*$2\$"
+}
+# follow_change T0 ADDRESS TARGET: wait until the follower has built the
+# directory's change made at T0 (its switch table sends ADDRESS to
+# TARGET), then install that build. FOLLOWED: seconds from T0 to the
+# build, DEPLOYED: to the last milter's reload.
 follow_change() {
-    net_exec switch "$M" build org/e2e.topology -o build >>follow.log 2>&1 &&
-        mailnet_deploy build
+    FOLLOWED=- DEPLOYED=-
+    net_wait 20 built "$2" "$3" || return 1
+    FOLLOWED=$(since "$1")
+    mailnet_deploy build || return 1
+    DEPLOYED=$(since "$1")
 }
 
 # --- a user added at Lima gets mail from outside ----------------------------
@@ -208,14 +232,16 @@ printf 'dn: uid=nina,ou=lima,%s\nobjectClass: inetOrgPerson\nuid: nina\ncn: nina
 t0=$(now)
 check_rc "Lima's admin adds nina with ldapadd, from lima-mail" 0 \
     as lima-mail lima-admin ldapadd -f "$T/nina.ldif" >nina.out 2>&1
-follow_change
+check "the follower builds the change: nina routed to Lima" \
+    follow_change "$t0" "nina@$D" "nina@lima.$D"
 n=0
 while n=$((n + 1)) && ! probe "nina-$n" "nina@$D"; do
     over 30 "$t0" && break
     sleep 0.2
 done
 added=$(since "$t0")
-echo "# nina: $added s from ldapadd to the switch accepting her"
+echo "# nina: built $FOLLOWED s after ldapadd, installed on every server after $DEPLOYED s," \
+    "accepted by the switch after $added s"
 check_eq "the switch accepts nina" "rcpt nina@$D 250 2.1.5 Ok" "$(grep '^rcpt' probe.out)"
 arrived "nina-$n" lima-mail:nina
 check_eq "...by way of the switch" "switch lima-mail" \
@@ -252,9 +278,10 @@ EOF
 moved_at=$(now)
 check_rc "the root admin moves rosa to ou=cuzco (ldapmodify: modrdn, newsuperior)" 0 \
     as ldap root ldapmodify -f "$T/move.ldif" >move.ldout 2>&1
-follow_change
+check "the follower builds the change: rosa routed to Cuzco" \
+    follow_change "$moved_at" "rosa@$D" "rosa@cuzco.$D"
 cut=$(wc -l <"$T/move.log")
-echo "# rosa: the switch routes her to Cuzco $(since "$moved_at") s after ldapmodify"
+echo "# rosa: built $FOLLOWED s after ldapmodify, installed on every server after $DEPLOYED s"
 wait $mover
 total=$(wc -l <"$T/move.log")
 check_eq "the 40 messages were accepted" 40 "$total"
@@ -291,6 +318,14 @@ mailnet_send out after-move "rosa@$D"
 arrived after-move cuzco-mail:rosa
 check_eq "...by way of the switch" "out switch cuzco-mail" \
     "$(mailnet_path "$(mailnet_file after-move)")"
+
+# --- the follower ends on SIGTERM ---------------------------------------------
+phase "the follower ends"
+check_eq "the follower built each change once, and never failed" "builds=3 failures=0" \
+    "$(grep -E '^(builds|failures)=' build.status | tr '\n' ' ' | sed 's/ $//')"
+stop_pid 10 "maptool build --follow" "$FOLLOW_PID"
+FOLLOW_PID=
+check "SIGTERM ends the follower, which says so in its status file" grep -qx state=stopped build.status
 
 [ "$E2E_FAILED" = 0 ] || dump_logs
 phase "done"
