@@ -79,11 +79,16 @@ over() {
     awk -v s="$1" -v a="$2" -v b="$(now)" 'BEGIN { exit !(b - a > s) }'
 }
 
+# within SECS ELAPSED: ELAPSED seconds are at most SECS.
+within() {
+    awk -v s="$1" -v e="$2" 'BEGIN { exit !(e <= s) }'
+}
+
 # --- the directory: slapd on a host of its own -----------------------------
 # tests/lib/slapd.sh's slapd.conf, with the syncprov overlay (it keeps
 # the contextCSN the follower polls) and examples/ldap's ACLs; every
 # password is "secret", read from a file.
-slapd_secret_files || { fail "the password files"; exit 1; }
+mkdir org && slapd_secret_files || { fail "the password files"; exit 1; }
 slapd_conf "$SD" "$BASE" syncprov <<EOF || { fail "slapd.conf"; exit 1; }
 include $TOP/examples/ldap/slapd-access.conf
 overlay syncprov
@@ -243,6 +248,7 @@ added=$(since "$t0")
 echo "# nina: built $FOLLOWED s after ldapadd, installed on every server after $DEPLOYED s," \
     "accepted by the switch after $added s"
 check_eq "the switch accepts nina" "rcpt nina@$D 250 2.1.5 Ok" "$(grep '^rcpt' probe.out)"
+check "...within 5 s of ldapadd (issue 14's figure): $added s" within 5 "$added"
 arrived "nina-$n" lima-mail:nina
 check_eq "...by way of the switch" "switch lima-mail" \
     "$(mailnet_path "$(mailnet_file "nina-$n")")"
@@ -321,8 +327,10 @@ check_eq "...by way of the switch" "out switch cuzco-mail" \
 
 # --- the follower ends on SIGTERM ---------------------------------------------
 phase "the follower ends"
-check_eq "the follower built each change once, and never failed" "builds=3 failures=0" \
-    "$(grep -E '^(builds|failures)=' build.status | tr '\n' ' ' | sed 's/ $//')"
+# Three builds: at its start, nina, rosa (a fourth if a poll fell between
+# ldapmodify's two changes).
+check "the follower built each change" builds_at_least 3
+check_eq "...and never failed" "failures=0" "$(grep '^failures=' build.status)"
 stop_pid 10 "maptool build --follow" "$FOLLOW_PID"
 FOLLOW_PID=
 check "SIGTERM ends the follower, which says so in its status file" grep -qx state=stopped build.status
