@@ -29,6 +29,8 @@ check_eq "maptool diff: its option" "-a " "$(complete_words "$MT" maptool diff -
 check_eq "maptool compile -t: the map types" "btree hash " "$(complete_words "$MT" maptool compile -t '')"
 check_eq "maptool build: topologies (and directories)" "d/a.topology " \
     "$(complete_words "$MT" maptool build d/)"
+check_eq "maptool build: the follower's long options" "--follow " \
+    "$(complete_words "$MT" maptool build --f)"
 check_eq "maptool query: a map first" "d/b.db " "$(complete_words "$MT" maptool query d/)"
 check_eq "mailswitch-milter: long options" "--set --socket --stats " \
     "$(complete_words "$MS" mailswitch-milter --s)"
