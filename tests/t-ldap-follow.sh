@@ -145,3 +145,25 @@ check_rc "ldap-follow: its status says stopped" 0 status_has state=stopped
 "$M" build --status -o live >/dev/null
 check_eq "ldap-follow: --status: not running (exit 1)" 1 "$?"
 check_rc "ldap-follow: no stage left beside the build" 1 sh -c 'ls -a | grep -q "^\.live\.build"'
+
+# --- no memory error over builds, failures and signals (libldap too) -------
+if command -v valgrind >/dev/null 2>&1; then
+    valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+        "$M" build --follow --max-backoff 2 ldap.topology -o vg >vg.out 2>vg.log &
+    FOLLOW_PID=$!
+    wait_until 60 "the first build under valgrind" grep -qx builds=1 vg.status
+    add_user quentin
+    wait_until 30 "quentin's build under valgrind" grep -qx builds=2 vg.status
+    slapd_stop "$SD"
+    wait_until 30 "a failure under valgrind" grep -qx state=failing vg.status
+    kill -HUP "$FOLLOW_PID"
+    slapd_start "$SD" >/dev/null
+    wait_until 30 "recovery under valgrind" grep -qx state=ok vg.status
+    kill -TERM "$FOLLOW_PID"
+    wait_until 30 "the follower under valgrind to end" pid_gone "$FOLLOW_PID"
+    wait "$FOLLOW_PID"
+    check_eq "ldap-follow: builds, a failure, SIGHUP and SIGTERM clean under valgrind" 0 "$?"
+    FOLLOW_PID=
+else
+    skip "ldap-follow: the follower under valgrind" "valgrind is not installed"
+fi
