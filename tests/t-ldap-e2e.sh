@@ -19,7 +19,9 @@
 #     the next messages at Cuzco; of 40 messages sent to her while she
 #     moves, none is lost or doubled, those sent before the move arrive
 #     at Lima and those sent after the switch took the new map at Cuzco;
-#   - the follower never failed, and SIGTERM ends it.
+#   - with slapd stopped, the follower fails, says so once and keeps
+#     its build, and mail still reaches both users; slapd back, it
+#     recovers; SIGTERM ends it.
 # Every namespace and process is removed at exit, even on failure; every
 # wait is bounded in time.
 . "$TOP/tests/lib/tap.sh"
@@ -109,10 +111,14 @@ check_rc "slapadd loads examples/inkacoca's Lima and Cuzco (users2ldif), mdb, ex
     0 slapd_load "$SD" data.ldif
 
 net_init && net_host ldap $LDAP_IP || { fail "the directory's host"; exit 1; }
-net_exec ldap "$SLAPD" -f "$SD/slapd.conf" -h "$URL/ $(slapd_ldapi_url "$SD/ldapi")/" -d 0 \
-    >>"$SD/slapd.log" 2>&1 &
-NET_PIDS="$NET_PIDS $!"
-if net_wait 20 _net_listening ldap -t 389; then
+# start_slapd: slapd in the directory's host, on $URL and the socket.
+start_slapd() {
+    net_exec ldap "$SLAPD" -f "$SD/slapd.conf" -h "$URL/ $(slapd_ldapi_url "$SD/ldapi")/" \
+        -d 0 >>"$SD/slapd.log" 2>&1 &
+    NET_PIDS="$NET_PIDS $!"
+    net_wait 20 _net_listening ldap -t 389
+}
+if start_slapd; then
     pass "slapd listens on the directory's host, $URL"
 else
     fail "slapd listens on the directory's host, $URL"
@@ -198,7 +204,7 @@ phase "the switch follows the directory"
 # order of its servers file (mailnet_deploy: what the switch's admin
 # pushes to the servers), which keeps a moved user's mail from being
 # refused by a branch that does not know her yet.
-net_exec switch "$M" build --follow --poll 1 "$T/org/e2e.topology" -o "$T/build" \
+net_exec switch "$M" build --follow --poll 1 --max-backoff 2 "$T/org/e2e.topology" -o "$T/build" \
     >follow.out 2>follow.log &
 NET_PIDS="$NET_PIDS $!"
 # builds_at_least N: the follower has put N builds in place.
@@ -331,12 +337,28 @@ arrived after-move cuzco-mail:rosa
 check_eq "...by way of the switch" "out switch cuzco-mail" \
     "$(mailnet_path "$(mailnet_file after-move)")"
 
+# --- the directory down: the switch keeps routing ---------------------------
+phase "the directory down"
+# status_is KEY=VALUE: the follower's status file says so.
+status_is() {
+    grep -qx "$1" build.status
+}
+stop_pid 10 slapd "$(cat "$SD/slapd.pid")"
+check "the follower fails while slapd is down" net_wait 10 status_is state=failing
+mailnet_send out down-1 "nina@$D" "rosa@$D"
+arrived down-1 "cuzco-mail:rosa lima-mail:nina"
+check_eq "...and logs it once" 1 "$(grep -c 'keeps its build' follow.log)"
+start_slapd || fail "slapd starts again"
+check "slapd back, the follower recovers" net_wait 10 status_is state=ok
+check "...and says so" grep -q 'recovered after' follow.log
+
 # --- the follower ends on SIGTERM ---------------------------------------------
 phase "the follower ends"
 # Three builds: at its start, nina, rosa (a fourth if a poll fell between
 # ldapmodify's two changes).
 check "the follower built each change" builds_at_least 3
-check_eq "...and never failed" "failures=0" "$(grep '^failures=' build.status)"
+check_eq "...and failed only while slapd was down" "consecutive_failures=0" \
+    "$(grep '^consecutive_failures=' build.status)"
 stop_pid 10 "maptool build --follow" "$FOLLOW_PID"
 FOLLOW_PID=
 check "SIGTERM ends the follower, which says so in its status file" grep -qx state=stopped build.status
