@@ -9,7 +9,7 @@
  * user list file and ldap-secret file (device, inode, size and
  * modification time), and for each branch whose users come from a
  * directory, the contextCSN of the naming context that holds the
- * branch's base (topology_ldap_csn()), read every --poll seconds. A
+ * branch's base (topology_ldap_csns()), read every --poll seconds. A
  * change is built at once; SIGHUP builds without one.
  *
  * A build that fails (the directory unreachable, a check, verification)
@@ -152,32 +152,37 @@ static int read_sources(const FOLLOWER *f, char **out, char *why, size_t len)
 {
     TOPOLOGY *topo;
     const TOPO_BRANCH *b;
-    char   *csn, err[FOLLOW_WHY];
-    size_t  i;
+    char  **csn, err[FOLLOW_WHY];
+    size_t  i, bad = 0;
     int     r = 0;
 
     *out = 0;
     add_file_state(out, f->opts->topology);
     if ((topo = topology_load_sources(f->opts->topology, ignore_report, 0)) == 0)
 	return (0);
-    for (i = 0; r == 0 && topo->errors == 0 && i < topo->nbranches; i++) {
+    if (topo->errors) {
+	topology_free(topo);
+	return (0);
+    }
+    csn = xcalloc(topo->nbranches + 1, sizeof(char *));
+    if (topology_ldap_csns(topo, csn, &bad, err, sizeof(err)) < 0) {
+	if (snprintf(why, len, "branch %s: %s: %s", topo->branches[bad].name,
+		     topo->branches[bad].users_path, err) >= (int) len)
+	    why[len - 1] = 0;			/* cut short: the start tells */
+	r = -1;
+    }
+    for (i = 0; r == 0 && i < topo->nbranches; i++) {
 	b = topo->branches + i;
-	if (b->users_path == 0)
-	    continue;
 	if (b->ldap.secret_path)
 	    add_file_state(out, b->ldap.secret_path);
-	if (!topology_is_ldap_url(b->users_path)) {
+	if (csn[i])
+	    add_state(out, b->users_path, csn[i]);
+	else if (b->users_path)
 	    add_file_state(out, b->users_path);
-	} else if (topology_ldap_csn(b, &csn, err, sizeof(err)) == 0) {
-	    add_state(out, b->users_path, csn);
-	    free(csn);
-	} else {
-	    if (snprintf(why, len, "branch %s: %s: %s", b->name, b->users_path,
-			 err) >= (int) len)
-		why[len - 1] = 0;		/* cut short: the start tells */
-	    r = -1;
-	}
     }
+    for (i = 0; i < topo->nbranches; i++)
+	free(csn[i]);
+    free(csn);
     topology_free(topo);
     return (r);
 }

@@ -1,7 +1,7 @@
 /*
  * topo_ldap.c - a branch's users read from a directory.
  *
- * Exports topology_is_ldap_url() and topology_ldap_csn() (topology.h)
+ * Exports topology_is_ldap_url() and topology_ldap_csns() (topology.h)
  * and topo_read_ldap_users() (topo_impl.h). A branch's "users" may be an LDAP URL (RFC 4516):
  *
  *	ldap://HOST:PORT/BASE?NAME,ALIAS...?SCOPE?FILTER
@@ -25,9 +25,11 @@
  * ldap-starttls yes asks for TLS on an ldap:// connection. Certificates
  * are checked as libldap's ldap.conf(5) and LDAPTLS_* say.
  *
- * topology_ldap_csn() reads, with the same connection and bind, the
- * contextCSN of the naming context that holds the URL's base: the
- * first of the base and its parents to have one. slapd keeps it (with
+ * topology_ldap_csns() reads, with each branch's connection and bind,
+ * the contextCSN of the naming context that holds the branch's base: the
+ * first of the base and its parents to have one. Branches that reach
+ * the same server as the same user, with bases in a context already
+ * read, share that read. slapd keeps it (with
  * the syncprov overlay) as the CSN of the last change anywhere in the
  * context, so it moves on every add, modify, rename and delete, on a
  * provider and on its syncrepl consumers alike.
@@ -36,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "addr.h"
 #include "topo_impl.h"
 #include "xalloc.h"
@@ -483,8 +486,8 @@ static char *entry_csn(LDAP_READ *r, const char *dn, int *rc)
     return (csn);
 }
 
-/* The first of the base and its parents with a contextCSN. */
-static char *context_csn(LDAP_READ *r)
+/* The first of the base and its parents with a contextCSN; its DN in *WHERE. */
+static char *context_csn(LDAP_READ *r, char **where)
 {
     LDAPDN  dn = 0;
     char   *str, *csn = 0;
@@ -500,7 +503,8 @@ static char *context_csn(LDAP_READ *r)
 	    fail(r, "the base is not a DN", 0);
 	    break;
 	}
-	csn = entry_csn(r, str, &rc);
+	if ((csn = entry_csn(r, str, &rc)) != 0)
+	    *where = xstrdup(str);
 	ldap_memfree(str);
 	if (rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR
 	    || rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY) {
@@ -515,21 +519,109 @@ static char *context_csn(LDAP_READ *r)
     return (csn);
 }
 
-int     topology_ldap_csn(const TOPO_BRANCH *branch, char **csn, char *why,
-			          size_t whylen)
+/* Branch B's marker, read; the naming context's DN in *WHERE. */
+static int branch_csn(const TOPO_BRANCH *b, char **csn, char **where, char *why,
+		              size_t whylen)
 {
     LDAP_READ r;
 
     memset(&r, 0, sizeof(r));
     *csn = 0;
-    if (branch->users_path == 0 || !topology_is_ldap_url(branch->users_path))
-	fail(&r, "not an LDAP URL", 0);
-    else if (check_config(&r, &branch->ldap) == 0
-	     && parse_url(&r, branch->users_path) == 0
-	     && open_directory(&r, branch->users_path, &branch->ldap) == 0)
-	*csn = context_csn(&r);
+    *where = 0;
+    if (check_config(&r, &b->ldap) == 0 && parse_url(&r, b->users_path) == 0
+	&& open_directory(&r, b->users_path, &b->ldap) == 0)
+	*csn = context_csn(&r, where);
     if (r.why[0])
 	snprintf(why, whylen, "%s", r.why);
     free_read(&r);
     return (*csn ? 0 : -1);
+}
+
+static int same_string(const char *a, const char *b)
+{
+    return (a == b || (a && b && strcmp(a, b) == 0));
+}
+
+/* Do branches A and B reach the same server as the same user? */
+static int same_access(const TOPO_BRANCH *a, const TOPO_BRANCH *b)
+{
+    char   *sa = server_of(a->users_path), *sb = server_of(b->users_path);
+    int     same = strcasecmp(sa, sb) == 0;
+
+    free(sa);
+    free(sb);
+    return (same && same_string(a->ldap.bind_dn, b->ldap.bind_dn)
+	    && same_string(a->ldap.secret_path, b->ldap.secret_path)
+	    && a->ldap.sasl_external == b->ldap.sasl_external
+	    && a->ldap.starttls == b->ldap.starttls);
+}
+
+/* DN in one spelling (LDAPv3, no stray spaces); null when it is none. */
+static char *dn_pretty(const char *dn)
+{
+    char   *out = 0, *copy;
+
+    if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAP, &out, LDAP_DN_FORMAT_LDAPV3)
+	!= LDAP_SUCCESS)
+	return (0);
+    copy = xstrdup(out ? out : "");
+    ldap_memfree(out);
+    return (copy);
+}
+
+/* Is the base of branch B's URL CONTEXT or under it? */
+static int base_under(const TOPO_BRANCH *b, const char *context)
+{
+    LDAPURLDesc *url = 0;
+    char   *base = 0, *ctx = dn_pretty(context);
+    size_t  lb, lc;
+    int     under = 0;
+
+    if (ctx && ldap_url_parse(b->users_path, &url) == LDAP_URL_SUCCESS
+	&& (base = dn_pretty(url->lud_dn ? url->lud_dn : "")) != 0) {
+	lb = strlen(base);
+	lc = strlen(ctx);
+	under = lc == 0 || (lb == lc && strcasecmp(base, ctx) == 0)
+	    || (lb > lc && base[lb - lc - 1] == ',' && strcasecmp(base + lb - lc, ctx) == 0);
+    }
+    if (url)
+	ldap_free_urldesc(url);
+    free(base);
+    free(ctx);
+    return (under);
+}
+
+int     topology_ldap_csns(const TOPOLOGY *topo, char **csn, size_t *bad,
+			           char *why, size_t whylen)
+{
+    const TOPO_BRANCH *b;
+    char  **where = xcalloc(topo->nbranches + 1, sizeof(char *));
+    size_t  i, j;
+    int     r = 0;
+
+    for (i = 0; i < topo->nbranches; i++)
+	csn[i] = 0;
+    for (i = 0; r == 0 && i < topo->nbranches; i++) {
+	b = topo->branches + i;
+	if (b->users_path == 0 || !topology_is_ldap_url(b->users_path))
+	    continue;
+	for (j = 0; j < i && csn[i] == 0; j++)
+	    if (where[j] && same_access(b, topo->branches + j) && base_under(b, where[j])) {
+		csn[i] = xstrdup(csn[j]);
+		where[i] = xstrdup(where[j]);
+	    }
+	if (csn[i] == 0 && branch_csn(b, csn + i, where + i, why, whylen) < 0) {
+	    *bad = i;
+	    r = -1;
+	}
+    }
+    for (i = 0; i < topo->nbranches; i++) {
+	free(where[i]);
+	if (r < 0) {
+	    free(csn[i]);
+	    csn[i] = 0;
+	}
+    }
+    free(where);
+    return (r);
 }

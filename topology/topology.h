@@ -166,15 +166,18 @@ extern TOPOLOGY *topology_load_sources(const char *path, REPORT_FN report,
 				               void *ctx);
 
 /*
- * The change marker of the directory branch BRANCH reads its users
- * from (users ldap://...): the contextCSN values of the naming context
- * that holds the URL's base, read as the build reads (the same bind),
- * sorted and joined by spaces. 0 with *CSN (free() it), or -1 with the
- * reason in WHY (the server unreachable, no contextCSN: slapd keeps it
- * with the syncprov overlay).
+ * The change markers of the directories the branches read their users
+ * from (users ldap://...): for each such branch I, CSN[I] holds the
+ * contextCSN values of the naming context that holds the branch's base,
+ * read as the build reads (the same bind), sorted and joined by spaces;
+ * null for the other branches. Branches on the same server, bound alike,
+ * share one read of a context. CSN has a slot per branch; free() each.
+ * 0, or -1 with the first branch that failed in *BAD and the reason in
+ * WHY (the server unreachable, no contextCSN: slapd keeps it with the
+ * syncprov overlay), every slot then null.
  */
-extern int topology_ldap_csn(const TOPO_BRANCH *branch, char **csn,
-			             char *why, size_t whylen);
+extern int topology_ldap_csns(const TOPOLOGY *topo, char **csn, size_t *bad,
+			              char *why, size_t whylen);
 
 /* What LOCAL (folded) is at the domain; *INDEX into users/aliases/roles. */
 extern TOPO_KIND topology_find_name(const TOPOLOGY *topo, const char *local,
