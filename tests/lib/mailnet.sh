@@ -4,8 +4,9 @@
 # or postfix-ROLE-socketmap.cf: see MAILNET_MODE; only the site's names
 # and paths replaced: tests/lib/recipes.sh) and a mailswitch-milter over
 # its maps, a DNS server answering from BUILD/dns.zone, and an outside
-# sender. Used by tests/t-switch-e2e.sh, tests/t-switch-e2e-socketmap.sh
-# and examples/inkacoca/demo.
+# sender. Used by tests/t-switch-e2e.sh, tests/t-switch-e2e-socketmap.sh,
+# tests/t-ldap-e2e.sh (with a directory host of its own, added between
+# net_init and mailnet_up) and examples/inkacoca/demo.
 #
 # Source it with TOP, MILTER, MAPTOOL and NET_DIR set (it sources
 # tests/lib/network.sh; install net_cleanup as the EXIT trap). The

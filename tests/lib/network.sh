@@ -12,7 +12,9 @@
 # every namespace made here, whatever state the network is in.
 #
 #   net_available               why not, on stdout, when this cannot run
-#   net_init                    the bridge namespace
+#   net_init                    the bridge namespace (once: a second
+#                               call does nothing, so that a test may add
+#                               hosts of its own before mailnet_up)
 #   net_host NAME IP            a host: namespace, veth, address, resolver
 #                               (NAME: letters, digits, hyphens; 13 at most)
 #   net_get KIND NAME           IP, FQDN or MILTER (its pid) of host NAME
@@ -96,6 +98,7 @@ _net_add_ns() {
 }
 
 net_init() {
+    case " $NET_NS_MADE " in *" $(_net_ns net) "*) return 0 ;; esac
     mkdir -p "$NET_DIR" || return 1
     [ -d /etc/netns ] || NET_ETC_NETNS_MADE=1
     _net_add_ns "$(_net_ns net)" || return 1
@@ -326,8 +329,11 @@ net_milter_start() {
     fi
 }
 
+# net_milter_reload NAME: SIGUSR1 to the milter itself, by its pid file
+# ($! of net_milter_start is the shell that runs "ip netns exec", which
+# SIGUSR1 would end, leaving the milter to notice the maps by itself).
 net_milter_reload() {
-    _nl_pid=$(net_get MILTER "$1")
+    _nl_pid=$(cat "$NET_DIR/$1/milter.pid" 2>/dev/null)
     [ -n "$_nl_pid" ] && kill -USR1 "$_nl_pid"
 }
 
