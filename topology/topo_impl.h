@@ -79,7 +79,8 @@ extern void topo_add_user(PARSER *p, size_t branch, char **argv, int argc,
 
 /*
  * topo_ldap.c: the users of BRANCH from the directory its users URL
- * names, all of them or none (an error is reported).
+ * names, each entry added as it arrives; a read that is not whole is
+ * an error.
  */
 extern void topo_read_ldap_users(PARSER *p, size_t branch);
 
