@@ -27,6 +27,8 @@ typedef struct PARSER {
     size_t  block_index;
     unsigned line;
     unsigned relay_line, reject_line;
+    char   *text;			/* topo_ldap.c: room in its newest */
+    size_t  text_left;			/* text block, for every branch */
 } PARSER;
 
 /* topology.c: a problem at FILE:LINE, reported and counted. */

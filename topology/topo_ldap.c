@@ -56,8 +56,6 @@ typedef struct LDAP_READ {
     size_t  dns_room;			/* the branch's entry_dns, allocated */
     char  **words;			/* an entry's name, then its aliases */
     size_t  words_room;
-    char   *text;			/* free room in the newest text block */
-    size_t  text_left;
     char    why[1024];			/* the first problem, once failed */
 } LDAP_READ;
 
@@ -230,56 +228,61 @@ static int open_directory(LDAP_READ *r, const char *users, const TOPO_LDAP *cf)
  */
 static char *keep_text(LDAP_READ *r, const char *s, size_t len)
 {
-    TOPOLOGY *topo = r->p->topo;
+    PARSER *p = r->p;
     size_t  size;
     char   *copy;
 
-    if (len + 1 > r->text_left) {
+    if (len + 1 > p->text_left) {
 	size = len + 1 > LDAP_TEXT_BLOCK ? len + 1 : LDAP_TEXT_BLOCK;
-	r->text = xcalloc(1, size);
-	*(char **) topo_grow(&topo->texts, &topo->ntexts, sizeof(char *)) = r->text;
-	r->text_left = size;
+	p->text = xcalloc(1, size);
+	*(char **) topo_grow(&p->topo->texts, &p->topo->ntexts, sizeof(char *)) = p->text;
+	p->text_left = size;
     }
-    copy = r->text;
+    copy = p->text;
     memcpy(copy, s, len);
     copy[len] = 0;
-    r->text += len + 1;
-    r->text_left -= len + 1;
+    p->text += len + 1;
+    p->text_left -= len + 1;
     return (copy);
 }
 
-/* A value as a kept C string, or null (and the read failed) if it is none. */
-static char *value_string(LDAP_READ *r, const char *dn, const char *attr,
-			          const struct berval *v)
+/*
+ * A value into BUF (ADDR_MAX + 1 bytes) as a folded C string; -1 (and
+ * the read failed) if it is none.
+ */
+static int value_string(LDAP_READ *r, const char *dn, const char *attr,
+			        const struct berval *v, char *buf)
 {
     char    why[600];
 
     if (v->bv_len == 0 || v->bv_len > ADDR_MAX || memchr(v->bv_val, 0, v->bv_len)) {
 	snprintf(why, sizeof(why), "%s: a value of %s is empty, too long "
 		 "or holds a NUL", dn, attr);
-	fail(r, why, 0);
-	return (0);
+	return (fail(r, why, 0));
     }
-    return (keep_text(r, v->bv_val, v->bv_len));
+    memcpy(buf, v->bv_val, v->bv_len);
+    buf[v->bv_len] = 0;
+    addr_fold(buf, buf);
+    return (0);
 }
 
 /*
- * An alias value of user NAME: a plain name stays; NAME@DOMAIN is none
- * (returns 0 with *WORD null); LOCAL@DOMAIN becomes LOCAL; any other
- * address stays, an old address for topo_add_user() to check.
+ * The word an alias value VALUE (folded) of user NAME gives, kept, or
+ * null: a plain name stays; NAME@DOMAIN is none; LOCAL@DOMAIN becomes
+ * LOCAL; any other address stays, an old address for topo_add_user()
+ * to check.
  */
-static void alias_word(const TOPOLOGY *topo, const char *name, char *value,
-		               char **word)
+static char *alias_word(LDAP_READ *r, const char *name, char *value)
 {
+    const TOPOLOGY *topo = r->p->topo;
     char   *at;
 
-    addr_fold(value, value);
-    *word = value;
-    if ((at = strrchr(value, '@')) == 0 || strcmp(at + 1, topo->domain) != 0)
-	return;
-    *at = 0;
-    if (strcmp(value, name) == 0)
-	*word = 0;
+    if ((at = strrchr(value, '@')) != 0 && strcmp(at + 1, topo->domain) == 0) {
+	*at = 0;
+	if (strcmp(value, name) == 0)
+	    return (0);
+    }
+    return (keep_text(r, value, strlen(value)));
 }
 
 /* Room for word N of an entry. */
@@ -319,8 +322,9 @@ static int take_entry(LDAP_READ *r, LDAPMessage *e)
 {
     TOPO_BRANCH *b = r->p->topo->branches + r->branch;
     struct berval **vals;
-    char   *dn, *word, why[600];
+    char   *dn, *word, why[600], value[ADDR_MAX + 1];
     size_t  n = 0, i, j;
+    int     rc;
 
     if ((dn = entry_dn(r, e)) == 0)
 	return (-1);
@@ -331,20 +335,18 @@ static int take_entry(LDAP_READ *r, LDAPMessage *e)
 	ldap_value_free_len(vals);
 	return (fail(r, why, 0));
     }
-    words_room(r, n);
-    word = value_string(r, dn, r->name_attr, vals[0]);
+    rc = value_string(r, dn, r->name_attr, vals[0], value);
     ldap_value_free_len(vals);
-    if (word == 0)
+    if (rc < 0)
 	return (-1);
-    addr_fold(word, word);
-    r->words[n++] = word;
+    words_room(r, n);
+    r->words[n++] = keep_text(r, value, strlen(value));
     for (i = 1; r->attrs[i] && r->why[0] == 0; i++) {
 	vals = ldap_get_values_len(r->ld, e, r->attrs[i]);
 	for (j = 0; vals && vals[j]; j++) {
-	    if ((word = value_string(r, dn, r->attrs[i], vals[j])) == 0)
+	    if (value_string(r, dn, r->attrs[i], vals[j], value) < 0)
 		break;
-	    alias_word(r->p->topo, r->words[0], word, &word);
-	    if (word == 0)
+	    if ((word = alias_word(r, r->words[0], value)) == 0)
 		continue;
 	    words_room(r, n);
 	    r->words[n++] = word;
