@@ -170,6 +170,9 @@ check_eq "ldap: an entry deep in the read that is not a user fails the build" 65
 check_rc "ldap: the build names the entry" 0 grep -qF \
     "uid=many137,ou=lima,$BASE: 2 values of uid, not one" twonames.err
 check_rc "ldap: nothing written after a failure half way through the read" 1 test -e twonames
+valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+    "$M" build ldap.topology -o twonames >twonames-vg.out 2>twonames-vg.err
+check_eq "ldap: the read given up half way runs clean under valgrind (exit 65, not 99)" 65 "$?"
 check_rc "ldap: the 250 users removed again" 0 \
     ldapdelete -x -H "$URL" -D "cn=root,$BASE" -y secret.raw -f many.dns
 
