@@ -5,7 +5,8 @@
 # examples/inkacoca's users as examples/ldap/users2ldif writes them, with
 # examples/ldap's ACLs. maptool build from it gives the maps the file
 # lists give; a clash names the entry's DN; a partial read (size limit,
-# referral, server down) fails and writes nothing; each branch admin
+# referral, server down, a bad entry half way) fails and writes
+# nothing; a read over many pages takes every entry; each branch admin
 # writes its own subtree only; without syncprov, build --follow builds
 # at start and says it has no contextCSN to follow.
 . "$TOP/tests/lib/tap.sh"
@@ -101,6 +102,40 @@ check_rc "ldap: the mixed build gives the same maps" 0 same_maps files mixed
 check_rc "ldap: the build from the directory runs clean under valgrind" 0 \
     valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
     "$M" build ldap.topology -o valgrind >valgrind.out 2>valgrind.err
+
+# --- many pages, each entry as it arrives --------------------------------
+# 250 more users at Lima: 63 pages of 4 entries or fewer, every one read.
+# Then one of them, deep in the read, has two names: the build fails on
+# it after more than 30 pages were taken, names it, and writes nothing.
+i=1
+while [ "$i" -le 250 ]; do
+    printf 'dn: uid=many%03d,ou=lima,%s\nobjectClass: inetOrgPerson\nuid: many%03d\ncn: m\nsn: m\nmail: many%03d.alias@inkacoca.org\n\n' \
+        "$i" "$BASE" "$i" "$i"
+    echo "uid=many$(printf %03d "$i"),ou=lima,$BASE" >>many.dns
+    i=$((i + 1))
+done >many.ldif
+quietly() { "$@" >/dev/null; }
+check_rc "ldap: 250 more users added under ou=lima" 0 \
+    quietly ldapadd -x -H "$URL" -D "cn=root,$BASE" -y secret.raw -f many.ldif
+"$M" build ldap.topology -o many >many.out 2>many.err
+check_rc "ldap: a build over 63 pages of 4 entries succeeds" 0 test -s many/servers
+check_eq "ldap: every entry of every page is a user" \
+    "$(( $(grep -o '[0-9]* users' files.out | tail -1 | cut -d' ' -f1) + 250 ))" \
+    "$(grep -o '[0-9]* users' many.out | tail -1 | cut -d' ' -f1)"
+check_eq "ldap: every alias of every page is in the switch map" 250 \
+    "$(grep -c '^many[0-9]*\.alias@inkacoca.org' many/switch.vut)"
+printf 'dn: uid=many137,ou=lima,%s\nchangetype: modify\nadd: uid\nuid: many137b\n' "$BASE" >twonames.ldif
+ldapmodify -x -H "$URL" -D "cn=root,$BASE" -y secret.raw -f twonames.ldif >/dev/null 2>&1
+"$M" build ldap.topology -o twonames >twonames.out 2>twonames.err
+check_eq "ldap: an entry deep in the read that is not a user fails the build" 65 "$?"
+check_rc "ldap: the build names the entry" 0 grep -qF \
+    "uid=many137,ou=lima,$BASE: 2 values of uid, not one" twonames.err
+check_rc "ldap: nothing written after a failure half way through the read" 1 test -e twonames
+valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+    "$M" build ldap.topology -o twonames >twonames-vg.out 2>twonames-vg.err
+check_eq "ldap: the read given up half way runs clean under valgrind (exit 65, not 99)" 65 "$?"
+check_rc "ldap: the 250 users removed again" 0 \
+    ldapdelete -x -H "$URL" -D "cn=root,$BASE" -y secret.raw -f many.dns
 
 # --- each branch admin writes its own subtree only -----------------------
 printf 'dn: uid=nina,ou=lima,%s\nobjectClass: inetOrgPerson\nuid: nina\ncn: nina\nsn: nina\nmail: nina@inkacoca.org\n' \

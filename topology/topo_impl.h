@@ -27,6 +27,8 @@ typedef struct PARSER {
     size_t  block_index;
     unsigned line;
     unsigned relay_line, reject_line;
+    char   *text;			/* topo_ldap.c: room in its newest */
+    size_t  text_left;			/* text block, for every branch */
 } PARSER;
 
 /* topology.c: a problem at FILE:LINE, reported and counted. */
@@ -79,7 +81,8 @@ extern void topo_add_user(PARSER *p, size_t branch, char **argv, int argc,
 
 /*
  * topo_ldap.c: the users of BRANCH from the directory its users URL
- * names, all of them or none (an error is reported).
+ * names, each entry added as it arrives; a read that is not whole is
+ * an error.
  */
 extern void topo_read_ldap_users(PARSER *p, size_t branch);
 

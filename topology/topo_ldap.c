@@ -16,10 +16,13 @@
  * one line of a list, so every check of the file lists applies, and a
  * problem names the entry's DN where a file list names FILE:LINE.
  *
- * The read is whole or the branch gets no users and an error: the
- * search is paged (RFC 2696, the control critical), and a referral, a
- * size or time limit, a server gone away or any result but success
- * fails the build. The bind is anonymous, simple (ldap-bind DN, the
+ * The search is paged (RFC 2696, the control critical) and each entry
+ * is handled as it arrives: no page, let alone the whole result, is
+ * held. The read is whole or the load has an error, so nothing is
+ * built from a part: a referral, a size or time limit, a server gone
+ * away, silent for LDAP_WAIT seconds, or any result but success is
+ * reported as the branch's error. The DNs and words are kept in large
+ * blocks with the topology's texts. The bind is anonymous, simple (ldap-bind DN, the
  * password from the file ldap-secret names) or SASL EXTERNAL
  * (ldap-sasl external, over ldapi:// or a TLS client certificate);
  * ldap-starttls yes asks for TLS on an ldap:// connection. Certificates
@@ -45,10 +48,12 @@
 
 #define LDAP_PAGE_SIZE	500		/* entries a page, unless ldap-page-size */
 #define LDAP_WAIT	30		/* seconds: connect, each operation */
+#define LDAP_READ_AHEAD	(64 * 1024)	/* bytes read at once */
+#define LDAP_TEXT_BLOCK	(1 << 20)	/* bytes: DNs and words kept */
 #define LDAP_NAME_ATTR	"uid"
 #define LDAP_ALIAS_ATTR	"mail"
 
-/* One read: the connection, the search and the entries so far. */
+/* One read: the connection, the search, where its text goes. */
 typedef struct LDAP_READ {
     PARSER *p;
     size_t  branch;
@@ -58,10 +63,9 @@ typedef struct LDAP_READ {
     char  **attrs;			/* name first, then the aliases */
     char   *filter;
     int     scope;
-    char  **dns;			/* an entry's DN a line */
-    char ***words;			/* its name, then its aliases */
-    int    *nwords;
-    size_t  nentries;
+    size_t  dns_room;			/* the branch's entry_dns, allocated */
+    char  **words;			/* an entry's name, then its aliases */
+    size_t  words_room;
     char    why[1024];			/* the first problem, once failed */
 } LDAP_READ;
 
@@ -169,7 +173,28 @@ static char *read_secret(LDAP_READ *r, const char *path)
     return (text);
 }
 
-/* Connect, StartTLS if asked, bind. */
+/*
+ * Read the connection ahead, LDAP_READ_AHEAD bytes a read(2): without
+ * it libldap reads each entry with two read(2)s and a poll(2), three
+ * system calls an entry. Above TLS, so the buffer holds plain LDAP.
+ */
+static int read_ahead(LDAP_READ *r)
+{
+    Sockbuf *sb = 0;
+    int     size = LDAP_READ_AHEAD, rc;
+
+    if ((rc = ldap_connect(r->ld)) != LDAP_SUCCESS)
+	return (fail_ldap(r, "cannot connect", rc));
+    if (ldap_get_option(r->ld, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS || sb == 0)
+	return (fail(r, "cannot set up reading ahead", "no connection"));
+    if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_HAS_IO, &ber_sockbuf_io_readahead) == 0
+	&& ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead,
+			      LBER_SBIOD_LEVEL_APPLICATION, &size) != 0)
+	return (fail(r, "cannot set up reading ahead", 0));
+    return (0);
+}
+
+/* Connect, StartTLS if asked, bind, read ahead. */
 static int open_directory(LDAP_READ *r, const char *users, const TOPO_LDAP *cf)
 {
     struct timeval wait = {LDAP_WAIT, 0};
@@ -203,64 +228,116 @@ static int open_directory(LDAP_READ *r, const char *users, const TOPO_LDAP *cf)
 	if (rc != LDAP_SUCCESS)
 	    return (fail_ldap(r, "bind failed", rc));
     }
-    return (0);
+    return (read_ahead(r));
 }
 
-/* A value as a C string, or null (and the read failed) if it is none. */
-static char *value_string(LDAP_READ *r, const char *dn, const char *attr,
-			          const struct berval *v)
+/*
+ * LEN bytes of S as a string kept as long as the topology: entries'
+ * DNs and words go into large blocks, freed with the topology's texts,
+ * so a million entries cost their bytes and not a million allocations.
+ */
+static char *keep_text(LDAP_READ *r, const char *s, size_t len)
+{
+    PARSER *p = r->p;
+    size_t  size;
+    char   *copy;
+
+    if (len + 1 > p->text_left) {
+	size = len + 1 > LDAP_TEXT_BLOCK ? len + 1 : LDAP_TEXT_BLOCK;
+	p->text = xcalloc(1, size);
+	*(char **) topo_grow(&p->topo->texts, &p->topo->ntexts, sizeof(char *)) = p->text;
+	p->text_left = size;
+    }
+    copy = p->text;
+    memcpy(copy, s, len);
+    copy[len] = 0;
+    p->text += len + 1;
+    p->text_left -= len + 1;
+    return (copy);
+}
+
+/*
+ * A value into BUF (ADDR_MAX + 1 bytes) as a folded C string; -1 (and
+ * the read failed) if it is none.
+ */
+static int value_string(LDAP_READ *r, const char *dn, const char *attr,
+			        const struct berval *v, char *buf)
 {
     char    why[600];
 
     if (v->bv_len == 0 || v->bv_len > ADDR_MAX || memchr(v->bv_val, 0, v->bv_len)) {
 	snprintf(why, sizeof(why), "%s: a value of %s is empty, too long "
 		 "or holds a NUL", dn, attr);
-	fail(r, why, 0);
-	return (0);
+	return (fail(r, why, 0));
     }
-    return (strndup(v->bv_val, v->bv_len));
+    memcpy(buf, v->bv_val, v->bv_len);
+    buf[v->bv_len] = 0;
+    addr_fold(buf, buf);
+    return (0);
 }
 
 /*
- * An alias value of user NAME: a plain name stays; NAME@DOMAIN is none
- * (returns 0 with *WORD null); LOCAL@DOMAIN becomes LOCAL; any other
- * address stays, an old address for topo_add_user() to check.
+ * The word an alias value VALUE (folded) of user NAME gives, kept, or
+ * null: a plain name stays; NAME@DOMAIN is none; LOCAL@DOMAIN becomes
+ * LOCAL; any other address stays, an old address for topo_add_user()
+ * to check.
  */
-static void alias_word(const TOPOLOGY *topo, const char *name, char *value,
-		               char **word)
+static char *alias_word(LDAP_READ *r, const char *name, char *value)
 {
+    const TOPOLOGY *topo = r->p->topo;
     char   *at;
 
-    addr_fold(value, value);
-    *word = value;
-    if ((at = strrchr(value, '@')) == 0 || strcmp(at + 1, topo->domain) != 0)
-	return;
-    *at = 0;
-    if (strcmp(value, name) == 0) {
-	free(value);
-	*word = 0;
+    if ((at = strrchr(value, '@')) != 0 && strcmp(at + 1, topo->domain) == 0) {
+	*at = 0;
+	if (strcmp(value, name) == 0)
+	    return (0);
+    }
+    return (keep_text(r, value, strlen(value)));
+}
+
+/* Room for word N of an entry. */
+static void words_room(LDAP_READ *r, size_t n)
+{
+    if (n >= r->words_room) {
+	r->words_room = r->words_room ? 2 * r->words_room : 16;
+	r->words = xrealloc(r->words, r->words_room * sizeof(char *));
     }
 }
 
-/* One entry: its DN, its one name and its aliases, kept for later. */
+/* The entry's DN, kept: user line N of the branch is entry_dns[N-1]. */
+static char *entry_dn(LDAP_READ *r, LDAPMessage *e)
+{
+    TOPO_BRANCH *b = r->p->topo->branches + r->branch;
+    char   *dn, *kept;
+
+    if ((dn = ldap_get_dn(r->ld, e)) == 0) {
+	fail(r, "an entry without a DN", 0);
+	return (0);
+    }
+    kept = keep_text(r, dn, strlen(dn));
+    ldap_memfree(dn);
+    if (b->nentry_dns == r->dns_room) {
+	r->dns_room = r->dns_room ? 2 * r->dns_room : 1024;
+	b->entry_dns = xrealloc(b->entry_dns, r->dns_room * sizeof(char *));
+    }
+    b->entry_dns[b->nentry_dns++] = kept;
+    return (kept);
+}
+
+/*
+ * One entry, as it arrives: its DN, its one name and its aliases go to
+ * topo_add_user() as one more line of the branch's list.
+ */
 static int take_entry(LDAP_READ *r, LDAPMessage *e)
 {
-    TOPOLOGY *topo = r->p->topo;
+    TOPO_BRANCH *b = r->p->topo->branches + r->branch;
     struct berval **vals;
-    char   *dn, **words, *word, why[600];
-    size_t  n = 0, i, j, max = 1;
+    char   *dn, *word, why[600], value[ADDR_MAX + 1];
+    size_t  n = 0, i, j;
+    int     rc;
 
-    if ((dn = ldap_get_dn(r->ld, e)) == 0)
-	return (fail(r, "an entry without a DN", 0));
-    r->dns = xrealloc(r->dns, (r->nentries + 1) * sizeof(char *));
-    r->dns[r->nentries] = xstrdup(dn);
-    ldap_memfree(dn);
-    dn = r->dns[r->nentries];
-    r->words = xrealloc(r->words, (r->nentries + 1) * sizeof(char **));
-    r->nwords = xrealloc(r->nwords, (r->nentries + 1) * sizeof(int));
-    r->words[r->nentries] = 0;
-    r->nwords[r->nentries] = 0;
-    r->nentries++;
+    if ((dn = entry_dn(r, e)) == 0)
+	return (-1);
     vals = ldap_get_values_len(r->ld, e, r->name_attr);
     if (ldap_count_values_len(vals) != 1) {
 	snprintf(why, sizeof(why), "%s: %d values of %s, not one", dn,
@@ -268,33 +345,27 @@ static int take_entry(LDAP_READ *r, LDAPMessage *e)
 	ldap_value_free_len(vals);
 	return (fail(r, why, 0));
     }
-    words = xcalloc(1, sizeof(char *));
-    r->words[r->nentries - 1] = words;
-    if ((words[n++] = value_string(r, dn, r->name_attr, vals[0])) == 0) {
-	ldap_value_free_len(vals);
-	return (-1);
-    }
-    r->nwords[r->nentries - 1] = 1;
-    addr_fold(words[0], words[0]);
+    rc = value_string(r, dn, r->name_attr, vals[0], value);
     ldap_value_free_len(vals);
-    for (i = 1; r->attrs[i]; i++) {
+    if (rc < 0)
+	return (-1);
+    words_room(r, n);
+    r->words[n++] = keep_text(r, value, strlen(value));
+    for (i = 1; r->attrs[i] && r->why[0] == 0; i++) {
 	vals = ldap_get_values_len(r->ld, e, r->attrs[i]);
 	for (j = 0; vals && vals[j]; j++) {
-	    if ((word = value_string(r, dn, r->attrs[i], vals[j])) == 0)
+	    if (value_string(r, dn, r->attrs[i], vals[j], value) < 0)
 		break;
-	    alias_word(topo, words[0], word, &word);
-	    if (word == 0)
+	    if ((word = alias_word(r, r->words[0], value)) == 0)
 		continue;
-	    if (n + 1 > max)
-		words = xrealloc(words, (max *= 2) * sizeof(char *));
-	    words[n++] = word;
-	    r->words[r->nentries - 1] = words;
-	    r->nwords[r->nentries - 1] = (int) n;
+	    words_room(r, n);
+	    r->words[n++] = word;
 	}
 	ldap_value_free_len(vals);
-	if (r->why[0])
-	    return (-1);
     }
+    if (r->why[0])
+	return (-1);
+    topo_add_user(r->p, r->branch, r->words, (int) n, (unsigned) b->nentry_dns);
     return (0);
 }
 
@@ -327,6 +398,35 @@ static int page_result(LDAP_READ *r, LDAPMessage *m, struct berval *cookie)
     return (r->why[0] ? -1 : 0);
 }
 
+/* The search's messages, each handled as it arrives, to the page's result. */
+static void read_page(LDAP_READ *r, int msgid, struct berval *cookie)
+{
+    struct timeval wait = {LDAP_WAIT, 0};
+    LDAPMessage *m;
+    int     rc, done = 0;
+
+    while (!done && r->why[0] == 0) {
+	m = 0;
+	rc = ldap_result(r->ld, msgid, LDAP_MSG_ONE, &wait, &m);
+	if (rc == 0) {
+	    fail(r, "the directory sent nothing for too long", 0);
+	} else if (rc < 0) {
+	    ldap_get_option(r->ld, LDAP_OPT_RESULT_CODE, &rc);
+	    fail_ldap(r, "the search failed", rc);
+	} else if (rc == LDAP_RES_SEARCH_ENTRY) {
+	    take_entry(r, m);
+	} else if (rc == LDAP_RES_SEARCH_REFERENCE) {
+	    fail(r, "the directory refers elsewhere: not every user was read", 0);
+	} else if (rc == LDAP_RES_SEARCH_RESULT) {
+	    done = 1;
+	    page_result(r, m, cookie);
+	}
+	ldap_msgfree(m);
+    }
+    if (!done)
+	ldap_abandon_ext(r->ld, msgid, 0, 0);
+}
+
 /* Every page of the search, each entry taken, or a failure. */
 static int search_all(LDAP_READ *r, const TOPO_LDAP *cf)
 {
@@ -334,8 +434,7 @@ static int search_all(LDAP_READ *r, const TOPO_LDAP *cf)
     struct timeval wait = {LDAP_WAIT, 0};
     struct berval cookie = {0, 0};
     LDAPControl *page = 0, *ctrls[2] = {0, 0};
-    LDAPMessage *res, *m;
-    int     rc, more, seen_result;
+    int     rc, msgid;
 
     do {
 	rc = ldap_create_page_control(r->ld, size, &cookie, 1, &page);
@@ -345,34 +444,13 @@ static int search_all(LDAP_READ *r, const TOPO_LDAP *cf)
 	if (rc != LDAP_SUCCESS)
 	    return (fail_ldap(r, "cannot make the paging control", rc));
 	ctrls[0] = page;
-	res = 0;
-	rc = ldap_search_ext_s(r->ld, r->url->lud_dn, r->scope, r->filter,
-			       r->attrs, 0, ctrls, 0, &wait, LDAP_NO_LIMIT, &res);
+	rc = ldap_search_ext(r->ld, r->url->lud_dn, r->scope, r->filter,
+			     r->attrs, 0, ctrls, 0, &wait, LDAP_NO_LIMIT, &msgid);
 	ldap_control_free(page);
-	if (res == 0) {
+	if (rc != LDAP_SUCCESS)
 	    return (fail_ldap(r, "the search failed", rc));
-	}
-	seen_result = 0;
-	for (m = ldap_first_message(r->ld, res); m && r->why[0] == 0;
-	     m = ldap_next_message(r->ld, m)) {
-	    switch (ldap_msgtype(m)) {
-	    case LDAP_RES_SEARCH_ENTRY:
-		take_entry(r, m);
-		break;
-	    case LDAP_RES_SEARCH_REFERENCE:
-		fail(r, "the directory refers elsewhere: not every user was read", 0);
-		break;
-	    case LDAP_RES_SEARCH_RESULT:
-		seen_result = 1;
-		page_result(r, m, &cookie);
-		break;
-	    }
-	}
-	ldap_msgfree(res);
-	if (r->why[0] == 0 && !seen_result)
-	    fail(r, "the search ended without a result", 0);
-	more = cookie.bv_len > 0;
-    } while (more && r->why[0] == 0);
+	read_page(r, msgid, &cookie);
+    } while (cookie.bv_len > 0 && r->why[0] == 0);
     ber_memfree(cookie.bv_val);
     return (r->why[0] ? -1 : 0);
 }
@@ -389,40 +467,11 @@ static int check_config(LDAP_READ *r, const TOPO_LDAP *cf)
     return (0);
 }
 
-/* Every entry read to the branch, as lines of its list. */
-static void add_entries(LDAP_READ *r)
-{
-    TOPO_BRANCH *b = r->p->topo->branches + r->branch;
-    size_t  i;
-    int     j;
-
-    b->entry_dns = r->dns;
-    b->nentry_dns = r->nentries;
-    r->dns = 0;
-    for (i = 0; i < r->nentries; i++) {
-	for (j = 0; j < r->nwords[i]; j++)
-	    topo_keep(r->p->topo, r->words[i][j]);
-	topo_add_user(r->p, r->branch, r->words[i], r->nwords[i], (unsigned) i + 1);
-	free(r->words[i]);
-	r->words[i] = 0;
-    }
-}
-
 static void free_read(LDAP_READ *r)
 {
     size_t  i;
-    int     j;
 
-    for (i = 0; i < r->nentries; i++) {
-	if (r->dns)
-	    free(r->dns[i]);
-	for (j = 0; r->words[i] && j < r->nwords[i]; j++)
-	    free(r->words[i][j]);
-	free(r->words[i]);
-    }
-    free(r->dns);
     free(r->words);
-    free(r->nwords);
     for (i = 0; r->attrs && r->attrs[i]; i++)
 	free(r->attrs[i]);
     free(r->attrs);
@@ -442,9 +491,8 @@ void    topo_read_ldap_users(PARSER *p, size_t branch)
     r.p = p;
     r.branch = branch;
     if (check_config(&r, &b->ldap) == 0 && parse_url(&r, b->users_path) == 0
-	&& open_directory(&r, b->users_path, &b->ldap) == 0
-	&& search_all(&r, &b->ldap) == 0)
-	add_entries(&r);
+	&& open_directory(&r, b->users_path, &b->ldap) == 0)
+	search_all(&r, &b->ldap);
     if (r.why[0])
 	topo_error(p, p->topo->path, b->users_line, "branch %s: cannot read "
 		 "users from %s: %s", b->name, b->users_path, r.why);

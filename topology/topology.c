@@ -294,7 +294,7 @@ void    topology_free(TOPOLOGY *topo)
 	free(topo->branches[i].users_path);
 	free(topo->branches[i].ldap.bind_dn);
 	free(topo->branches[i].ldap.secret_path);
-	free_strings(topo->branches[i].entry_dns, topo->branches[i].nentry_dns);
+	free(topo->branches[i].entry_dns);	/* the DNs are texts */
     }
     for (i = 0; i < topo->nroles; i++) {
 	for (j = 0; j < topo->roles[i].ntargets; j++)

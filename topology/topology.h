@@ -55,7 +55,7 @@ typedef struct TOPO_BRANCH {
     unsigned subdomain_line, users_line;	/* 0: not given */
     size_t  first_user, nusers;		/* its users in TOPOLOGY.users */
     TOPO_LDAP ldap;
-    char  **entry_dns;			/* LDAP: user line N is entry_dns[N-1] */
+    char  **entry_dns;			/* LDAP: user line N is entry_dns[N-1] (in texts) */
     size_t  nentry_dns;
 } TOPO_BRANCH;
 
