@@ -5,7 +5,8 @@
  * map_serves(), map_match(), map_pattern_count(), map_entry_count(),
  * map_walk(), map_walk_patterns(), map_identity(), map_path(),
  * map_has_nul(), map_close() for readers, and map_create(), map_put(),
- * map_commit(), map_abort() for writers.
+ * map_commit(), map_abort() for writers; a writer hands its pairs to
+ * the library a batch at a time (DB_MULTIPLE_KEY).
  * Keys and values are stored without a trailing NUL unless
  * MAP_FLAG_NUL (makemap -N, postmap); readers detect which. The one scan
  * at open notes every domain and compiles the /pattern/ entries. A writer
@@ -54,7 +55,12 @@ struct MAP_WRITER {
     DB     *db;
     ATOMIC_FILE *file;			/* the temporary file beside the target */
     int     flags;
+    DBT     batch;			/* pairs not yet written, in bulk */
+    void   *batch_at;			/* DB_MULTIPLE_KEY's write position */
+    size_t  batched;			/* how many */
 };
+
+#define MAP_BATCH_SIZE	(1u << 20)	/* pairs handed to the library at once */
 
 /* Berkeley DB reports details through a callback; keep the last one. */
 static __thread char db_message[256];
@@ -492,6 +498,34 @@ static u_int32_t fill_factor(size_t pair_size)
     return (per_page < 1 ? 1 : per_page);
 }
 
+/* Start an empty batch in W's buffer. */
+static void batch_start(MAP_WRITER *w)
+{
+    w->batch.ulen = MAP_BATCH_SIZE;
+    w->batch.flags = DB_DBT_USERMEM;
+    DB_MULTIPLE_WRITE_INIT(w->batch_at, &w->batch);
+    w->batched = 0;
+}
+
+/* Hand W's batch to the library in one call. */
+static int batch_flush(MAP_WRITER *w, char *err, size_t errlen)
+{
+    DBT     none;
+    int     r;
+
+    if (w->batched == 0)
+	return (0);
+    memset(&none, 0, sizeof(none));
+    errno = 0;
+    if ((r = w->db->put(w->db, 0, &w->batch, &none, DB_MULTIPLE_KEY)) != 0) {
+	set_write_err(err, errlen, atomic_temp(w->file), "write failed", r,
+		      errno);
+	return (-1);
+    }
+    batch_start(w);
+    return (0);
+}
+
 MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
 		               size_t pair_size, char *err, size_t errlen)
 {
@@ -504,6 +538,12 @@ MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
 	return (0);
     }
     w->flags = flags;
+    if ((w->batch.data = malloc(MAP_BATCH_SIZE)) == 0) {
+	snprintf(err, errlen, "%s: out of memory", path);
+	free(w);
+	return (0);
+    }
+    batch_start(w);
     if ((w->file = atomic_create(path, err, errlen)) == 0)
 	goto fail;
     db_message[0] = 0;
@@ -535,21 +575,24 @@ fail:
 int     map_put(MAP_WRITER *w, const char *key, const char *value,
 		        char *err, size_t errlen)
 {
-    DBT     k, v;
-    int     r, nul = (w->flags & MAP_FLAG_NUL) ? 1 : 0;
+    size_t  nul = (w->flags & MAP_FLAG_NUL) ? 1 : 0;
+    size_t  klen = strlen(key) + nul, vlen = strlen(value) + nul;
+    void   *kp, *vp;
 
-    memset(&k, 0, sizeof(k));
-    memset(&v, 0, sizeof(v));
-    k.data = (void *) key;
-    k.size = strlen(key) + nul;
-    v.data = (void *) value;
-    v.size = strlen(value) + nul;
-    errno = 0;
-    if ((r = w->db->put(w->db, 0, &k, &v, 0)) != 0) {
-	set_write_err(err, errlen, atomic_temp(w->file), "write failed", r,
-		      errno);
+    if (klen + vlen + 32 > MAP_BATCH_SIZE) {
+	snprintf(err, errlen, "%s: entry too long", atomic_temp(w->file));
 	return (-1);
     }
+    DB_MULTIPLE_KEY_RESERVE_NEXT(w->batch_at, &w->batch, kp, klen, vp, vlen);
+    if (kp == 0) {
+	if (batch_flush(w, err, errlen) < 0)
+	    return (-1);
+	DB_MULTIPLE_KEY_RESERVE_NEXT(w->batch_at, &w->batch, kp, klen, vp, vlen);
+    }
+    memcpy(kp, key, klen);
+    if (vlen)
+	memcpy(vp, value, vlen);
+    w->batched++;
     return (0);
 }
 
@@ -558,6 +601,10 @@ int     map_commit(MAP_WRITER *w, char *err, size_t errlen)
     ATOMIC_FILE *file = w->file;
     int     r;
 
+    if (batch_flush(w, err, errlen) < 0) {
+	map_abort(w);
+	return (-1);
+    }
     errno = 0;
     r = w->db->close(w->db, 0);
     w->db = 0;

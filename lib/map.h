@@ -77,6 +77,11 @@ extern uint32_t map_hash_rank(const char *key, int flags);
 extern MAP_WRITER *map_create(const char *path, int type, int flags,
 			              size_t nelem, size_t pair_size, char *err,
 			              size_t errlen);
+/*
+ * map_put() copies the pair into a batch that goes to Berkeley DB in one
+ * call (DB_MULTIPLE_KEY) when it is full or at map_commit(): a write
+ * error may so be reported by a later map_put() or by map_commit().
+ */
 extern int map_put(MAP_WRITER *w, const char *key, const char *value,
 		           char *err, size_t errlen);
 extern int map_commit(MAP_WRITER *w, char *err, size_t errlen);
