@@ -52,7 +52,9 @@ struct MAP {
 };
 
 struct MAP_WRITER {
+    DB_ENV *env;			/* its own cache, flushed without sync */
     DB     *db;
+    off_t   presized;			/* the file's size as created */
     ATOMIC_FILE *file;			/* the temporary file beside the target */
     int     flags;
     DBT     batch;			/* pairs not yet written, in bulk */
@@ -526,6 +528,72 @@ static int batch_flush(MAP_WRITER *w, char *err, size_t errlen)
     return (0);
 }
 
+/*
+ * A private environment for W's cache: the library's own (no
+ * environment) syncs the file when the map is closed, and map_commit()
+ * syncs it again after map_seal() has rewritten its pages. This one is
+ * flushed without a sync (memp_trickle); atomic_commit() syncs once.
+ */
+static int open_write_env(MAP_WRITER *w)
+{
+    int     r;
+
+    if ((r = db_env_create(&w->env, 0)) != 0) {
+	w->env = 0;
+	return (r);
+    }
+    w->env->set_errcall(w->env, db_errcall);
+    if ((r = w->env->set_cachesize(w->env, 0, MAP_WRITE_CACHE, 1)) != 0
+	|| (r = w->env->open(w->env, 0, DB_CREATE | DB_PRIVATE | DB_INIT_MPOOL,
+			     0)) != 0)
+	return (r);
+    return (0);
+}
+
+/* Write every page W's cache holds to the file, and close the map. */
+static int flush_write_env(MAP_WRITER *w)
+{
+    int     r, written, t;
+
+    r = w->env->memp_trickle(w->env, 100, &written);
+    t = w->db->close(w->db, r == 0 ? DB_NOSYNC : 0);
+    w->db = 0;
+    return (r ? r : t);
+}
+
+/*
+ * A presized hash map is created with its last bucket page written, so
+ * that every bucket page before it is a hole that the cache reads, as
+ * zeros, before it fills it: a million-entry map read 134 MB of zeros
+ * from the kernel that way. Cut the file back to its meta page: a page
+ * past the end reads as zeros too (the library fills what a read does
+ * not return), without a system call's worth of copying, and a page so
+ * read has no stale bytes for map_seal() to clear. The size comes back
+ * at commit (restore_size()), should the last buckets stay empty.
+ */
+static int trim_presized(MAP_WRITER *w)
+{
+    struct stat st;
+    u_int32_t pagesize;
+    int     fd = atomic_fd(w->file);
+
+    if (w->db->get_pagesize(w->db, &pagesize) != 0 || fstat(fd, &st) < 0)
+	return (-1);
+    w->presized = st.st_size;
+    return (st.st_size > pagesize ? ftruncate(fd, pagesize) : 0);
+}
+
+/* The file at least as long as it was created (trim_presized()). */
+static int restore_size(MAP_WRITER *w)
+{
+    struct stat st;
+    int     fd = atomic_fd(w->file);
+
+    if (fstat(fd, &st) < 0)
+	return (-1);
+    return (st.st_size < w->presized ? ftruncate(fd, w->presized) : 0);
+}
+
 MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
 		               size_t pair_size, char *err, size_t errlen)
 {
@@ -547,7 +615,7 @@ MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
     if ((w->file = atomic_create(path, err, errlen)) == 0)
 	goto fail;
     db_message[0] = 0;
-    if ((r = db_create(&db, 0, 0)) != 0) {
+    if ((r = open_write_env(w)) != 0 || (r = db_create(&db, w->env, 0)) != 0) {
 	set_err(err, errlen, path, "cannot create handle", r);
 	goto fail;
     }
@@ -558,11 +626,15 @@ MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
 	    || (r = db->set_h_ffactor(db, fill_factor(pair_size))) != 0
 	    || (r = db->set_h_nelem(db, nelem)) != 0))
 	goto db_fail;
-    if ((r = db->set_cachesize(db, 0, MAP_WRITE_CACHE, 1)) != 0
-	|| (r = db->open(db, 0, atomic_temp(w->file), 0,
+    if ((r = db->open(db, 0, atomic_temp(w->file), 0,
 			 type == MAP_TYPE_BTREE ? DB_BTREE : DB_HASH,
 			 DB_CREATE, 0)) != 0)
 	goto db_fail;
+    if (type == MAP_TYPE_HASH && trim_presized(w) < 0) {
+	snprintf(err, errlen, "%s: cannot trim: %s", atomic_temp(w->file),
+		 strerror(errno));
+	goto fail;
+    }
     return (w);
 
 db_fail:
@@ -606,11 +678,15 @@ int     map_commit(MAP_WRITER *w, char *err, size_t errlen)
 	return (-1);
     }
     errno = 0;
-    r = w->db->close(w->db, 0);
-    w->db = 0;
-    if (r != 0) {
+    if ((r = flush_write_env(w)) != 0) {
 	set_write_err(err, errlen, atomic_temp(file), "cannot finish map", r,
 		      errno);
+	map_abort(w);
+	return (-1);
+    }
+    if (restore_size(w) < 0) {
+	snprintf(err, errlen, "%s: cannot size: %s", atomic_temp(file),
+		 strerror(errno));
 	map_abort(w);
 	return (-1);
     }
@@ -629,6 +705,9 @@ void    map_abort(MAP_WRITER *w)
 	return;
     if (w->db)
 	w->db->close(w->db, DB_NOSYNC);
+    if (w->env)
+	w->env->close(w->env, 0);
     atomic_abort(w->file);
+    free(w->batch.data);
     free(w);
 }

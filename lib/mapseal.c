@@ -10,9 +10,8 @@
  * whatever the buffer held before, the file id of the meta page among
  * it. map_seal() clears the free space of every page and sets the file
  * id to a digest of the file so cleared (four interleaved FNV-1a lanes
- * over its 64-bit words, one pass over the file in big reads and
- * writes; a byte at a time it took a quarter of a million-entry
- * compile): two maps of the same entries
+ * over its 64-bit words, one pass over the file in big reads; only a
+ * page that changed is written back): two maps of the same entries
  * then compare equal with cmp(1), and two maps of different entries keep
  * different ids. Nothing a reader looks at changes (Berkeley DB, and so
  * sendmail, makemap and postmap, read only the header, the index and
@@ -75,11 +74,19 @@ static uint32_t get32(const unsigned char *p)
     return (v);
 }
 
-/* Clear [FROM, TO) of PAGE. */
-static void clear_range(unsigned char *page, size_t from, size_t to)
+/* Are the LEN bytes at P all zero? */
+static int all_zero(const unsigned char *p, size_t len)
 {
-    if (to > from)
-	memset(page + from, 0, to - from);
+    return (len == 0 || (p[0] == 0 && memcmp(p, p + 1, len - 1) == 0));
+}
+
+/* Clear [FROM, TO) of PAGE; true when a byte changed. */
+static int clear_range(unsigned char *page, size_t from, size_t to)
+{
+    if (to <= from || all_zero(page + from, to - from))
+	return (0);
+    memset(page + from, 0, to - from);
+    return (1);
 }
 
 #define B_KEYDATA	1		/* a btree item's own bytes */
@@ -93,10 +100,11 @@ static void clear_range(unsigned char *page, size_t from, size_t to)
  * points to overflow pages and has an unused byte at 3 on either, and
  * on a leaf page no length (2 unused bytes).
  */
-static void clear_item_padding(unsigned char *page, size_t size, int internal)
+static int clear_item_padding(unsigned char *page, size_t size, int internal)
 {
     unsigned entries = get16(page + PAGE_ENTRIES), i;
     size_t  off, len, head = internal ? 12 : 3;
+    int     changed = 0;
 
     for (i = 0; i < entries; i++) {
 	off = get16(page + PAGE_HEADER + 2 * i);
@@ -104,16 +112,17 @@ static void clear_item_padding(unsigned char *page, size_t size, int internal)
 	    continue;
 	len = get16(page + off);
 	if (!internal && (page[off + 2] & 0x7f) != B_KEYDATA)
-	    clear_range(page, off, off + 2);
+	    changed |= clear_range(page, off, off + 2);
 	if (internal || (page[off + 2] & 0x7f) != B_KEYDATA)
-	    clear_range(page, off + 3, off + 4);
+	    changed |= clear_range(page, off + 3, off + 4);
 	if ((page[off + 2] & 0x7f) == B_KEYDATA && off + ALIGN4(head + len) <= size)
-	    clear_range(page, off + head + len, off + ALIGN4(head + len));
+	    changed |= clear_range(page, off + head + len, off + ALIGN4(head + len));
     }
+    return (changed);
 }
 
-/* Clear what PAGE (of SIZE bytes) does not use. */
-static void clear_free_space(unsigned char *page, size_t size)
+/* Clear what PAGE (of SIZE bytes) does not use; true when it changed. */
+static int clear_free_space(unsigned char *page, size_t size)
 {
     unsigned entries = get16(page + PAGE_ENTRIES);
     unsigned hf = get16(page + PAGE_HF_OFFSET);
@@ -123,30 +132,26 @@ static void clear_free_space(unsigned char *page, size_t size)
     case P_HASHMETA:
     case P_BTREEMETA:
 	memset(page + META_FILEID, 0, DB_FILE_ID_LEN);	/* set last */
-	clear_range(page, META_SIZE, size);
-	break;
+	return (clear_range(page, META_SIZE, size) | 1);
     case P_INVALID:
-	clear_range(page, PAGE_HEADER, size);
-	break;
+	return (clear_range(page, PAGE_HEADER, size));
     case P_OVERFLOW:			/* hf_offset: the bytes it holds */
-	if (PAGE_HEADER + (size_t) hf <= size)
-	    clear_range(page, PAGE_HEADER + hf, size);
-	break;
+	return (PAGE_HEADER + (size_t) hf <= size ?
+		clear_range(page, PAGE_HEADER + hf, size) : 0);
     case P_IBTREE:
     case P_LBTREE:
     case P_LRECNO:
     case P_LDUP:
-	if (index_end <= hf && hf <= size) {
-	    clear_range(page, index_end, hf);
-	    clear_item_padding(page, size, page[PAGE_TYPE] == P_IBTREE);
-	}
-	break;
+	if (index_end > hf || hf > size)
+	    return (0);
+	return (clear_range(page, index_end, hf)
+		| clear_item_padding(page, size, page[PAGE_TYPE] == P_IBTREE));
     case P_HASH_UNSORTED:
     case P_HASH:
     case P_IRECNO:
-	if (index_end <= hf && hf <= size)
-	    clear_range(page, index_end, hf);
-	break;
+	return (index_end <= hf && hf <= size ? clear_range(page, index_end, hf) : 0);
+    default:
+	return (0);
     }
 }
 
@@ -185,7 +190,8 @@ static void digest_id(const uint64_t *lane, unsigned char *id)
 
 /*
  * Clear the pages (of SIZE bytes) of BUF, LEN bytes read at OFF, add
- * them to the digest and write them back. A short tail is left alone.
+ * them to the digest and write back those that changed. A short tail
+ * is left alone.
  */
 static int seal_chunk(int fd, unsigned char *buf, size_t len, off_t off,
 		              uint32_t size, uint64_t *lane)
@@ -193,10 +199,12 @@ static int seal_chunk(int fd, unsigned char *buf, size_t len, off_t off,
     size_t  whole = len - len % size, i;
 
     for (i = 0; i < whole; i += size) {
-	clear_free_space(buf + i, size);
+	if (clear_free_space(buf + i, size)
+	    && pwrite(fd, buf + i, size, off + i) != (ssize_t) size)
+	    return (-1);
 	digest_words(lane, buf + i, size);
     }
-    return (whole > 0 && pwrite(fd, buf, whole, off) != (ssize_t) whole ? -1 : 0);
+    return (0);
 }
 
 /* Read up to LEN bytes at OFF; the count, short only at the end. */
