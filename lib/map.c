@@ -470,7 +470,8 @@ void    map_close(MAP *map)
 /*
  * Berkeley DB's default hash (FNV-1 from 0) picks the bucket from the low
  * bits of the hash; ranking by the bit-reversed hash groups every bucket
- * together for any number of buckets. This is the library's own hash,
+ * together for any number of buckets (and rank_by_low_bits() with
+ * map_bucket_bits() then puts the buckets in file order). This is the library's own hash,
  * written out here because it must choose the buckets the library
  * chooses: multiply first, start from 0. It is not the FNV-1a of fnv.h,
  * and must not become it.
@@ -642,6 +643,23 @@ db_fail:
 fail:
     map_abort(w);
     return (0);
+}
+
+int     map_bucket_bits(MAP_WRITER *w)
+{
+    DB_HASH_STAT *st;
+    DBTYPE  type;
+    u_int32_t n;
+    int     bits;
+
+    if (w->db->get_type(w->db, &type) != 0 || type != DB_HASH
+	|| w->db->stat(w->db, 0, &st, DB_FAST_STAT) != 0)
+	return (0);
+    n = st->hash_buckets;
+    free(st);
+    for (bits = 0; bits < 31 && ((u_int32_t) 1 << bits) < n; bits++)
+	 /* void */ ;
+    return (((u_int32_t) 1 << bits) == n ? bits : 0);
 }
 
 int     map_put(MAP_WRITER *w, const char *key, const char *value,
