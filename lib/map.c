@@ -531,9 +531,9 @@ static int batch_flush(MAP_WRITER *w, char *err, size_t errlen)
 
 /*
  * A private environment for W's cache: the library's own (no
- * environment) syncs the file when the map is closed, and map_commit()
- * syncs it again after map_seal() has rewritten its pages. This one is
- * flushed without a sync (memp_trickle); atomic_commit() syncs once.
+ * environment) can only write its pages out with a sync, before
+ * map_seal() rewrites them; this one writes them without one
+ * (memp_trickle), and syncs when it is closed, after the seal.
  */
 static int open_write_env(MAP_WRITER *w)
 {
@@ -551,26 +551,27 @@ static int open_write_env(MAP_WRITER *w)
     return (0);
 }
 
-/* Write every page W's cache holds to the file, and close the map. */
-static int flush_write_env(MAP_WRITER *w)
+/* Close W's map and its environment; the library syncs the file. */
+static int close_write_env(MAP_WRITER *w)
 {
-    int     r, written, t;
+    int     r, t;
 
-    r = w->env->memp_trickle(w->env, 100, &written);
-    t = w->db->close(w->db, r == 0 ? DB_NOSYNC : 0);
+    r = w->db->close(w->db, DB_NOSYNC);
     w->db = 0;
+    t = w->env->close(w->env, 0);
+    w->env = 0;
     return (r ? r : t);
 }
 
 /*
  * A presized hash map is created with its last bucket page written, so
- * that every bucket page before it is a hole that the cache reads, as
- * zeros, before it fills it: a million-entry map read 134 MB of zeros
- * from the kernel that way. Cut the file back to its meta page: a page
- * past the end reads as zeros too (the library fills what a read does
- * not return), without a system call's worth of copying, and a page so
- * read has no stale bytes for map_seal() to clear. The size comes back
- * at commit (restore_size()), should the last buckets stay empty.
+ * that every bucket page before it is a hole that the cache reads before
+ * it fills it: the kernel zero-fills each one, and a million-entry map
+ * read 134 MB of zeros that way. Cut the file back to its meta page: a
+ * page past the end is read as nothing at all (the library sets up its
+ * header; the rest is what its buffer held, for map_seal() to clear).
+ * The size comes back at commit (restore_size()), should the last
+ * buckets stay empty.
  */
 static int trim_presized(MAP_WRITER *w)
 {
@@ -686,17 +687,23 @@ int     map_put(MAP_WRITER *w, const char *key, const char *value,
     return (0);
 }
 
+/*
+ * Every page goes to the file (memp_trickle, no sync), is sealed there,
+ * and only then does closing the library's environment sync it: the
+ * file reaches the disk once, sealed. The cache's pages are clean by
+ * then, so closing writes none over the seal.
+ */
 int     map_commit(MAP_WRITER *w, char *err, size_t errlen)
 {
     ATOMIC_FILE *file = w->file;
-    int     r;
+    int     r, written;
 
     if (batch_flush(w, err, errlen) < 0) {
 	map_abort(w);
 	return (-1);
     }
     errno = 0;
-    if ((r = flush_write_env(w)) != 0) {
+    if ((r = w->env->memp_trickle(w->env, 100, &written)) != 0) {
 	set_write_err(err, errlen, atomic_temp(file), "cannot finish map", r,
 		      errno);
 	map_abort(w);
@@ -708,12 +715,19 @@ int     map_commit(MAP_WRITER *w, char *err, size_t errlen)
 	map_abort(w);
 	return (-1);
     }
-    w->file = 0;
-    map_abort(w);
     if (map_seal(atomic_fd(file), atomic_temp(file), err, errlen) < 0) {
-	atomic_abort(file);
+	map_abort(w);
 	return (-1);
     }
+    errno = 0;
+    if ((r = close_write_env(w)) != 0) {
+	set_write_err(err, errlen, atomic_temp(file), "cannot finish map", r,
+		      errno);
+	map_abort(w);
+	return (-1);
+    }
+    w->file = 0;
+    map_abort(w);
     return (atomic_commit(file, -1, err, errlen));
 }
 
