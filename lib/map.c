@@ -54,6 +54,7 @@ struct MAP {
 struct MAP_WRITER {
     DB_ENV *env;			/* its own cache, flushed without sync */
     DB     *db;
+    int     watched_fd;			/* the library's, for map_seal_watch() */
     off_t   presized;			/* the file's size as created */
     ATOMIC_FILE *file;			/* the temporary file beside the target */
     int     flags;
@@ -551,11 +552,26 @@ static int open_write_env(MAP_WRITER *w)
     return (0);
 }
 
+/* Have the library's writes of W's pages cleared on the way (mapseal.c). */
+static void watch_pages(MAP_WRITER *w)
+{
+    u_int32_t pagesize;
+    int     fd;
+
+    if (w->db->fd(w->db, &fd) == 0 && w->db->get_pagesize(w->db, &pagesize) == 0) {
+	map_seal_watch(fd, pagesize);
+	w->watched_fd = fd;
+    }
+}
+
 /* Close W's map and its environment; the library syncs the file. */
 static int close_write_env(MAP_WRITER *w)
 {
     int     r, t;
 
+    if (w->watched_fd >= 0)
+	map_seal_unwatch(w->watched_fd);
+    w->watched_fd = -1;
     r = w->db->close(w->db, DB_NOSYNC);
     w->db = 0;
     t = w->env->close(w->env, 0);
@@ -608,6 +624,7 @@ MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
 	return (0);
     }
     w->flags = flags;
+    w->watched_fd = -1;
     if ((w->batch.data = malloc(MAP_BATCH_SIZE)) == 0) {
 	snprintf(err, errlen, "%s: out of memory", path);
 	free(w);
@@ -632,6 +649,7 @@ MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
 			 type == MAP_TYPE_BTREE ? DB_BTREE : DB_HASH,
 			 DB_CREATE, 0)) != 0)
 	goto db_fail;
+    watch_pages(w);
     if (type == MAP_TYPE_HASH && trim_presized(w) < 0) {
 	snprintf(err, errlen, "%s: cannot trim: %s", atomic_temp(w->file),
 		 strerror(errno));
@@ -735,6 +753,8 @@ void    map_abort(MAP_WRITER *w)
 {
     if (w == 0)
 	return;
+    if (w->watched_fd >= 0)
+	map_seal_unwatch(w->watched_fd);
     if (w->db)
 	w->db->close(w->db, DB_NOSYNC);
     if (w->env)

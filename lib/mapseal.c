@@ -2,8 +2,9 @@
  * mapseal.c - make a freshly written Berkeley DB map a function of its
  * entries alone, so that the same table always gives the same bytes.
  *
- * Exports map_seal(). Berkeley DB leaves two things in a new file that
- * differ from one run to the next although the entries are the same:
+ * Exports map_seal(), map_seal_watch() and map_seal_unwatch(). Berkeley
+ * DB leaves two things in a new file that differ from one run to the
+ * next although the entries are the same:
  * the meta page's unique file id (made from the inode, the time and a
  * counter) and the free space of each page (the part between the item
  * index and the items, and the tail of an overflow page), which holds
@@ -28,6 +29,7 @@
  */
 #include <db.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +155,89 @@ static int clear_free_space(unsigned char *page, size_t size)
     default:
 	return (0);
     }
+}
+
+/*
+ * Pages cleared on their way to the file. Berkeley DB writes every page
+ * of a file through one pwrite function, which a program may replace
+ * (db_env_set_func_pwrite); ours clears the free space of a page bound
+ * for a watched file first, so that map_seal() finds nearly every page
+ * clean and writes back none: a million-entry map's 134 MB were written
+ * twice before. Pages written otherwise (the library's first pages, at
+ * create) are still cleared by map_seal(). The function is the process's
+ * for good once set; files not watched go through unchanged.
+ */
+#define WATCH_MAX	64		/* maps written at once (maptool build -j) */
+#define PAGE_MAX	65536		/* the largest page size */
+
+static struct {
+    int     fd;
+    uint32_t pagesize;
+} watched[WATCH_MAX];
+static int nwatched;
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The page size FD is watched with, or 0. */
+static uint32_t watched_pagesize(int fd)
+{
+    uint32_t size = 0;
+    int     i;
+
+    pthread_mutex_lock(&watch_lock);
+    for (i = 0; i < nwatched && size == 0; i++)
+	if (watched[i].fd == fd)
+	    size = watched[i].pagesize;
+    pthread_mutex_unlock(&watch_lock);
+    return (size);
+}
+
+/* Berkeley DB's pwrite: a watched file's whole pages are cleared first. */
+static ssize_t clean_pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+    unsigned char copy[PAGE_MAX];
+    uint32_t size;
+
+    if (len > PAGE_MAX || (size = watched_pagesize(fd)) == 0
+	|| len != size || off % size != 0)
+	return (pwrite(fd, buf, len, off));
+    memcpy(copy, buf, len);
+    (void) clear_free_space(copy, len);
+    return (pwrite(fd, copy, len, off));
+}
+
+static void install_clean_pwrite(void)
+{
+    (void) db_env_set_func_pwrite(clean_pwrite);
+}
+
+void    map_seal_watch(int fd, unsigned pagesize)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+    if (pagesize == 0 || pagesize > PAGE_MAX)
+	return;
+    pthread_once(&once, install_clean_pwrite);
+    pthread_mutex_lock(&watch_lock);
+    if (nwatched < WATCH_MAX) {
+	watched[nwatched].fd = fd;
+	watched[nwatched].pagesize = pagesize;
+	nwatched++;
+    }
+    pthread_mutex_unlock(&watch_lock);
+}
+
+void    map_seal_unwatch(int fd)
+{
+    int     i;
+
+    pthread_mutex_lock(&watch_lock);
+    for (i = 0; i < nwatched; i++) {
+	if (watched[i].fd == fd) {
+	    watched[i] = watched[--nwatched];
+	    break;
+	}
+    }
+    pthread_mutex_unlock(&watch_lock);
 }
 
 #define SEAL_LANES	4		/* independent multiplies in flight */
