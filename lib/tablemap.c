@@ -1,12 +1,12 @@
 /*
  * tablemap.c - write a loaded, checked table into a Berkeley DB map.
  *
- * Exports table_write_map(). Hash maps are written in bucket order
- * (map_hash_rank, then rank_by_low_bits with the map's bucket count),
- * so that a map of any size is built with a small cache and its pages
- * are written once, in file order; btree maps in key order. A /pattern/ entry is stored with its
- * number in the table (pattern_store_value()). Used by maptool compile
- * and maptool build.
+ * Exports table_write_map() and table_write_map_if(). Hash maps are
+ * written in bucket order (map_hash_rank, then rank_by_low_bits with the
+ * map's bucket count), so that a map of any size is built with a small
+ * cache and its pages are written once, in file order; btree maps in key
+ * order. A /pattern/ entry is stored with its number in the table
+ * (pattern_store_value()). Used by maptool compile and maptool build.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +83,13 @@ static int put_entry(MAP_WRITER *w, const TABLE_ENTRY *e, char *err, size_t errl
 int     table_write_map(TABLE *t, const char *path, int type, int flags,
 			        char *err, size_t errlen)
 {
+    return (table_write_map_if(t, path, type, flags, 0, 0, err, errlen));
+}
+
+int     table_write_map_if(TABLE *t, const char *path, int type, int flags,
+			           TABLE_READY_FN ready, void *ctx, char *err,
+			           size_t errlen)
+{
     MAP_WRITER *w;
     RANKED *order;
     const TABLE_ENTRY *e;
@@ -110,5 +117,9 @@ int     table_write_map(TABLE *t, const char *path, int type, int flags,
 	}
     }
     free(order);
+    if (ready && ready(ctx) != 0) {
+	map_abort(w);
+	return (TABLE_WRITE_REFUSED);
+    }
     return (map_commit(w, err, errlen) < 0 ? TABLE_WRITE_IO : 0);
 }
