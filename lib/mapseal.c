@@ -82,10 +82,17 @@ static int all_zero(const unsigned char *p, size_t len)
     return (len == 0 || (p[0] == 0 && memcmp(p, p + 1, len - 1) == 0));
 }
 
-/* Clear [FROM, TO) of PAGE; true when a byte changed. */
+/*
+ * Clear [FROM, TO) of PAGE; true when a byte changed. Pages on their way
+ * out of the library's cache (clean_pwrite) are cleared without a look:
+ * their free space was never written, and reading it would be reading
+ * uninitialised memory.
+ */
+static __thread int clear_blind;
+
 static int clear_range(unsigned char *page, size_t from, size_t to)
 {
-    if (to <= from || all_zero(page + from, to - from))
+    if (to <= from || (!clear_blind && all_zero(page + from, to - from)))
 	return (0);
     memset(page + from, 0, to - from);
     return (1);
@@ -201,7 +208,9 @@ static ssize_t clean_pwrite(int fd, const void *buf, size_t len, off_t off)
 	|| len != size || off % size != 0)
 	return (pwrite(fd, buf, len, off));
     memcpy(copy, buf, len);
+    clear_blind = 1;
     (void) clear_free_space(copy, len);
+    clear_blind = 0;
     return (pwrite(fd, copy, len, off));
 }
 
