@@ -5,7 +5,8 @@
  * map_serves(), map_match(), map_pattern_count(), map_entry_count(),
  * map_walk(), map_walk_patterns(), map_identity(), map_path(),
  * map_has_nul(), map_close() for readers, and map_create(), map_put(),
- * map_commit(), map_abort() for writers.
+ * map_commit(), map_abort() for writers; a writer hands its pairs to
+ * the library a batch at a time (DB_MULTIPLE_KEY).
  * Keys and values are stored without a trailing NUL unless
  * MAP_FLAG_NUL (makemap -N, postmap); readers detect which. The one scan
  * at open notes every domain and compiles the /pattern/ entries. A writer
@@ -51,10 +52,18 @@ struct MAP {
 };
 
 struct MAP_WRITER {
+    DB_ENV *env;			/* its own cache, flushed without sync */
     DB     *db;
+    int     watched_fd;			/* the library's, for map_seal_watch() */
+    off_t   presized;			/* the file's size as created */
     ATOMIC_FILE *file;			/* the temporary file beside the target */
     int     flags;
+    DBT     batch;			/* pairs not yet written, in bulk */
+    void   *batch_at;			/* DB_MULTIPLE_KEY's write position */
+    size_t  batched;			/* how many */
 };
+
+#define MAP_BATCH_SIZE	(1u << 20)	/* pairs handed to the library at once */
 
 /* Berkeley DB reports details through a callback; keep the last one. */
 static __thread char db_message[256];
@@ -462,7 +471,8 @@ void    map_close(MAP *map)
 /*
  * Berkeley DB's default hash (FNV-1 from 0) picks the bucket from the low
  * bits of the hash; ranking by the bit-reversed hash groups every bucket
- * together for any number of buckets. This is the library's own hash,
+ * together for any number of buckets (and rank_by_low_bits() with
+ * map_bucket_bits() then puts the buckets in file order). This is the library's own hash,
  * written out here because it must choose the buckets the library
  * chooses: multiply first, start from 0. It is not the FNV-1a of fnv.h,
  * and must not become it.
@@ -492,6 +502,116 @@ static u_int32_t fill_factor(size_t pair_size)
     return (per_page < 1 ? 1 : per_page);
 }
 
+/* Start an empty batch in W's buffer. */
+static void batch_start(MAP_WRITER *w)
+{
+    w->batch.ulen = MAP_BATCH_SIZE;
+    w->batch.flags = DB_DBT_USERMEM;
+    DB_MULTIPLE_WRITE_INIT(w->batch_at, &w->batch);
+    w->batched = 0;
+}
+
+/* Hand W's batch to the library in one call. */
+static int batch_flush(MAP_WRITER *w, char *err, size_t errlen)
+{
+    DBT     none;
+    int     r;
+
+    if (w->batched == 0)
+	return (0);
+    memset(&none, 0, sizeof(none));
+    errno = 0;
+    if ((r = w->db->put(w->db, 0, &w->batch, &none, DB_MULTIPLE_KEY)) != 0) {
+	set_write_err(err, errlen, atomic_temp(w->file), "write failed", r,
+		      errno);
+	return (-1);
+    }
+    batch_start(w);
+    return (0);
+}
+
+/*
+ * A private environment for W's cache: the library's own (no
+ * environment) can only write its pages out with a sync, before
+ * map_seal() rewrites them; this one writes them without one
+ * (memp_trickle), and syncs when it is closed, after the seal.
+ */
+static int open_write_env(MAP_WRITER *w)
+{
+    int     r;
+
+    if ((r = db_env_create(&w->env, 0)) != 0) {
+	w->env = 0;
+	return (r);
+    }
+    w->env->set_errcall(w->env, db_errcall);
+    if ((r = w->env->set_cachesize(w->env, 0, MAP_WRITE_CACHE, 1)) != 0
+	|| (r = w->env->open(w->env, 0, DB_CREATE | DB_PRIVATE | DB_INIT_MPOOL,
+			     0)) != 0)
+	return (r);
+    return (0);
+}
+
+/* Have the library's writes of W's pages cleared on the way (mapseal.c). */
+static void watch_pages(MAP_WRITER *w)
+{
+    u_int32_t pagesize;
+    int     fd;
+
+    if (w->db->fd(w->db, &fd) == 0 && w->db->get_pagesize(w->db, &pagesize) == 0) {
+	map_seal_watch(fd, pagesize);
+	w->watched_fd = fd;
+    }
+}
+
+/* Close W's map and its environment; the library syncs the file. */
+static int close_write_env(MAP_WRITER *w)
+{
+    int     r, t;
+
+    if (w->watched_fd >= 0)
+	map_seal_unwatch(w->watched_fd);
+    w->watched_fd = -1;
+    r = w->db->close(w->db, DB_NOSYNC);
+    w->db = 0;
+    t = w->env->close(w->env, 0);
+    w->env = 0;
+    return (r ? r : t);
+}
+
+/*
+ * A presized hash map is created with its last bucket page written, so
+ * that every bucket page before it is a hole that the cache reads before
+ * it fills it: the kernel zero-fills each one, and a million-entry map
+ * read 134 MB of zeros that way. Cut the file back to its meta page: a
+ * page past the end is read as nothing at all (the library sets up its
+ * header; the rest is what its buffer held, for map_seal() to clear).
+ * The size comes back at commit (restore_size()), should the last
+ * buckets stay empty.
+ */
+static int trim_presized(MAP_WRITER *w)
+{
+    struct stat st;
+    u_int32_t pagesize;
+    int     fd = atomic_fd(w->file);
+
+    if (w->db->get_pagesize(w->db, &pagesize) != 0 || fstat(fd, &st) < 0)
+	return (-1);
+    w->presized = st.st_size;
+    return (st.st_size > pagesize ? ftruncate(fd, pagesize) : 0);
+}
+
+/* The file at least as long as it was created (trim_presized()). */
+static int restore_size(MAP_WRITER *w)
+{
+    struct stat st;
+    int     fd = atomic_fd(w->file);
+
+    if (fstat(fd, &st) < 0)
+	return (-1);
+    return (st.st_size < w->presized ? ftruncate(fd, w->presized) : 0);
+}
+
 MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
 		               size_t pair_size, char *err, size_t errlen)
 {
@@ -504,10 +624,17 @@ MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
 	return (0);
     }
     w->flags = flags;
+    w->watched_fd = -1;
+    if ((w->batch.data = malloc(MAP_BATCH_SIZE)) == 0) {
+	snprintf(err, errlen, "%s: out of memory", path);
+	free(w);
+	return (0);
+    }
+    batch_start(w);
     if ((w->file = atomic_create(path, err, errlen)) == 0)
 	goto fail;
     db_message[0] = 0;
-    if ((r = db_create(&db, 0, 0)) != 0) {
+    if ((r = open_write_env(w)) != 0 || (r = db_create(&db, w->env, 0)) != 0) {
 	set_err(err, errlen, path, "cannot create handle", r);
 	goto fail;
     }
@@ -518,11 +645,16 @@ MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
 	    || (r = db->set_h_ffactor(db, fill_factor(pair_size))) != 0
 	    || (r = db->set_h_nelem(db, nelem)) != 0))
 	goto db_fail;
-    if ((r = db->set_cachesize(db, 0, MAP_WRITE_CACHE, 1)) != 0
-	|| (r = db->open(db, 0, atomic_temp(w->file), 0,
+    if ((r = db->open(db, 0, atomic_temp(w->file), 0,
 			 type == MAP_TYPE_BTREE ? DB_BTREE : DB_HASH,
 			 DB_CREATE, 0)) != 0)
 	goto db_fail;
+    watch_pages(w);
+    if (type == MAP_TYPE_HASH && trim_presized(w) < 0) {
+	snprintf(err, errlen, "%s: cannot trim: %s", atomic_temp(w->file),
+		 strerror(errno));
+	goto fail;
+    }
     return (w);
 
 db_fail:
@@ -532,36 +664,81 @@ fail:
     return (0);
 }
 
+int     map_bucket_bits(MAP_WRITER *w)
+{
+    DB_HASH_STAT *st;
+    DBTYPE  type;
+    u_int32_t n;
+    int     bits;
+
+    if (w->db->get_type(w->db, &type) != 0 || type != DB_HASH
+	|| w->db->stat(w->db, 0, &st, DB_FAST_STAT) != 0)
+	return (0);
+    n = st->hash_buckets;
+    free(st);
+    for (bits = 0; bits < 31 && ((u_int32_t) 1 << bits) < n; bits++)
+	 /* void */ ;
+    return (((u_int32_t) 1 << bits) == n ? bits : 0);
+}
+
 int     map_put(MAP_WRITER *w, const char *key, const char *value,
 		        char *err, size_t errlen)
 {
-    DBT     k, v;
-    int     r, nul = (w->flags & MAP_FLAG_NUL) ? 1 : 0;
+    size_t  nul = (w->flags & MAP_FLAG_NUL) ? 1 : 0;
+    size_t  klen = strlen(key) + nul, vlen = strlen(value) + nul;
+    void   *kp, *vp;
 
-    memset(&k, 0, sizeof(k));
-    memset(&v, 0, sizeof(v));
-    k.data = (void *) key;
-    k.size = strlen(key) + nul;
-    v.data = (void *) value;
-    v.size = strlen(value) + nul;
-    errno = 0;
-    if ((r = w->db->put(w->db, 0, &k, &v, 0)) != 0) {
-	set_write_err(err, errlen, atomic_temp(w->file), "write failed", r,
-		      errno);
+    if (klen + vlen + 32 > MAP_BATCH_SIZE) {
+	snprintf(err, errlen, "%s: entry too long", atomic_temp(w->file));
 	return (-1);
     }
+    DB_MULTIPLE_KEY_RESERVE_NEXT(w->batch_at, &w->batch, kp, klen, vp, vlen);
+    if (kp == 0) {
+	if (batch_flush(w, err, errlen) < 0)
+	    return (-1);
+	DB_MULTIPLE_KEY_RESERVE_NEXT(w->batch_at, &w->batch, kp, klen, vp, vlen);
+    }
+    memcpy(kp, key, klen);
+    if (vlen)
+	memcpy(vp, value, vlen);
+    w->batched++;
     return (0);
 }
 
+/*
+ * Every page goes to the file (memp_trickle, no sync), is sealed there,
+ * and only then does closing the library's environment sync it: the
+ * file reaches the disk once, sealed. The cache's pages are clean by
+ * then, so closing writes none over the seal.
+ */
 int     map_commit(MAP_WRITER *w, char *err, size_t errlen)
 {
     ATOMIC_FILE *file = w->file;
-    int     r;
+    int     r, written;
 
+    if (batch_flush(w, err, errlen) < 0) {
+	map_abort(w);
+	return (-1);
+    }
     errno = 0;
-    r = w->db->close(w->db, 0);
-    w->db = 0;
-    if (r != 0) {
+    if ((r = w->env->memp_trickle(w->env, 100, &written)) != 0) {
+	set_write_err(err, errlen, atomic_temp(file), "cannot finish map", r,
+		      errno);
+	map_abort(w);
+	return (-1);
+    }
+    if (restore_size(w) < 0) {
+	snprintf(err, errlen, "%s: cannot size: %s", atomic_temp(file),
+		 strerror(errno));
+	map_abort(w);
+	return (-1);
+    }
+    if (map_seal(atomic_fd(file), atomic_temp(file), err, errlen) < 0) {
+	map_abort(w);
+	return (-1);
+    }
+    errno = 0;
+    if ((r = close_write_env(w)) != 0) {
 	set_write_err(err, errlen, atomic_temp(file), "cannot finish map", r,
 		      errno);
 	map_abort(w);
@@ -569,10 +746,6 @@ int     map_commit(MAP_WRITER *w, char *err, size_t errlen)
     }
     w->file = 0;
     map_abort(w);
-    if (map_seal(atomic_fd(file), atomic_temp(file), err, errlen) < 0) {
-	atomic_abort(file);
-	return (-1);
-    }
     return (atomic_commit(file, -1, err, errlen));
 }
 
@@ -580,8 +753,13 @@ void    map_abort(MAP_WRITER *w)
 {
     if (w == 0)
 	return;
+    if (w->watched_fd >= 0)
+	map_seal_unwatch(w->watched_fd);
     if (w->db)
 	w->db->close(w->db, DB_NOSYNC);
+    if (w->env)
+	w->env->close(w->env, 0);
     atomic_abort(w->file);
+    free(w->batch.data);
     free(w);
 }

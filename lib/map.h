@@ -77,6 +77,19 @@ extern uint32_t map_hash_rank(const char *key, int flags);
 extern MAP_WRITER *map_create(const char *path, int type, int flags,
 			              size_t nelem, size_t pair_size, char *err,
 			              size_t errlen);
+/*
+ * The number of buckets of the hash map W writes is 1 << this (0 for a
+ * btree map, or when the library does not say). Written in ascending
+ * rank, then reordered by rank_by_low_bits() with it, the buckets go to
+ * the file in page order, each page once, appended at its end.
+ */
+extern int map_bucket_bits(MAP_WRITER *w);
+
+/*
+ * map_put() copies the pair into a batch that goes to Berkeley DB in one
+ * call (DB_MULTIPLE_KEY) when it is full or at map_commit(): a write
+ * error may so be reported by a later map_put() or by map_commit().
+ */
 extern int map_put(MAP_WRITER *w, const char *key, const char *value,
 		           char *err, size_t errlen);
 extern int map_commit(MAP_WRITER *w, char *err, size_t errlen);

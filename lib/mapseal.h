@@ -14,4 +14,13 @@
  */
 extern int map_seal(int fd, const char *path, char *err, size_t errlen);
 
+/*
+ * While FD (Berkeley DB's own descriptor of a map being written, DB->fd)
+ * is watched, the library's writes of whole pages of PAGESIZE bytes to
+ * it have their free space cleared on the way: map_seal() then finds
+ * those pages clean. Unwatch it before it is closed.
+ */
+extern void map_seal_watch(int fd, unsigned pagesize);
+extern void map_seal_unwatch(int fd);
+
 #endif

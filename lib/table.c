@@ -1,8 +1,8 @@
 /*
  * table.c - read a virtusertable source table and check every line.
  *
- * Exports table_load(), table_from_map(), table_lookup(), table_match(),
- * table_patterns() and table_free(). The rules are makemap's: one entry
+ * Exports table_load(), table_check_later(), table_from_map(),
+ * table_lookup(), table_match(), table_patterns() and table_free(). The rules are makemap's: one entry
  * a line, the key up to the first blank, then blanks, then the value;
  * "#" lines and empty lines are skipped; a line that opens with a blank,
  * a key without value and a duplicate key are errors. On top of that
@@ -322,6 +322,10 @@ static void parse_line(TEXT_PART *ld, char *line, size_t len, unsigned lineno,
     }
     if (!(flags & TABLE_KEEP_CASE))
 	addr_fold(line, line);
+    if (flags & TABLE_CHECK_LATER) {
+	add_entry(ld, line, value, lineno);	/* table_check_later() */
+	return;
+    }
     if ((problem = vut_check_key(line)) != 0) {
 	complain(ld, lineno, "key %s: %s", line, problem);
 	return;
@@ -333,6 +337,22 @@ static void parse_line(TEXT_PART *ld, char *line, size_t len, unsigned lineno,
     if (warning)
 	warn(ld, lineno, warning);
     add_entry(ld, line, value, lineno);
+}
+
+size_t  table_check_later(const TABLE *t)
+{
+    const TABLE_ENTRY *e;
+    const char *warning;
+    size_t  problems = 0;
+
+    for (e = t->entries; e < t->entries + t->count; e++) {
+	if (e->seq)				/* a pattern: checked at load */
+	    continue;
+	if (vut_check_key(e->key) != 0 || vut_check_value(e->value, &warning) != 0
+	    || warning != 0)
+	    problems++;
+    }
+    return (problems);
 }
 
 /* Read every line of part JOB of ARG; runs in a thread of its own. */

@@ -34,6 +34,7 @@ typedef struct TABLE {
 } TABLE;
 
 #define TABLE_KEEP_CASE	(1<<0)		/* makemap -f */
+#define TABLE_CHECK_LATER (1<<1)	/* table_check_later() checks addresses */
 
 /*
  * Read and check PATH ("-": standard input). Every bad line is reported
@@ -42,6 +43,18 @@ typedef struct TABLE {
  */
 extern TABLE *table_load(const char *path, int flags, REPORT_FN report,
 			         void *ctx);
+
+/*
+ * With TABLE_CHECK_LATER, table_load() leaves out the checks of keys and
+ * values as addresses (vut_check_key(), vut_check_value()), the bulk of
+ * its work: the lines are split, folded and ranked, and every line that
+ * gets so far is an entry. table_check_later() then makes those checks
+ * (on another thread, say, while the map is written), reporting nothing:
+ * the count of entries that would have been refused or warned about. A
+ * caller that gets a count, or a table with errors or warnings, loads
+ * the table again without the flag for the exact report.
+ */
+extern size_t table_check_later(const TABLE *t);
 
 /* The entries of MAP as a table, each checked like a table line. */
 struct MAP;

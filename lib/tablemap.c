@@ -1,11 +1,12 @@
 /*
  * tablemap.c - write a loaded, checked table into a Berkeley DB map.
  *
- * Exports table_write_map(). Hash maps are written in bucket order
- * (map_hash_rank), so that a map of any size is built with a small
- * cache; btree maps in key order. A /pattern/ entry is stored with its
- * number in the table (pattern_store_value()). Used by maptool compile
- * and maptool build.
+ * Exports table_write_map() and table_write_map_if(). Hash maps are
+ * written in bucket order (map_hash_rank, then rank_by_low_bits with the
+ * map's bucket count), so that a map of any size is built with a small
+ * cache and its pages are written once, in file order; btree maps in key
+ * order. A /pattern/ entry is stored with its number in the table
+ * (pattern_store_value()). Used by maptool compile and maptool build.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +24,18 @@ static int by_key(const void *a, const void *b)
 		   sort_table->entries[((const RANKED *) b)->entry].key));
 }
 
+/* ORDER, ranked, with the buckets in file order; null (ORDER freed) if not. */
+static RANKED *in_file_order(RANKED *order, size_t n, int bucket_bits)
+{
+    if (rank_by_low_bits(order, n, bucket_bits) < 0) {
+	free(order);
+	return (0);
+    }
+    return (order);
+}
+
 /* The order to write entries in: by bucket for hash, by key for btree. */
-static RANKED *write_order(TABLE *t, int type, int flags)
+static RANKED *write_order(TABLE *t, int type, int flags, int bucket_bits)
 {
     RANKED *order;
     size_t  i;
@@ -32,7 +43,7 @@ static RANKED *write_order(TABLE *t, int type, int flags)
     if (type == MAP_TYPE_HASH && flags == 0 && t->order) {
 	order = t->order;			/* table_load() ranked them so */
 	t->order = 0;
-	return (order);
+	return (in_file_order(order, t->count, bucket_bits));
     }
     if ((order = malloc((t->count ? t->count : 1) * sizeof(*order))) == 0)
 	return (0);
@@ -43,11 +54,13 @@ static RANKED *write_order(TABLE *t, int type, int flags)
     if (type == MAP_TYPE_BTREE) {
 	sort_table = t;
 	qsort(order, t->count, sizeof(*order), by_key);
-    } else if (rank_sort(order, t->count) < 0) {
+	return (order);
+    }
+    if (rank_sort(order, t->count) < 0) {
 	free(order);
 	return (0);
     }
-    return (order);
+    return (in_file_order(order, t->count, bucket_bits));
 }
 
 /* Write E; a pattern's value goes with its number. */
@@ -70,19 +83,25 @@ static int put_entry(MAP_WRITER *w, const TABLE_ENTRY *e, char *err, size_t errl
 int     table_write_map(TABLE *t, const char *path, int type, int flags,
 			        char *err, size_t errlen)
 {
+    return (table_write_map_if(t, path, type, flags, 0, 0, err, errlen));
+}
+
+int     table_write_map_if(TABLE *t, const char *path, int type, int flags,
+			           TABLE_READY_FN ready, void *ctx, char *err,
+			           size_t errlen)
+{
     MAP_WRITER *w;
     RANKED *order;
     const TABLE_ENTRY *e;
     size_t  i;
 
-    if ((order = write_order(t, type, flags)) == 0) {
-	snprintf(err, errlen, "%s: out of memory", path);
-	return (TABLE_WRITE_IO);
-    }
     if ((w = map_create(path, type, flags, t->count,
-			t->count ? t->text_size / t->count : 0, err, errlen)) == 0) {
-	free(order);
+			t->count ? t->text_size / t->count : 0, err, errlen)) == 0)
 	return (TABLE_WRITE_CREATE);
+    if ((order = write_order(t, type, flags, map_bucket_bits(w))) == 0) {
+	snprintf(err, errlen, "%s: out of memory", path);
+	map_abort(w);
+	return (TABLE_WRITE_IO);
     }
     for (i = 0; i < t->count; i++) {
 	/* The entries are visited out of file order: fetch ahead. */
@@ -98,5 +117,9 @@ int     table_write_map(TABLE *t, const char *path, int type, int flags,
 	}
     }
     free(order);
+    if (ready && ready(ctx) != 0) {
+	map_abort(w);
+	return (TABLE_WRITE_REFUSED);
+    }
     return (map_commit(w, err, errlen) < 0 ? TABLE_WRITE_IO : 0);
 }

@@ -17,8 +17,19 @@
  */
 #define TABLE_WRITE_CREATE	(-1)
 #define TABLE_WRITE_IO		(-2)
+#define TABLE_WRITE_REFUSED	(-3)	/* READY said no (nothing in ERR) */
 
 extern int table_write_map(TABLE *t, const char *path, int type, int flags,
 			           char *err, size_t errlen);
+
+/*
+ * The same, but once every entry is written and before the map is put
+ * in place READY(CTX) is asked: nonzero, and the map is dropped
+ * (TABLE_WRITE_REFUSED). For checks that run while the map is written.
+ */
+typedef int (*TABLE_READY_FN) (void *ctx);
+extern int table_write_map_if(TABLE *t, const char *path, int type, int flags,
+			              TABLE_READY_FN ready, void *ctx, char *err,
+			              size_t errlen);
 
 #endif

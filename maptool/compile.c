@@ -1,11 +1,17 @@
 /*
  * compile.c - maptool compile: a checked table into a Berkeley DB map.
  *
- * Exports cmd_compile(). Every line is checked before anything is
- * written; on any error the old map stays exactly as it was. A good
- * table is written to a temporary file beside the target and renamed
- * over it (table_write_map(), map_commit()).
+ * Exports cmd_compile(). Every line is checked before the map is put in
+ * place; on any error the old map stays exactly as it was. A good table
+ * is written to a temporary file beside the target and renamed over it
+ * (table_write_map(), map_commit()). A table read from a file is split
+ * first and its addresses checked on a thread of their own while the
+ * map is written (TABLE_CHECK_LATER): the checks take most of the
+ * reading, and the writing does not wait for them. A table with any
+ * problem at all is read again the ordinary way, for the same messages
+ * in the same order, and nothing of the first try is kept.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,42 +76,125 @@ static int parse_opts(int argc, char **argv, COMPILE_OPTS *o)
     return (0);
 }
 
-/* Write T to OUT; the exit status. */
-static int write_map(TABLE *t, const COMPILE_OPTS *o, const char *out)
+/* The checks of a table loaded with TABLE_CHECK_LATER, on a thread. */
+typedef struct LATER_CHECK {
+    TABLE  *t;
+    pthread_t thread;
+    int     started;			/* the thread runs, or ran */
+    size_t  problems;			/* what table_check_later() found */
+} LATER_CHECK;
+
+static void *run_later_check(void *arg)
+{
+    LATER_CHECK *lc = arg;
+
+    lc->problems = table_check_later(lc->t);
+    return (0);
+}
+
+/* Start the checks; where no thread can be had, make them here. */
+static void later_check_start(LATER_CHECK *lc, TABLE *t)
+{
+    lc->t = t;
+    lc->problems = 0;
+    lc->started = pthread_create(&lc->thread, 0, run_later_check, lc) == 0;
+    if (!lc->started)
+	run_later_check(lc);
+}
+
+/* Wait for the checks; nonzero when they found a problem. */
+static int later_check_done(void *ctx)
+{
+    LATER_CHECK *lc = ctx;
+
+    if (lc->started) {
+	pthread_join(lc->thread, 0);
+	lc->started = 0;
+    }
+    return (lc->problems != 0);
+}
+
+/* Write T to OUT, with LC's checks (if any) still to pass; the status. */
+static int write_map(TABLE *t, const COMPILE_OPTS *o, const char *out,
+		             LATER_CHECK *lc)
 {
     char    err[512];
     int     r;
 
-    if ((r = table_write_map(t, out, o->type, o->map_flags, err, sizeof(err))) == 0)
-	return (0);
+    r = table_write_map_if(t, out, o->type, o->map_flags,
+			   lc ? later_check_done : 0, lc, err, sizeof(err));
+    if (lc)
+	later_check_done(lc);
+    if (r == 0 || r == TABLE_WRITE_REFUSED)
+	return (r == 0 ? 0 : -1);
     fprintf(stderr, "%s: %s\n", progname, err);
     return (r == TABLE_WRITE_CREATE ? EX_CANTCREAT : EX_IOERR);
 }
 
-static int compile_table(TABLE *t, const COMPILE_OPTS *o);
+static int compile_table(TABLE *t, const COMPILE_OPTS *o, int later);
+
+/* Nothing reported: a table with problems is loaded again to say them. */
+static void report_nothing(void *ctx, const char *file, unsigned line,
+			           int is_error, const char *why)
+{
+    (void) ctx;
+    (void) file;
+    (void) line;
+    (void) is_error;
+    (void) why;
+}
+
+/* The table of O, its addresses unchecked if LATER and it has no problem. */
+static TABLE *load_table(const COMPILE_OPTS *o, int *later)
+{
+    TABLE  *t;
+
+    if (*later) {
+	t = table_load(o->input, o->table_flags | TABLE_CHECK_LATER,
+		       report_nothing, 0);
+	if (t != 0 && t->errors == 0 && t->warnings == 0)
+	    return (t);
+	table_free(t);				/* null: said again, below */
+    }
+    *later = 0;
+    return (table_load(o->input, o->table_flags, report_to_stderr, 0));
+}
 
 int     cmd_compile(int argc, char **argv)
 {
     COMPILE_OPTS o;
     TABLE  *t;
     PROGRESS *progress;
-    int     status;
+    int     status, later;
 
     if (parse_opts(argc, argv, &o) < 0)
 	return (EX_USAGE);
     progress = progress_start("maptool compile");
     progress_phase(progress, "reading");
-    t = table_load(o.input, o.table_flags, report_to_stderr, 0);
+    later = strcmp(o.input, "-") != 0;		/* standard input: read once */
+    t = load_table(&o, &later);
     progress_phase(progress, "writing");
-    status = t == 0 ? EX_NOINPUT : compile_table(t, &o);
+    status = t == 0 ? EX_NOINPUT : compile_table(t, &o, later);
+    if (status < 0) {				/* the later checks said no */
+	table_free(t);
+	progress_phase(progress, "reading");
+	later = 0;
+	t = load_table(&o, &later);
+	progress_phase(progress, "writing");
+	status = t == 0 ? EX_NOINPUT : compile_table(t, &o, 0);
+    }
     progress_done(progress);
     table_free(t);
     return (status);
 }
 
-/* Write the loaded table T as O asks. */
-static int compile_table(TABLE *t, const COMPILE_OPTS *o)
+/*
+ * Write the loaded table T as O asks; with LATER, its addresses are
+ * checked while it is written, and -1 means they did not pass.
+ */
+static int compile_table(TABLE *t, const COMPILE_OPTS *o, int later)
 {
+    LATER_CHECK lc;
     char   *out;
     int     status;
 
@@ -116,13 +205,17 @@ static int compile_table(TABLE *t, const COMPILE_OPTS *o)
     }
     if (t->count == 0)
 	report_to_stderr(0, t->name, 0, 0, "no entries: the map will be empty");
+    if (later)
+	later_check_start(&lc, t);
     if (o->output) {
-	status = write_map(t, o, o->output);
+	status = write_map(t, o, o->output, later ? &lc : 0);
     } else if ((out = malloc(strlen(o->input) + 4)) != 0) {
 	sprintf(out, "%s.db", o->input);
-	status = write_map(t, o, out);
+	status = write_map(t, o, out, later ? &lc : 0);
 	free(out);
     } else {
+	if (later)
+	    later_check_done(&lc);
 	status = EX_OSERR;
     }
     return (status);

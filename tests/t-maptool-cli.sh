@@ -101,6 +101,20 @@ done
 check "the duplicate names the first line" grep -q '^switch:4: duplicate key diego1@inkacoca.org (first at line 1)' errors
 check "a bad table leaves the old map byte for byte" cmp -s switch.db before.db
 check_eq "a bad table leaves no temporary file" "" "$(ls -a | grep '^\.switch\.db\.' || true)"
+# Problems that only the address checks find: compile checks the
+# addresses of a table file while it writes the map, and must still
+# refuse it whole, with the same messages, or write it and warn once.
+printf 'a@inkacoca.org\tx@y.test\nb@inkacoca.org\tbad value here\n' >late
+cp switch.db before-late.db
+check_rc "a table whose only error is a value exits 65" 65 "$M" compile -o switch.db late 2>late.err
+check "... names it" grep -q '^late:2: value for b@inkacoca.org: ' late.err
+check_eq "... once" 1 "$(grep -c '^late:2: ' late.err)"
+check "... and leaves the old map byte for byte" cmp -s switch.db before-late.db
+check_eq "... and no temporary file" "" "$(ls -a | grep '^\.switch\.db\.' || true)"
+printf 'a@inkacoca.org\tx@y.test\nb@inkacoca.org\terror:5.1.1 550 gone\n' >warned
+check_rc "a table with only a warning compiles" 0 "$M" compile warned 2>warned.err
+check_eq "... and warns once" 1 "$(grep -c '^warned:2: warning: ' warned.err)"
+check_eq "... with both entries" 2 "$("$M" dump warned.db | wc -l)"
 printf 'ok@x.test a@b.test\n' >tab1
 check_rc "a missing table exits 66" 66 "$M" compile nonexistent
 "$M" compile nonexistent 2>missing.err

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "map.h"
+#include "rank.h"
 #include "unit.h"
 
 static char *make_map(const char *name, int flags, int n)
@@ -120,6 +121,133 @@ START_TEST(test_not_a_map)
 }
 END_TEST
 
+#define ORDER_KEYS	20000
+
+/* The Ith key and value of test_write_order. */
+static void order_pair(int i, char *key, char *value, size_t len)
+{
+    snprintf(key, len, "u%d.%d@d%d.example", i, i * 7919 % 1000, i % 37);
+    snprintf(value, len, "u%d@branch%d.example", i, i % 11);
+}
+
+/*
+ * Write ORDER_KEYS pairs to NAME in rank order, with the buckets in
+ * file order when IN_FILE_ORDER; the path, and *BITS the bucket bits.
+ */
+static char *write_ranked(const char *name, int in_file_order, int *bits)
+{
+    char   *path = unit_write_file(name, "");
+    MAP_WRITER *w;
+    RANKED *order = malloc(ORDER_KEYS * sizeof(*order));
+    char    err[512], key[64], value[64];
+    int     i;
+
+    ck_assert_ptr_nonnull(order);
+    w = map_create(path, MAP_TYPE_HASH, 0, ORDER_KEYS, 45, err, sizeof(err));
+    ck_assert_msg(w != 0, "%s", err);
+    *bits = map_bucket_bits(w);
+    for (i = 0; i < ORDER_KEYS; i++) {
+	order_pair(i, key, value, sizeof(key));
+	order[i].entry = i;
+	order[i].rank = map_hash_rank(key, 0);
+    }
+    ck_assert_int_eq(rank_sort(order, ORDER_KEYS), 0);
+    if (in_file_order)
+	ck_assert_int_eq(rank_by_low_bits(order, ORDER_KEYS, *bits), 0);
+    for (i = 0; i < ORDER_KEYS; i++) {
+	order_pair(order[i].entry, key, value, sizeof(key));
+	ck_assert_int_eq(map_put(w, key, value, err, sizeof(err)), 0);
+    }
+    ck_assert_msg(map_commit(w, err, sizeof(err)) == 0, "%s", err);
+    free(order);
+    return (path);
+}
+
+/* The whole of PATH; its size in *LEN. */
+static char *read_whole(const char *path, size_t *len)
+{
+    struct stat st;
+    char   *buf;
+    int     fd = open(path, O_RDONLY);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    ck_assert_ptr_nonnull(buf = malloc(st.st_size + 1));
+    ck_assert_int_eq(read(fd, buf, st.st_size), st.st_size);
+    close(fd);
+    *len = st.st_size;
+    return (buf);
+}
+
+/*
+ * Buckets in file order (each page written once, appended) give the
+ * very bytes that the plain rank order gives (pages filled in a jumble
+ * of places); the map reads back whole.
+ */
+START_TEST(test_write_order)
+{
+    int     bits_a, bits_b, i, n = 0;
+    char   *a = write_ranked("map-ranked", 0, &bits_a);
+    char   *b = write_ranked("map-filed", 1, &bits_b);
+    char   *va, *vb, err[512], key[64], value[64], *v;
+    size_t  la, lb;
+    MAP    *map;
+
+    ck_assert_int_gt(bits_a, 0);
+    ck_assert_int_eq(bits_a, bits_b);
+    va = read_whole(a, &la);
+    vb = read_whole(b, &lb);
+    ck_assert_int_eq(la, lb);
+    ck_assert_msg(memcmp(va, vb, la) == 0, "%s and %s differ", a, b);
+    ck_assert_ptr_nonnull(map = map_open_readonly(b, err, sizeof(err)));
+    for (i = 0; i < ORDER_KEYS; i += 997) {
+	order_pair(i, key, value, sizeof(key));
+	ck_assert_int_eq(map_lookup(map, key, &v), 1);
+	ck_assert_str_eq(v, value);
+	free(v);
+    }
+    ck_assert_int_eq(map_walk(map, count_entry, &n), 0);
+    ck_assert_int_eq(n, ORDER_KEYS);
+    map_close(map);
+    free(va);
+    free(vb);
+    free(a);
+    free(b);
+}
+END_TEST
+
+/*
+ * A map presized for many entries but given few keeps every bucket page
+ * in the file, the empty ones at its end too.
+ */
+START_TEST(test_presized_few)
+{
+    char   *path = unit_write_file("map-few", "");
+    char    err[512], *v;
+    MAP_WRITER *w;
+    MAP    *map;
+    struct stat st;
+    int     bits;
+
+    w = map_create(path, MAP_TYPE_HASH, 0, 50000, 45, err, sizeof(err));
+    ck_assert_msg(w != 0, "%s", err);
+    bits = map_bucket_bits(w);
+    ck_assert_int_gt(bits, 2);
+    ck_assert_int_eq(map_put(w, "a@b.example", "c@d.example", err, sizeof(err)), 0);
+    ck_assert_msg(map_commit(w, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_size % 8192, 0);
+    ck_assert_int_ge(st.st_size / 8192, (1 << bits) + 1);
+    ck_assert_ptr_nonnull(map = map_open_readonly(path, err, sizeof(err)));
+    ck_assert_int_eq(map_lookup(map, "a@b.example", &v), 1);
+    ck_assert_str_eq(v, "c@d.example");
+    free(v);
+    ck_assert_int_eq(map_lookup(map, "x@b.example", &v), 0);
+    map_close(map);
+    free(path);
+}
+END_TEST
+
 Suite  *suite_map(void)
 {
     Suite  *s = suite_create("map");
@@ -130,6 +258,8 @@ Suite  *suite_map(void)
     tcase_add_test(tc, test_truncated);
     tcase_add_test(tc, test_corrupt);
     tcase_add_test(tc, test_not_a_map);
+    tcase_add_test(tc, test_write_order);
+    tcase_add_test(tc, test_presized_few);
     suite_add_tcase(s, tc);
     return (s);
 }

@@ -18,6 +18,7 @@ int     main(void)
     srunner_add_suite(sr, suite_map());
     srunner_add_suite(sr, suite_pattern());
     srunner_add_suite(sr, suite_workpool());
+    srunner_add_suite(sr, suite_rank());
     srunner_add_suite(sr, suite_netstring());
     srunner_add_suite(sr, suite_mapreply());
     srunner_add_suite(sr, suite_dnscheck());

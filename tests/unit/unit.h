@@ -13,6 +13,7 @@ extern Suite *suite_table(void);
 extern Suite *suite_map(void);
 extern Suite *suite_pattern(void);
 extern Suite *suite_workpool(void);
+extern Suite *suite_rank(void);
 extern Suite *suite_netstring(void);
 extern Suite *suite_mapreply(void);
 extern Suite *suite_dnscheck(void);
