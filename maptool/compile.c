@@ -22,6 +22,7 @@
 #include "table.h"
 #include "tablemap.h"
 #include "progress.h"
+#include "report.h"
 #include "maptool.h"
 
 typedef struct COMPILE_OPTS {
@@ -133,16 +134,6 @@ static int write_map(TABLE *t, const COMPILE_OPTS *o, const char *out,
 
 static int compile_table(TABLE *t, const COMPILE_OPTS *o, int later);
 
-/* Nothing reported: a table with problems is loaded again to say them. */
-static void report_nothing(void *ctx, const char *file, unsigned line,
-			           int is_error, const char *why)
-{
-    (void) ctx;
-    (void) file;
-    (void) line;
-    (void) is_error;
-    (void) why;
-}
 
 /* The table of O, its addresses unchecked if LATER and it has no problem. */
 static TABLE *load_table(const COMPILE_OPTS *o, int *later)
@@ -151,7 +142,7 @@ static TABLE *load_table(const COMPILE_OPTS *o, int *later)
 
     if (*later) {
 	t = table_load(o->input, o->table_flags | TABLE_CHECK_LATER,
-		       report_nothing, 0);
+		       report_ignore, 0);	/* a table with problems is read again */
 	if (t != 0 && t->errors == 0 && t->warnings == 0)
 	    return (t);
 	table_free(t);				/* null: said again, below */

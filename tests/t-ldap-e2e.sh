@@ -37,22 +37,12 @@ if [ -n "$why" ]; then
     skip "ldap end to end" "$why"
     exit 0
 fi
-# A watchdog ends the test well before tests/run's own timeout, so that
-# the EXIT trap still has the time to take the network down.
-E2E_LIMIT=${E2E_LIMIT:-240}
-e2e_pid=$$
-(
-    trap 'kill $nap 2>/dev/null; exit 0' TERM
-    sleep "$E2E_LIMIT" &
-    nap=$!
-    wait $nap && echo "not ok - the test took more than $E2E_LIMIT s" && kill -TERM $e2e_pid
-) &
-watchdog=$!
+watchdog_start "${E2E_LIMIT:-240}"
 SD=$T/slapd
 FOLLOW_PID=
 # cleanup: the follower and slapd by their pids, then the network.
 cleanup() {
-    kill $watchdog 2>/dev/null
+    kill $WATCHDOG 2>/dev/null
     [ -z "$FOLLOW_PID" ] || stop_pid 10 "maptool build --follow" "$FOLLOW_PID"
     [ ! -s "$SD/slapd.pid" ] || stop_pid 10 slapd "$(cat "$SD/slapd.pid")"
     net_cleanup

@@ -12,15 +12,7 @@
 . "$TOP/tests/lib/wait.sh"
 . "$TOP/tests/lib/slapd.sh"
 
-M=$MAPTOOL
-EX=$TOP/examples/inkacoca
-BASE=dc=inkacoca,dc=org
-cd "$T" || exit 1
-
-if ! slapd_usable; then
-    skip "ldap-follow: the test's own slapd" "Debian packages slapd and ldap-utils are not installed"
-    exit 0
-fi
+slapd_test_begin ldap-follow
 FOLLOW_PID=
 cleanup() {
     [ -z "$FOLLOW_PID" ] || stop_pid 10 "maptool build --follow" "$FOLLOW_PID"

@@ -13,15 +13,7 @@
 . "$TOP/tests/lib/wait.sh"
 . "$TOP/tests/lib/slapd.sh"
 
-M=$MAPTOOL
-EX=$TOP/examples/inkacoca
-BASE=dc=inkacoca,dc=org
-cd "$T" || exit 1
-
-if ! slapd_usable; then
-    skip "ldap-replica: the test's own slapd" "Debian packages slapd and ldap-utils are not installed"
-    exit 0
-fi
+slapd_test_begin ldap-replica
 F1= F2=
 cleanup() {
     [ -z "$F1" ] || stop_pid 10 "the provider's follower" "$F1"

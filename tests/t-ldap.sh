@@ -14,15 +14,7 @@
 . "$TOP/tests/lib/wait.sh"
 . "$TOP/tests/lib/slapd.sh"
 
-M=$MAPTOOL
-EX=$TOP/examples/inkacoca
-BASE=dc=inkacoca,dc=org
-cd "$T" || exit 1
-
-if ! slapd_usable; then
-    skip "ldap: the test's own slapd" "Debian packages slapd and ldap-utils are not installed"
-    exit 0
-fi
+slapd_test_begin ldap
 FPID=
 trap '[ -z "$FPID" ] || stop_pid 10 "maptool build --follow" "$FPID"; slapd_stop_all' EXIT
 trap 'exit 1' HUP INT TERM

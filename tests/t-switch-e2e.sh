@@ -45,18 +45,8 @@ if [ -n "$why" ]; then
     skip "switch end to end ($MAILNET_MODE)" "$why"
     exit 0
 fi
-# A watchdog ends the test well before tests/run's own timeout, so that
-# the EXIT trap still has the time to take the network down.
-E2E_LIMIT=${E2E_LIMIT:-300}
-e2e_pid=$$
-(
-    trap 'kill $nap 2>/dev/null; exit 0' TERM
-    sleep "$E2E_LIMIT" &
-    nap=$!
-    wait $nap && echo "not ok - the test took more than $E2E_LIMIT s" && kill -TERM $e2e_pid
-) &
-watchdog=$!
-trap 'kill $watchdog 2>/dev/null; net_cleanup' EXIT
+watchdog_start "${E2E_LIMIT:-300}"
+trap 'kill $WATCHDOG 2>/dev/null; net_cleanup' EXIT
 trap 'exit 1' HUP INT TERM
 
 E2E_FAILED=0

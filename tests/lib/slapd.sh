@@ -6,6 +6,9 @@
 # Needs tests/lib/port.sh and tests/lib/wait.sh sourced first.
 #
 # slapd_usable: Debian's slapd and ldap-utils are installed (else skip).
+# slapd_test_begin NAME: how a test of the test's own slapd starts: in
+#     $T, with M (maptool), EX (examples/inkacoca) and BASE set; where
+#     slapd cannot run, the test is skipped, its reason said, and ends.
 #
 # slapd_conf DIR SUFFIX [MODULE]...: write DIR/slapd.conf for the suffix
 #     SUFFIX (mdb in DIR/db; rootdn cn=root,SUFFIX with the password
@@ -36,6 +39,15 @@ SLAPD_DIRS=
 slapd_usable() {
     [ -x "$SLAPD" ] && [ -x /usr/sbin/slapadd ] && [ -x /usr/sbin/slappasswd ] &&
         command -v ldapadd >/dev/null 2>&1 && [ -d /etc/ldap/schema ]
+}
+
+slapd_test_begin() {
+    M=$MAPTOOL EX=$TOP/examples/inkacoca BASE=dc=inkacoca,dc=org
+    cd "$T" || exit 1
+    if ! slapd_usable; then
+        skip "$1: the test's own slapd" "Debian packages slapd and ldap-utils are not installed"
+        exit 0
+    fi
 }
 
 slapd_secret_files() {

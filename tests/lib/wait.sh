@@ -54,3 +54,19 @@ port_listens() {
 log_has() {
     grep -Eq -- "$2" "$1"
 }
+
+# watchdog_start SECONDS: end this test (SIGTERM to its shell, after a
+# "not ok" line) when it still runs after SECONDS, well before
+# tests/run's own timeout, so that its EXIT trap still has the time to
+# clean up. Sets WATCHDOG, the pid to kill when the test ends.
+watchdog_start() {
+    _wd_test=$$
+    (
+        trap 'kill $nap 2>/dev/null; exit 0' TERM
+        sleep "$1" &
+        nap=$!
+        wait $nap && echo "not ok - the test took more than $1 s" &&
+            kill -TERM $_wd_test
+    ) &
+    WATCHDOG=$!
+}
