@@ -92,10 +92,7 @@ overlay syncprov
 EOF
 {
     sh "$TOP/examples/ldap/users2ldif" $D "$TOP/examples/inkacoca/users" lima cuzco
-    for who in maptool lima-admin cuzco-admin; do
-        printf 'dn: cn=%s,%s\nobjectClass: organizationalRole\n' "$who" "$BASE"
-        printf 'objectClass: simpleSecurityObject\ncn: %s\nuserPassword: %s\n\n' "$who" "$SLAPD_HASH"
-    done
+    slapd_admins_ldif maptool lima-admin cuzco-admin
 } >data.ldif
 check_rc "slapadd loads examples/inkacoca's Lima and Cuzco (users2ldif), mdb, examples/ldap's ACLs" \
     0 slapd_load "$SD" data.ldif
@@ -152,20 +149,8 @@ else
     exit 1
 fi
 
-is_at() {
-    test "$(mailnet_where "$1")" = "$2"
-}
-# arrived ID EXPECTED [SECS]: wait for ID to be at EXPECTED (NODE:USER
-# ...), then check it is there and nowhere else.
-arrived() {
-    net_wait "${3:-20}" is_at "$1" "$2"
-    check_eq "$1 is delivered to $2 only" "$2" "$(mailnet_where "$1")"
-}
 dump_logs() {
-    for _h in out $MAILNET_SERVERS; do
-        echo "# --- $_h maillog (tail)"
-        tail -n 15 "$NET_DIR/$_h/maillog" | sed 's/^/#   /'
-    done
+    mailnet_dump_logs
     echo "# --- the follower (tail)"
     tail -n 20 follow.log 2>/dev/null | sed 's/^/#   /'
 }
@@ -250,11 +235,11 @@ echo "# nina: built $FOLLOWED s after ldapadd, installed on every server after $
     "accepted by the switch after $added s"
 check_eq "the switch accepts nina" "rcpt nina@$D 250 2.1.5 Ok" "$(grep '^rcpt' probe.out)"
 check "...within 5 s of ldapadd" within 5 "$added"
-arrived "nina-$n" lima-mail:nina
+mailnet_arrived "nina-$n" lima-mail:nina
 check_eq "...by way of the switch" "switch lima-mail" \
     "$(mailnet_path "$(mailnet_file "nina-$n")")"
 mailnet_send out in-nina "nina.quispe@$D"
-arrived in-nina lima-mail:nina
+mailnet_arrived in-nina lima-mail:nina
 check_eq "mail from outside to her alias, by MX, passes the switch" "out switch lima-mail" \
     "$(mailnet_path "$(mailnet_file in-nina)")"
 
@@ -323,7 +308,7 @@ echo "# rosa: $(echo "$before" | grep -c .) messages sent a second or more befor
     "$((cut - $(echo "$before" | grep -c .))) from then until the switch followed, $((total - cut)) after;" \
     "$(grep -c ' lima-mail:rosa$' moved.txt) at Lima, $(grep -c ' cuzco-mail:rosa$' moved.txt) at Cuzco"
 mailnet_send out after-move "rosa@$D"
-arrived after-move cuzco-mail:rosa
+mailnet_arrived after-move cuzco-mail:rosa
 check_eq "...by way of the switch" "out switch cuzco-mail" \
     "$(mailnet_path "$(mailnet_file after-move)")"
 
@@ -336,7 +321,7 @@ status_is() {
 stop_pid 10 slapd "$(cat "$SD/slapd.pid")"
 check "the follower fails while slapd is down" net_wait 10 status_is state=failing
 mailnet_send out down-1 "nina@$D" "rosa@$D"
-arrived down-1 "cuzco-mail:rosa lima-mail:nina"
+mailnet_arrived down-1 "cuzco-mail:rosa lima-mail:nina"
 check_eq "...and logs it once" 1 "$(grep -c 'keeps its build' follow.log)"
 start_slapd || fail "slapd starts again"
 check "slapd back, the follower recovers" net_wait 10 status_is state=ok

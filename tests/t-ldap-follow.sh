@@ -30,17 +30,12 @@ overlay syncprov
 EOF
 {
     sh "$TOP/examples/ldap/users2ldif" inkacoca.org "$EX/users"
-    for who in maptool lima-admin; do
-        printf 'dn: cn=%s,%s\nobjectClass: organizationalRole\n' "$who" "$BASE"
-        printf 'objectClass: simpleSecurityObject\ncn: %s\nuserPassword: %s\n\n' "$who" "$SLAPD_HASH"
-    done
+    slapd_admins_ldif maptool lima-admin
 } >data.ldif
 check_rc "ldap-follow: slapadd loads the generated LDIF" 0 slapd_load "$SD" data.ldif -w
 check_rc "ldap-follow: the test's slapd starts (syncprov)" 0 slapd_start "$SD"
 URL=$SLAPD_URL
-sed -e "s|^\\( *users *\\)users/\\(.*\\)\$|\\1$URL/ou=\\2,$BASE\\
-    ldap-bind cn=maptool,$BASE\\
-    ldap-secret $T/secret|" "$EX/inkacoca.topology" >ldap.topology
+slapd_topology "$URL" >ldap.topology
 
 # add_user NAME: lima-admin adds uid=NAME under ou=lima.
 add_user() {

@@ -33,10 +33,7 @@ overlay syncprov
 EOF
 {
     sh "$TOP/examples/ldap/users2ldif" inkacoca.org "$EX/users"
-    for who in maptool lima-admin; do
-        printf 'dn: cn=%s,%s\nobjectClass: organizationalRole\n' "$who" "$BASE"
-        printf 'objectClass: simpleSecurityObject\ncn: %s\nuserPassword: %s\n\n' "$who" "$SLAPD_HASH"
-    done
+    slapd_admins_ldif maptool lima-admin
 } >data.ldif
 check_rc "ldap-replica: slapadd loads the provider" 0 slapd_load "$P" data.ldif -w
 check_rc "ldap-replica: the provider starts" 0 slapd_start "$P"
@@ -69,9 +66,7 @@ check_rc "ldap-replica: the consumer holds the provider's users" 0 has "$CURL" a
 
 # topology URL OUT: examples/inkacoca's, the users from the directory at URL.
 topology() {
-    sed -e "s|^\\( *users *\\)users/\\(.*\\)\$|\\1$1/ou=\\2,$BASE\\
-    ldap-bind cn=maptool,$BASE\\
-    ldap-secret $T/secret|" "$EX/inkacoca.topology" >"$2"
+    slapd_topology "$1" >"$2"
 }
 topology "$PURL" provider.topology
 topology "$CURL" consumer.topology

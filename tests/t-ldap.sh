@@ -34,10 +34,7 @@ include $TOP/examples/ldap/slapd-access.conf
 EOF
 {
     sh "$TOP/examples/ldap/users2ldif" inkacoca.org "$EX/users"
-    for who in maptool small lima-admin cuzco-admin; do
-        printf 'dn: cn=%s,%s\nobjectClass: organizationalRole\n' "$who" "$BASE"
-        printf 'objectClass: simpleSecurityObject\ncn: %s\nuserPassword: %s\n\n' "$who" "$SLAPD_HASH"
-    done
+    slapd_admins_ldif maptool small lima-admin cuzco-admin
 } >data.ldif
 check_rc "ldap: slapadd loads the generated LDIF (mdb, examples/ldap ACLs)" 0 \
     slapd_load "$SD" data.ldif
@@ -51,10 +48,7 @@ SOCK_URL=$SLAPD_SOCK_URL
 # ldap_topology OUT [EXTRA-SED]: examples/inkacoca's topology with every
 # branch's users read from ou=BRANCH as maptool (a simple bind).
 ldap_topology() {
-    sed -e "s|^\\( *users *\\)users/\\(.*\\)\$|\\1$URL/ou=\\2,$BASE\\
-    ldap-bind cn=maptool,$BASE\\
-    ldap-page-size 4\\
-    ldap-secret $T/secret|" ${2:+-e "$2"} "$EX/inkacoca.topology" >"$1"
+    slapd_topology "$URL" "ldap-page-size 4" | sed -e "${2:-}" >"$1"
 }
 
 # same_maps A B: every table of build A answers as B's (maptool diff),

@@ -150,33 +150,15 @@ else
     skip "DNS: the domain's MX records, from the build's zone" "no drill (ldnsutils)"
 fi
 
-is_at() {
-    test "$(mailnet_where "$1")" = "$2"
-}
-
-# arrived ID EXPECTED [SECS]: wait for ID to be at EXPECTED (NODE:USER
-# ...), then check it is there and nowhere else.
-arrived() {
-    net_wait "${3:-20}" is_at "$1" "$2"
-    check_eq "$1 is delivered to $2 only" "$2" "$(mailnet_where "$1")"
-}
-
-dump_logs() {
-    for _h in out $MAILNET_SERVERS; do
-        echo "# --- $_h maillog (tail)"
-        tail -n 15 "$NET_DIR/$_h/maillog" | sed 's/^/#   /'
-    done
-}
-
 # --- mail from outside: every user, at the right branch -------------------
 phase "mail from outside"
 for u in $LIMA_USERS $CUZCO_USERS; do mailnet_send out "in-$u" "$u@$D"; done
-for u in $LIMA_USERS; do arrived "in-$u" "lima-mail:$u"; done
-for u in $CUZCO_USERS; do arrived "in-$u" "cuzco-mail:$u"; done
+for u in $LIMA_USERS; do mailnet_arrived "in-$u" "lima-mail:$u"; done
+for u in $CUZCO_USERS; do mailnet_arrived "in-$u" "cuzco-mail:$u"; done
 mailnet_send out in-alias "ana.torres@$D"
-arrived in-alias lima-mail:ana
+mailnet_arrived in-alias lima-mail:ana
 mailnet_send out in-role "postmaster@$D"
-arrived in-role lima-mail:ana
+mailnet_arrived in-role lima-mail:ana
 check_eq "mail from outside passes the switch" "out switch cuzco-mail" \
     "$(mailnet_path "$(mailnet_file in-carlos)")"
 
@@ -207,19 +189,19 @@ check "the sender gets a bounce with the map's text" bounced
 # --- within a branch, and between branches --------------------------------
 phase "within and between branches"
 mailnet_send lima-mail local-1 "jorge@$D"
-arrived local-1 lima-mail:jorge
+mailnet_arrived local-1 lima-mail:jorge
 check_eq "mail within Lima passes only lima-mail (Received: headers)" "lima-mail" \
     "$(mailnet_path "$(mailnet_file local-1)")"
 mailnet_send lima-mail local-2 "diego@lima.$D" "lucia@lima.$D"
-arrived local-2 "lima-mail:diego1 lima-mail:lucia"
+mailnet_arrived local-2 "lima-mail:diego1 lima-mail:lucia"
 check_eq "...and so does mail to old Lima addresses" "lima-mail" \
     "$(mailnet_path "$(mailnet_file local-2)")"
 mailnet_send lima-mail between-1 "carlos@$D"
-arrived between-1 cuzco-mail:carlos
+mailnet_arrived between-1 cuzco-mail:carlos
 check_eq "mail from Lima to Cuzco passes lima-mail, the switch, cuzco-mail" \
     "lima-mail switch cuzco-mail" "$(mailnet_path "$(mailnet_file between-1)")"
 mailnet_send cuzco-mail between-2 "rosa@$D" "diego1@$D"
-arrived between-2 "lima-mail:diego1 lima-mail:rosa"
+mailnet_arrived between-2 "lima-mail:diego1 lima-mail:rosa"
 mailnet_send cuzco-mail local-unknown "nobody@$D"
 check "a branch rejects an unknown user itself, at RCPT" \
     grep -q -x -F "rcpt nobody@$D $(map_reply "nobody@$D")" "$NET_DIR/send.log"
@@ -229,9 +211,9 @@ phase "old addresses"
 mailnet_send out old-1 "diego@lima.$D"
 mailnet_send out old-2 "diego@cuzco.$D"
 mailnet_send out old-3 "ana@lima.$D"
-arrived old-1 lima-mail:diego1
-arrived old-2 cuzco-mail:diego2
-arrived old-3 lima-mail:ana
+mailnet_arrived old-1 lima-mail:diego1
+mailnet_arrived old-2 cuzco-mail:diego2
+mailnet_arrived old-3 lima-mail:ana
 check_eq "old addresses go straight to the branch (their MX)" "out lima-mail" \
     "$(mailnet_path "$(mailnet_file old-1)")"
 net_exec out "$MAILNET_PYTHON" "$TOP/tests/lib/smtpsend.py" --id old-unknown 10.77.0.21 \
@@ -241,10 +223,10 @@ check_eq "a user of another branch is unknown at Lima's subdomain" \
 
 # --- +detail: the tag survives every hop -----------------------------------
 phase "+detail"
-# tagged ID MAILBOX RCPT PATH: ID arrived in MAILBOX only, delivered to
+# tagged ID MAILBOX RCPT PATH: ID mailnet_arrived in MAILBOX only, delivered to
 # the envelope recipient RCPT, having passed PATH.
 tagged() {
-    arrived "$1" "$2"
+    mailnet_arrived "$1" "$2"
     check_eq "$1: delivered as $3" "$3" "$(mailnet_rcpt "$1")"
     check_eq "$1: by way of $4" "$4" "$(mailnet_path "$(mailnet_file "$1")")"
 }
@@ -273,10 +255,10 @@ phase "without SMTP"
 mailnet_submit lima-mail nosmtp-branch "diego@lima.$D" "carlos@$D"
 mailnet_submit switch nosmtp-switch "ana@$D"
 mailnet_submit lima-mail nosmtp-unknown "nobody@$D" "jorge@$D"
-arrived nosmtp-branch "cuzco-mail:carlos lima-mail:diego1"
+mailnet_arrived nosmtp-branch "cuzco-mail:carlos lima-mail:diego1"
 check_eq "...the old address delivered at its branch, without the switch" "lima-mail" \
     "$(mailnet_path "$(net_maildir_files lima-mail | xargs grep -l -x -F 'X-Test-Id: nosmtp-branch')")"
-arrived nosmtp-switch lima-mail:ana
+mailnet_arrived nosmtp-switch lima-mail:ana
 check_eq "the sendmail command on the switch: straight to the branch" "switch lima-mail" \
     "$(mailnet_path "$(mailnet_file nosmtp-switch)")"
 if [ "$MAILNET_MODE" = milter ]; then
@@ -306,7 +288,7 @@ else
     # it), so Postfix relays it as it stands to the domain's MX, the
     # switch, whose access table refuses it at RCPT. The known recipient
     # is delivered, and the sender gets a bounce from the branch.
-    arrived nosmtp-unknown lima-mail:jorge
+    mailnet_arrived nosmtp-unknown lima-mail:jorge
     net_wait 20 rejected_by switch lima-mail
     check "without SMTP, an unknown recipient: the switch refuses it at RCPT" \
         rejected_by switch lima-mail
@@ -354,9 +336,9 @@ check_eq "the backup MX accepts a known user and rejects an unknown one" \
     "$(grep '^rcpt' fod.out | tr '\n' '|' | sed 's/|$//')"
 net_pf_start switch
 net_pf_flush mx2
-arrived fo-1 lima-mail:ana 40
-arrived fo-2 "cuzco-mail:carlos cuzco-mail:diego2"
-arrived fo-direct cuzco-mail:mariela
+mailnet_arrived fo-1 lima-mail:ana 40
+mailnet_arrived fo-2 "cuzco-mail:carlos cuzco-mail:diego2"
+mailnet_arrived fo-direct cuzco-mail:mariela
 tagged fo-tag cuzco-mail:wayra "wayra+fo@cuzco.$D" "out mx2 switch cuzco-mail"
 check_eq "...by way of the backup MX and the switch" "out mx2 switch lima-mail" \
     "$(mailnet_path "$(mailnet_file fo-1)")"
@@ -427,5 +409,5 @@ tagged drop-out lima-mail:ana "ana@lima.$D" "out switch lima-mail"
 tagged drop-branch lima-mail:jorge "jorge@lima.$D" "cuzco-mail switch lima-mail"
 tagged drop-mx2 cuzco-mail:carlos "carlos@cuzco.$D" "mx2 switch cuzco-mail"
 
-[ "$E2E_FAILED" = 0 ] || dump_logs
+[ "$E2E_FAILED" = 0 ] || mailnet_dump_logs
 phase "done"

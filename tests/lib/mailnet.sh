@@ -39,12 +39,17 @@
 #   mailnet_where ID    NODE:USER of each mailbox holding ID, sorted
 #   mailnet_rcpt ID     the envelope recipient each copy of ID was
 #                       delivered to (its Delivered-To: header), sorted
+#   mailnet_arrived ID EXPECTED [SECS]   wait up to SECS (20) for ID to
+#                       be where EXPECTED (NODE:USER ..., as mailnet_where
+#                       prints it) says, then check (tests/lib/tap.sh)
+#                       that it is there and nowhere else
 #   mailnet_file ID     the first delivered file of ID
 #   mailnet_delivered PREFIX   "ID NODE:USER" for each delivered copy of
 #                       every message whose ID starts with PREFIX
 #   mailnet_path FILE   the servers a delivered message passed, in order
 #   mailnet_deploy BUILD   install a new build as its servers file says,
 #                       and wait until every milter has reloaded
+#   mailnet_dump_logs   the tail of each host's maillog, as TAP comments
 
 . "$TOP/tests/lib/network.sh"
 . "$TOP/tests/lib/recipes.sh"
@@ -261,6 +266,22 @@ _mailnet_files() {
 mailnet_where() {
     _mailnet_files "$1" | sed 's#^\([^ ]*\) .*/mail/[^/]*/\([^/]*\)/.*#\1:\2#' |
         sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+_mailnet_is_at() {
+    test "$(mailnet_where "$1")" = "$2"
+}
+
+mailnet_arrived() {
+    net_wait "${3:-20}" _mailnet_is_at "$1" "$2"
+    check_eq "$1 is delivered to $2 only" "$2" "$(mailnet_where "$1")"
+}
+
+mailnet_dump_logs() {
+    for _dl_h in out $MAILNET_SERVERS; do
+        echo "# --- $_dl_h maillog (tail)"
+        tail -n 15 "$NET_DIR/$_dl_h/maillog" | sed 's/^/#   /'
+    done
 }
 
 mailnet_rcpt() {

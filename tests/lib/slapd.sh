@@ -30,6 +30,12 @@
 # slapd_stop DIR: end DIR's slapd (SIGTERM, SIGKILL after 10 s) and wait.
 # slapd_stop_all: end every slapd started here (for an EXIT trap).
 #
+# slapd_admins_ldif WHO...: on standard output, an entry cn=WHO,$BASE for
+#     each WHO that can bind with the password "secret" ($SLAPD_HASH).
+# slapd_topology URL [DIRECTIVE]: on standard output, examples/inkacoca's
+#     topology with every branch's users read from URL/ou=BRANCH,$BASE,
+#     bound as cn=maptool with ./secret's password, and DIRECTIVE (a
+#     line such as "ldap-page-size 4") added to each branch.
 # slapd_secret_files: write ./secret (a line, for maptool's ldap-secret)
 #     and ./secret.raw (no newline, for ldap-utils' -y), both mode 600.
 
@@ -48,6 +54,24 @@ slapd_test_begin() {
         skip "$1: the test's own slapd" "Debian packages slapd and ldap-utils are not installed"
         exit 0
     fi
+}
+
+slapd_admins_ldif() {
+    for _sa_who; do
+        printf 'dn: cn=%s,%s\nobjectClass: organizationalRole\n' "$_sa_who" "$BASE"
+        printf 'objectClass: simpleSecurityObject\ncn: %s\nuserPassword: %s\n\n' \
+            "$_sa_who" "$SLAPD_HASH"
+    done
+}
+
+slapd_topology() {
+    _st_lines="\\
+    ldap-bind cn=maptool,$BASE\\
+    ldap-secret $T/secret"
+    [ -z "${2:-}" ] || _st_lines="$_st_lines\\
+    $2"
+    sed -e "s|^\\( *users *\\)users/\\(.*\\)\$|\\1$1/ou=\\2,$BASE$_st_lines|" \
+        "$TOP/examples/inkacoca/inkacoca.topology"
 }
 
 slapd_secret_files() {
