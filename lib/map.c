@@ -472,8 +472,8 @@ void    map_close(MAP *map)
  * Berkeley DB's default hash (FNV-1 from 0) picks the bucket from the low
  * bits of the hash; ranking by the bit-reversed hash groups every bucket
  * together for any number of buckets (and rank_by_low_bits() with
- * map_bucket_bits() then puts the buckets in file order). This is the library's own hash,
- * written out here because it must choose the buckets the library
+ * map_bucket_bits() then puts the buckets in file order). This is the
+ * library's own hash, written out here because it must choose the buckets the library
  * chooses: multiply first, start from 0. It is not the FNV-1a of fnv.h,
  * and must not become it.
  */
@@ -564,17 +564,19 @@ static void watch_pages(MAP_WRITER *w)
     }
 }
 
-/* Close W's map and its environment; the library syncs the file. */
+/* Close what W has of its map and environment; the library syncs the file. */
 static int close_write_env(MAP_WRITER *w)
 {
-    int     r, t;
+    int     r = 0, t = 0;
 
     if (w->watched_fd >= 0)
 	map_seal_unwatch(w->watched_fd);
     w->watched_fd = -1;
-    r = w->db->close(w->db, DB_NOSYNC);
+    if (w->db)
+	r = w->db->close(w->db, DB_NOSYNC);
     w->db = 0;
-    t = w->env->close(w->env, 0);
+    if (w->env)
+	t = w->env->close(w->env, 0);
     w->env = 0;
     return (r ? r : t);
 }
@@ -753,12 +755,7 @@ void    map_abort(MAP_WRITER *w)
 {
     if (w == 0)
 	return;
-    if (w->watched_fd >= 0)
-	map_seal_unwatch(w->watched_fd);
-    if (w->db)
-	w->db->close(w->db, DB_NOSYNC);
-    if (w->env)
-	w->env->close(w->env, 0);
+    (void) close_write_env(w);
     atomic_abort(w->file);
     free(w->batch.data);
     free(w);

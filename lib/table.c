@@ -2,12 +2,12 @@
  * table.c - read a virtusertable source table and check every line.
  *
  * Exports table_load(), table_check_later(), table_from_map(),
- * table_lookup(), table_match(), table_patterns() and table_free(). The rules are makemap's: one entry
- * a line, the key up to the first blank, then blanks, then the value;
- * "#" lines and empty lines are skipped; a line that opens with a blank,
- * a key without value and a duplicate key are errors. On top of that
- * every key and value must be one that routes (vut_check_key,
- * vut_check_value), and CR, NUL and over-long lines are refused. A key
+ * table_lookup(), table_match(), table_patterns() and table_free().
+ * The rules are makemap's: one entry a line, the key up to the first
+ * blank, then blanks, then the value; "#" lines and empty lines are
+ * skipped; a line that opens with a blank, a key without value and a
+ * duplicate key are errors. On top of that every key and value must be
+ * one that routes (vut_check_key, vut_check_value), and CR, NUL and over-long lines are refused. A key
  * /REGEX/FLAGS is a pattern (see pattern.c): it may hold blanks, is
  * never folded, must compile, and is numbered in file order. All
  * problems are reported, not just the first.

@@ -134,7 +134,6 @@ static int write_map(TABLE *t, const COMPILE_OPTS *o, const char *out,
 
 static int compile_table(TABLE *t, const COMPILE_OPTS *o, int later);
 
-
 /* The table of O, its addresses unchecked if LATER and it has no problem. */
 static TABLE *load_table(const COMPILE_OPTS *o, int *later)
 {
@@ -161,18 +160,16 @@ int     cmd_compile(int argc, char **argv)
     if (parse_opts(argc, argv, &o) < 0)
 	return (EX_USAGE);
     progress = progress_start("maptool compile");
-    progress_phase(progress, "reading");
     later = strcmp(o.input, "-") != 0;		/* standard input: read once */
-    t = load_table(&o, &later);
-    progress_phase(progress, "writing");
-    status = t == 0 ? EX_NOINPUT : compile_table(t, &o, later);
-    if (status < 0) {				/* the later checks said no */
-	table_free(t);
+    for (;;) {				/* twice when the later checks say no */
 	progress_phase(progress, "reading");
-	later = 0;
 	t = load_table(&o, &later);
 	progress_phase(progress, "writing");
-	status = t == 0 ? EX_NOINPUT : compile_table(t, &o, 0);
+	status = t == 0 ? EX_NOINPUT : compile_table(t, &o, later);
+	if (status >= 0)
+	    break;
+	table_free(t);
+	later = 0;
     }
     progress_done(progress);
     table_free(t);
@@ -186,7 +183,8 @@ int     cmd_compile(int argc, char **argv)
 static int compile_table(TABLE *t, const COMPILE_OPTS *o, int later)
 {
     LATER_CHECK lc;
-    char   *out;
+    const char *out = o->output;
+    char   *named = 0;
     int     status;
 
     if (t->errors) {
@@ -196,18 +194,15 @@ static int compile_table(TABLE *t, const COMPILE_OPTS *o, int later)
     }
     if (t->count == 0)
 	report_to_stderr(0, t->name, 0, 0, "no entries: the map will be empty");
+    if (out == 0) {
+	if ((named = malloc(strlen(o->input) + 4)) == 0)
+	    return (EX_OSERR);
+	sprintf(named, "%s.db", o->input);
+	out = named;
+    }
     if (later)
 	later_check_start(&lc, t);
-    if (o->output) {
-	status = write_map(t, o, o->output, later ? &lc : 0);
-    } else if ((out = malloc(strlen(o->input) + 4)) != 0) {
-	sprintf(out, "%s.db", o->input);
-	status = write_map(t, o, out, later ? &lc : 0);
-	free(out);
-    } else {
-	if (later)
-	    later_check_done(&lc);
-	status = EX_OSERR;
-    }
+    status = write_map(t, o, out, later ? &lc : 0);
+    free(named);
     return (status);
 }
