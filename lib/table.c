@@ -7,10 +7,13 @@
  * blank, then blanks, then the value; "#" lines and empty lines are
  * skipped; a line that opens with a blank, a key without value and a
  * duplicate key are errors. On top of that every key and value must be
- * one that routes (vut_check_key, vut_check_value), and CR, NUL and over-long lines are refused. A key
- * /REGEX/FLAGS is a pattern (see pattern.c): it may hold blanks, is
- * never folded, must compile, and is numbered in file order. All
- * problems are reported, not just the first.
+ * one that routes (vut_check_key, vut_check_value), and CR, NUL and
+ * over-long lines are refused. A key /REGEX/FLAGS is a pattern (see
+ * pattern.c): it may hold blanks, is never folded, must compile, and is
+ * numbered in file order. All problems are reported, not just the first.
+ * With TABLE_CHECK_LATER the keys and values that are addresses are not
+ * checked at load; table_check_later() counts their problems, for a
+ * caller that reads the table again to report them.
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -9,8 +9,8 @@
  * maptool compile would (table_load(), then table_write_map()), then
  * verified (route_verify()); only a build that verifies replaces DIR,
  * in one atomic exchange of the two directories, after a summary of the
- * answers it changes against the build it replaces (diff.c). DIR and the stage are
- * handled through open directories (builddir.c), so that neither can be
+ * answers it changes against the build it replaces (diff.c). DIR and
+ * the stage are handled through open directories (builddir.c), so that neither can be
  * swapped for a symbolic link while the build runs.
  */
 #include <errno.h>

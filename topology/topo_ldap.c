@@ -2,7 +2,8 @@
  * topo_ldap.c - a branch's users read from a directory.
  *
  * Exports topology_is_ldap_url() and topology_ldap_csns() (topology.h)
- * and topo_read_ldap_users() (topo_impl.h). A branch's "users" may be an LDAP URL (RFC 4516):
+ * and topo_read_ldap_users() (topo_impl.h). A branch's "users" may be
+ * an LDAP URL (RFC 4516):
  *
  *	ldap://HOST:PORT/BASE?NAME,ALIAS...?SCOPE?FILTER
  *
@@ -16,26 +17,26 @@
  * one line of a list, so every check of the file lists applies, and a
  * problem names the entry's DN where a file list names FILE:LINE.
  *
- * The search is paged (RFC 2696, the control critical) and each entry
- * is handled as it arrives: no page, let alone the whole result, is
- * held. The read is whole or the load has an error, so nothing is
- * built from a part: a referral, a size or time limit, a server gone
- * away, silent for LDAP_WAIT seconds, or any result but success is
- * reported as the branch's error. The DNs and words are kept in large
- * blocks with the topology's texts. The bind is anonymous, simple (ldap-bind DN, the
- * password from the file ldap-secret names) or SASL EXTERNAL
- * (ldap-sasl external, over ldapi:// or a TLS client certificate);
- * ldap-starttls yes asks for TLS on an ldap:// connection. Certificates
- * are checked as libldap's ldap.conf(5) and LDAPTLS_* say.
+ * The search is paged (RFC 2696, the control critical) and each entry is
+ * handled as it arrives: no page, let alone the whole result, is held.
+ * The read is whole or the load has an error, so nothing is built from a
+ * part: a referral, a size or time limit, a server gone away, silent for
+ * LDAP_WAIT seconds, or any result but success is reported as the
+ * branch's error. The DNs and words are kept in large blocks with the
+ * topology's texts. The bind is anonymous, simple (ldap-bind DN, the
+ * password from the file ldap-secret names) or SASL EXTERNAL (ldap-sasl
+ * external, over ldapi:// or a TLS client certificate); ldap-starttls
+ * yes asks for TLS on an ldap:// connection. Certificates are checked as
+ * libldap's ldap.conf(5) and LDAPTLS_* say.
  *
  * topology_ldap_csns() reads, with each branch's connection and bind,
  * the contextCSN of the naming context that holds the branch's base: the
- * first of the base and its parents to have one. Branches that reach
- * the same server as the same user, with bases in a context already
- * read, share that read. slapd keeps it (with
- * the syncprov overlay) as the CSN of the last change anywhere in the
- * context, so it moves on every add, modify, rename and delete, on a
- * provider and on its syncrepl consumers alike.
+ * first of the base and its parents to have one. Branches that reach the
+ * same server as the same user, with bases in a context already read,
+ * share that read. slapd keeps it (with the syncprov overlay) as the CSN
+ * of the last change anywhere in the context, so it moves on every add,
+ * modify, rename and delete, on a provider and on its syncrepl consumers
+ * alike.
  */
 #include <ldap.h>
 #include <stdio.h>
