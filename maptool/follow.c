@@ -46,6 +46,7 @@
 #include "atomicfile.h"
 #include "topology.h"
 #include "xalloc.h"
+#include "report.h"
 #include "maptool.h"
 
 #define FOLLOW_POLL_MS		2000	/* --poll: every 2 s */
@@ -137,16 +138,6 @@ static void add_file_state(char **s, const char *path)
     add_state(s, path, state);
 }
 
-static void ignore_report(void *ctx, const char *file, unsigned line, int is_error,
-			          const char *why)
-{
-    (void) ctx;
-    (void) file;
-    (void) line;
-    (void) is_error;
-    (void) why;
-}
-
 /*
  * The states of every source, one line each, in *OUT; -1 with WHY when
  * a directory cannot be asked. A topology that does not read or check
@@ -162,7 +153,7 @@ static int read_sources(const FOLLOWER *f, char **out, char *why, size_t len)
 
     *out = 0;
     add_file_state(out, f->opts->topology);
-    if ((topo = topology_load_sources(f->opts->topology, ignore_report, 0)) == 0)
+    if ((topo = topology_load_sources(f->opts->topology, report_ignore, 0)) == 0)
 	return (0);
     if (topo->errors) {
 	topology_free(topo);
