@@ -3,7 +3,7 @@
  * in, "OK value", "NOTFOUND ", "TEMP reason" or "PERM reason" out.
  *
  * Exports socketmap_open(), socketmap_start() and socketmap_stop(). One
- * thread of its own serves every connection with poll(): the sockets
+ * thread of its own serves every connection with epoll: the sockets
  * are nonblocking, each connection's buffers are bounded, and the
  * thread shares nothing with libmilter's threads but the map store
  * (one snapshot taken and released per request, as filter.c takes one
@@ -22,12 +22,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -46,9 +47,12 @@
 #define SM_READ_CHUNK	4096		/* first input buffer, and reads */
 #define SM_FRAME_MAX	(NETSTRING_MAX + 8)	/* "100000:" ... "," */
 #define SM_OUT_HIGH	65536		/* pending output: stop reading */
+#define SM_EVENTS	64		/* events taken per epoll_wait() */
 
 typedef struct SM_CONN {
     int     fd;
+    size_t  slot;			/* its place in sm.conns */
+    uint32_t events;			/* what epoll watches for */
     char   *in;				/* unparsed input */
     size_t  inlen, insize;
     char   *out;			/* answers not yet written */
@@ -60,15 +64,16 @@ typedef struct SM_CONN {
 static struct {
     int     listen_fd;
     int     wake[2];			/* written to stop the thread */
+    int     epfd;
+    int     listening;			/* listen_fd watched */
     char   *path;			/* unix socket to remove, or null */
     pthread_t thread;
     int     running;
     int     timeout;			/* idle seconds; fixed at startup */
     int     max_conn;			/* connections at once; the same */
-    SM_CONN *conns;
+    SM_CONN **conns;			/* every open connection */
     size_t  nconns;
-    struct pollfd *pfd;
-} sm = {.listen_fd = -1, .wake = {-1, -1}};
+} sm = {.listen_fd = -1, .wake = {-1, -1}, .epfd = -1};
 
 /* One thread answers: its buffers for a request and an answer. */
 static char key_buf[NETSTRING_MAX + 1];
@@ -199,14 +204,14 @@ static long ms_between(struct timespec a, struct timespec b)
 
 /* Connections. */
 
-static void conn_close(size_t i)
+static void conn_close(SM_CONN *c)
 {
-    SM_CONN *c = sm.conns + i;
-
-    close(c->fd);
+    close(c->fd);				/* leaves the epoll set too */
     free(c->in);
     free(c->out);
-    sm.conns[i] = sm.conns[--sm.nconns];
+    sm.conns[c->slot] = sm.conns[--sm.nconns];
+    sm.conns[c->slot]->slot = c->slot;
+    free(c);
 }
 
 /* Append FRAME[0..LEN-1] to C's output; -1 out of memory. */
@@ -394,6 +399,18 @@ static int conn_write(SM_CONN *c)
     return (c->inlen > 0 ? serve_input(c) : 0);
 }
 
+/* Watch FD for EVENTS, with PTR as its tag; -1 with errno. */
+static int watch(int op, int fd, uint32_t events, void *ptr)
+{
+    struct epoll_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.events = events;
+    ev.data.ptr = ptr;
+    return (epoll_ctl(sm.epfd, op, fd, &ev));
+}
+
+/* Take new connections while there is room; stop listening when full. */
 static void accept_new(void)
 {
     SM_CONN *c;
@@ -405,53 +422,80 @@ static void accept_new(void)
 		msg_warn("socketmap: accept: %s", strerror(errno));
 	    return;
 	}
+	if ((c = calloc(1, sizeof(*c))) == 0
+	    || watch(EPOLL_CTL_ADD, fd, EPOLLIN, c) < 0) {
+	    msg_warn("socketmap: cannot take a connection: %s",
+		     c ? strerror(errno) : "out of memory");
+	    free(c);
+	    close(fd);
+	    return;
+	}
 	stats_inc(&G.stats, STATS_SM_CONNECTIONS);
-	c = sm.conns + sm.nconns++;
-	memset(c, 0, sizeof(*c));
 	c->fd = fd;
+	c->events = EPOLLIN;
 	c->last = now();
+	c->slot = sm.nconns;
+	sm.conns[sm.nconns++] = c;
     }
 }
 
-/* poll() events wanted for C. */
-static short conn_events(const SM_CONN *c)
+/* Listen exactly while there is room for another connection. */
+static void listen_if_room(void)
 {
-    short   ev = 0;
+    int     room = (sm.nconns < (size_t) sm.max_conn);
+
+    if (room != sm.listening
+	&& watch(EPOLL_CTL_MOD, sm.listen_fd, room ? EPOLLIN : 0,
+		 &sm.listen_fd) == 0)
+	sm.listening = room;
+}
+
+/* The events wanted for C. */
+static uint32_t conn_events(const SM_CONN *c)
+{
+    uint32_t ev = 0;
 
     if (!c->closing && c->outlen - c->outoff < SM_OUT_HIGH)
-	ev |= POLLIN;
+	ev |= EPOLLIN;
     if (c->outoff < c->outlen)
-	ev |= POLLOUT;
+	ev |= EPOLLOUT;
     return (ev);
 }
 
 /*
- * Handle connection I's events: read and answer, then write at once
- * what that queued. 0, or -1 when it is to be closed: the peer left or
- * failed, or a refused frame's answer is out.
+ * Handle C's events: read and answer, then write at once what that
+ * queued, and watch for what C waits for next. 0, or -1 when it is to
+ * be closed: the peer left or failed, or a refused frame's answer is out.
  */
-static int conn_events_done(size_t i, short revents)
+static int conn_events_done(SM_CONN *c, uint32_t revents)
 {
-    SM_CONN *c = sm.conns + i;
+    uint32_t want;
 
-    if ((revents & (POLLIN | POLLHUP | POLLERR)) && !c->closing
+    if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !c->closing
 	&& conn_read(c) < 0)
 	return (-1);
-    if (conn_write(c) < 0 || (revents & POLLNVAL))
+    if (conn_write(c) < 0)
 	return (-1);
-    return (c->closing && c->outoff == c->outlen ? -1 : 0);
+    if (c->closing && c->outoff == c->outlen)
+	return (-1);
+    if ((want = conn_events(c)) != c->events) {
+	if (watch(EPOLL_CTL_MOD, c->fd, want, c) < 0)
+	    return (-1);
+	c->events = want;
+    }
+    return (0);
 }
 
-/* Close idle connections; the poll timeout until the next may be. */
+/* Close idle connections; the wait until the next may be due, in ms. */
 static int expire_idle(struct timespec t)
 {
     long    limit = (long) sm.timeout * 1000, left, next = limit;
     size_t  i;
 
     for (i = 0; i < sm.nconns; /* void */ ) {
-	left = limit - ms_between(sm.conns[i].last, t);
+	left = limit - ms_between(sm.conns[i]->last, t);
 	if (left <= 0) {
-	    conn_close(i);
+	    conn_close(sm.conns[i]);		/* the last moves into slot i */
 	    continue;
 	}
 	if (left < next)
@@ -463,62 +507,56 @@ static int expire_idle(struct timespec t)
 
 static void *serve(void *arg)
 {
-    size_t  i, n, max = (size_t) sm.max_conn;
-    int     timeout, listening;
+    struct epoll_event ev[SM_EVENTS];
+    SM_CONN *c;
+    int     i, n;
     char    drain[16];
 
     (void) arg;
     for (;;) {
-	timeout = expire_idle(now());
-	sm.pfd[0].fd = sm.wake[0];
-	sm.pfd[0].events = POLLIN;
-	listening = (sm.nconns < max);
-	sm.pfd[1].fd = listening ? sm.listen_fd : -1;
-	sm.pfd[1].events = POLLIN;
-	for (i = 0; i < sm.nconns; i++) {
-	    sm.pfd[i + 2].fd = sm.conns[i].fd;
-	    sm.pfd[i + 2].events = conn_events(sm.conns + i);
-	    sm.pfd[i + 2].revents = 0;
-	}
-	n = sm.nconns;
-	if (poll(sm.pfd, n + 2, timeout) < 0) {
+	listen_if_room();
+	if ((n = epoll_wait(sm.epfd, ev, SM_EVENTS, expire_idle(now()))) < 0) {
 	    if (errno == EINTR)
 		continue;
-	    msg_error("socketmap: poll: %s; the service stops", strerror(errno));
+	    msg_error("socketmap: epoll_wait: %s; the service stops",
+		      strerror(errno));
 	    break;
 	}
-	if (sm.pfd[0].revents) {
-	    (void) read(sm.wake[0], drain, sizeof(drain));
-	    break;
+	for (i = 0; i < n; i++) {
+	    if (ev[i].data.ptr == sm.wake) {
+		(void) read(sm.wake[0], drain, sizeof(drain));
+		return (0);
+	    }
+	    if (ev[i].data.ptr == &sm.listen_fd) {
+		accept_new();
+		continue;
+	    }
+	    c = ev[i].data.ptr;
+	    if (conn_events_done(c, ev[i].events) < 0)
+		conn_close(c);
 	}
-	/* Backwards: closing moves the last connection into slot i. */
-	for (i = n; i-- > 0;)
-	    if (sm.pfd[i + 2].revents
-		&& conn_events_done(i, sm.pfd[i + 2].revents) < 0)
-		conn_close(i);
-	if (listening && (sm.pfd[1].revents & POLLIN))
-	    accept_new();
     }
     return (0);
 }
 
 int     socketmap_start(char *err, size_t errlen)
 {
-    size_t  max;
     int     rc;
 
     if (sm.listen_fd < 0)
 	return (0);
-    max = (size_t) sm.max_conn;
-    if ((sm.conns = calloc(max, sizeof(*sm.conns))) == 0
-	|| (sm.pfd = calloc(max + 2, sizeof(*sm.pfd))) == 0) {
+    if ((sm.conns = calloc((size_t) sm.max_conn, sizeof(*sm.conns))) == 0) {
 	snprintf(err, errlen, "socketmap: out of memory");
 	return (-1);
     }
-    if (pipe2(sm.wake, O_CLOEXEC | O_NONBLOCK) < 0) {
-	snprintf(err, errlen, "socketmap: pipe: %s", strerror(errno));
+    if (pipe2(sm.wake, O_CLOEXEC | O_NONBLOCK) < 0
+	|| (sm.epfd = epoll_create1(EPOLL_CLOEXEC)) < 0
+	|| watch(EPOLL_CTL_ADD, sm.wake[0], EPOLLIN, sm.wake) < 0
+	|| watch(EPOLL_CTL_ADD, sm.listen_fd, EPOLLIN, &sm.listen_fd) < 0) {
+	snprintf(err, errlen, "socketmap: cannot set up: %s", strerror(errno));
 	return (-1);
     }
+    sm.listening = 1;
     if ((rc = signals_thread(&sm.thread, serve)) != 0) {
 	snprintf(err, errlen, "socketmap: cannot start a thread: %s",
 		 strerror(rc));
@@ -538,7 +576,7 @@ void    socketmap_stop(void)
 	sm.running = 0;
     }
     while (sm.nconns > 0)
-	conn_close(sm.nconns - 1);
+	conn_close(sm.conns[sm.nconns - 1]);
     if (sm.listen_fd >= 0)
 	close(sm.listen_fd);
     sm.listen_fd = -1;
@@ -549,10 +587,11 @@ void    socketmap_stop(void)
 	close(sm.wake[1]);
 	sm.wake[0] = sm.wake[1] = -1;
     }
+    if (sm.epfd >= 0)
+	close(sm.epfd);
+    sm.epfd = -1;
     free(sm.path);
     free(sm.conns);
-    free(sm.pfd);
     sm.path = 0;
     sm.conns = 0;
-    sm.pfd = 0;
 }
