@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include "addr.h"
 #include "atomicfile.h"
+#include "hashpage.h"
 #include "htable.h"
 #include "map.h"
 #include "mapseal.h"
@@ -61,7 +62,11 @@ struct MAP_WRITER {
     DBT     batch;			/* pairs not yet written, in bulk */
     void   *batch_at;			/* DB_MULTIPLE_KEY's write position */
     size_t  batched;			/* how many */
+    HASH_PAGES *direct;			/* pairs for pages written here */
 };
+
+/* Tests: every hash map through the library's own inserts. */
+static int library_only;
 
 #define MAP_BATCH_SIZE	(1u << 20)	/* pairs handed to the library at once */
 
@@ -473,18 +478,14 @@ void    map_close(MAP *map)
  * bits of the hash; ranking by the bit-reversed hash groups every bucket
  * together for any number of buckets (and rank_by_low_bits() with
  * map_bucket_bits() then puts the buckets in file order). This is the
- * library's own hash, written out here because it must choose the buckets the library
- * chooses: multiply first, start from 0. It is not the FNV-1a of fnv.h,
- * and must not become it.
+ * library's own hash (hashpage_hash()), because it must choose the
+ * buckets the library chooses.
  */
 uint32_t map_hash_rank(const char *key, int flags)
 {
-    const unsigned char *k = (const unsigned char *) key;
-    size_t  len = strlen(key) + ((flags & MAP_FLAG_NUL) ? 1 : 0), i;
-    uint32_t h = 0;
+    size_t  len = strlen(key) + ((flags & MAP_FLAG_NUL) ? 1 : 0);
+    uint32_t h = hashpage_hash(key, len);
 
-    for (i = 0; i < len; i++)
-	h = (h * 16777619u) ^ k[i];
     /* Reverse the bits: swap halves, bytes, nibbles, pairs, bits. */
     h = (h >> 16) | (h << 16);
     h = ((h & 0xff00ff00u) >> 8) | ((h & 0x00ff00ffu) << 8);
@@ -652,6 +653,11 @@ MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
 			 DB_CREATE, 0)) != 0)
 	goto db_fail;
     watch_pages(w);
+    if (type == MAP_TYPE_HASH && nelem > 0 && pair_size > 0 && !library_only
+	&& (w->direct = hashpage_create(flags & MAP_FLAG_NUL)) == 0) {
+	snprintf(err, errlen, "%s: out of memory", path);
+	goto fail;
+    }
     if (type == MAP_TYPE_HASH && trim_presized(w) < 0) {
 	snprintf(err, errlen, "%s: cannot trim: %s", atomic_temp(w->file),
 		 strerror(errno));
@@ -683,8 +689,9 @@ int     map_bucket_bits(MAP_WRITER *w)
     return (((u_int32_t) 1 << bits) == n ? bits : 0);
 }
 
-int     map_put(MAP_WRITER *w, const char *key, const char *value,
-		        char *err, size_t errlen)
+/* Hand PAIR to the library, in W's batch. */
+static int batch_put(MAP_WRITER *w, const char *key, const char *value,
+		             char *err, size_t errlen)
 {
     size_t  nul = (w->flags & MAP_FLAG_NUL) ? 1 : 0;
     size_t  klen = strlen(key) + nul, vlen = strlen(value) + nul;
@@ -707,6 +714,87 @@ int     map_put(MAP_WRITER *w, const char *key, const char *value,
     return (0);
 }
 
+int     map_put(MAP_WRITER *w, const char *key, const char *value,
+		        char *err, size_t errlen)
+{
+    if (w->direct == 0)
+	return (batch_put(w, key, value, err, errlen));
+    if (hashpage_add_copy(w->direct, key, value) < 0) {
+	snprintf(err, errlen, "%s: out of memory", atomic_temp(w->file));
+	return (-1);
+    }
+    return (0);
+}
+
+int     map_put_kept(MAP_WRITER *w, const char *key, const char *value,
+		             char *err, size_t errlen)
+{
+    if (w->direct == 0)
+	return (batch_put(w, key, value, err, errlen));
+    if (hashpage_add(w->direct, key, value) < 0) {
+	snprintf(err, errlen, "%s: out of memory", atomic_temp(w->file));
+	return (-1);
+    }
+    return (0);
+}
+
+void    map_library_pages(int on)
+{
+    library_only = on;
+}
+
+/*
+ * The pairs of W go to the file in pages laid out here (hashpage.c) when
+ * they fit them: 1. When they do not, to the library, in batches: 0.
+ * -1 with a reason in ERR.
+ */
+static int put_direct(MAP_WRITER *w, char *err, size_t errlen)
+{
+    HASH_PAGES *hp = w->direct;
+    unsigned char *meta;
+    u_int32_t pagesize;
+    const char *key, *value;
+    size_t  i;
+    int     r;
+
+    w->direct = 0;
+    if (w->db->get_pagesize(w->db, &pagesize) != 0
+	|| (meta = malloc(pagesize)) == 0) {
+	snprintf(err, errlen, "%s: out of memory", atomic_temp(w->file));
+	hashpage_free(hp);
+	return (-1);
+    }
+    errno = 0;
+    if (pread(atomic_fd(w->file), meta, pagesize, 0) != (ssize_t) pagesize) {
+	snprintf(err, errlen, "%s: cannot read its meta page: %s",
+		 atomic_temp(w->file), errno ? strerror(errno) : "short read");
+	r = -1;
+    } else if ((r = hashpage_plan(hp, meta, pagesize)) < 0) {
+	snprintf(err, errlen, "%s: out of memory", atomic_temp(w->file));
+    } else if (r > 0) {
+	/* The library's pages are clean: closing writes none of them. */
+	errno = 0;
+	if ((r = close_write_env(w)) != 0) {
+	    set_write_err(err, errlen, atomic_temp(w->file), "cannot finish map",
+			  r, errno);
+	    r = -1;
+	} else if (hashpage_write(hp, atomic_fd(w->file)) < 0) {
+	    set_write_err(err, errlen, atomic_temp(w->file), "write failed",
+			  errno, errno);
+	    r = -1;
+	} else
+	    r = 1;
+    } else {
+	for (i = 0; r == 0 && i < hashpage_count(hp); i++) {
+	    hashpage_pair(hp, i, &key, &value);
+	    r = batch_put(w, key, value, err, errlen);
+	}
+    }
+    free(meta);
+    hashpage_free(hp);
+    return (r);
+}
+
 /*
  * Every page goes to the file (memp_trickle, no sync), is sealed there,
  * and only then does closing the library's environment sync it: the
@@ -716,14 +804,18 @@ int     map_put(MAP_WRITER *w, const char *key, const char *value,
 int     map_commit(MAP_WRITER *w, char *err, size_t errlen)
 {
     ATOMIC_FILE *file = w->file;
-    int     r, written;
+    int     r, written, direct = 0;
 
-    if (batch_flush(w, err, errlen) < 0) {
+    if (w->direct && (direct = put_direct(w, err, errlen)) < 0) {
+	map_abort(w);
+	return (-1);
+    }
+    if (direct == 0 && batch_flush(w, err, errlen) < 0) {
 	map_abort(w);
 	return (-1);
     }
     errno = 0;
-    if ((r = w->env->memp_trickle(w->env, 100, &written)) != 0) {
+    if (direct == 0 && (r = w->env->memp_trickle(w->env, 100, &written)) != 0) {
 	set_write_err(err, errlen, atomic_temp(file), "cannot finish map", r,
 		      errno);
 	map_abort(w);
@@ -757,6 +849,7 @@ void    map_abort(MAP_WRITER *w)
 	return;
     (void) close_write_env(w);
     atomic_abort(w->file);
+    hashpage_free(w->direct);
     free(w->batch.data);
     free(w);
 }

@@ -70,7 +70,7 @@ static int put_entry(MAP_WRITER *w, const TABLE_ENTRY *e, char *err, size_t errl
     int     r;
 
     if (e->seq == 0)
-	return (map_put(w, e->key, e->value, err, errlen));
+	return (map_put_kept(w, e->key, e->value, err, errlen));
     if ((stored = pattern_store_value(e->seq, e->value)) == 0) {
 	snprintf(err, errlen, "out of memory");
 	return (-1);
