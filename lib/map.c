@@ -67,6 +67,7 @@ struct MAP_WRITER {
 
 /* Tests: every hash map through the library's own inserts. */
 static int library_only;
+static unsigned direct_maps;		/* maps whose pages were laid out here */
 
 #define MAP_BATCH_SIZE	(1u << 20)	/* pairs handed to the library at once */
 
@@ -738,9 +739,10 @@ int     map_put_kept(MAP_WRITER *w, const char *key, const char *value,
     return (0);
 }
 
-void    map_library_pages(int on)
+unsigned map_library_pages(int on)
 {
     library_only = on;
+    return (__atomic_load_n(&direct_maps, __ATOMIC_RELAXED));
 }
 
 /*
@@ -782,8 +784,10 @@ static int put_direct(MAP_WRITER *w, char *err, size_t errlen)
 	    set_write_err(err, errlen, atomic_temp(w->file), "write failed",
 			  errno, errno);
 	    r = -1;
-	} else
+	} else {
+	    __atomic_fetch_add(&direct_maps, 1, __ATOMIC_RELAXED);
 	    r = 1;
+	}
     } else {
 	for (i = 0; r == 0 && i < hashpage_count(hp); i++) {
 	    hashpage_pair(hp, i, &key, &value);

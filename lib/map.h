@@ -106,7 +106,8 @@ extern void map_abort(MAP_WRITER *w);
 /*
  * Tests only: with ON, maps created after are written through the
  * library's own inserts, the reference that the direct pages must equal.
+ * Returns how many maps had their pages laid out directly so far.
  */
-extern void map_library_pages(int on);
+extern unsigned map_library_pages(int on);
 
 #endif
