@@ -3,7 +3,7 @@
  * directly, byte for byte as the library's insert path would fill them.
  *
  * Exports hashpage_hash(), hashpage_create(), hashpage_add(),
- * hashpage_add_copy(), hashpage_count(), hashpage_pair(),
+ * hashpage_add_hashed(), hashpage_add_copy(), hashpage_count(), hashpage_pair(),
  * hashpage_plan(), hashpage_write() and hashpage_free(). map.c creates
  * the file through the library (meta page, bucket count) and hands the
  * pairs here; when they fit (hashpage_plan()) the pages are laid out
@@ -71,11 +71,20 @@
 #define WRITE_PAGES	128		/* pages written at once */
 #define ARENA_CHUNK	(1u << 20)	/* hashpage_add_copy()'s storage */
 
+#define LEN_BIG		UINT16_MAX	/* a length too long to note */
+
 typedef struct HP_PAIR {
     const char *key;
     const char *value;
     uint32_t hash;
+    uint16_t klen, vlen;		/* as stored (NUL counted), or LEN_BIG */
 } HP_PAIR;
+
+/* A pair as sorted: the first bytes of its key, big-endian, then it. */
+typedef struct HP_SORT {
+    uint64_t prefix;
+    const HP_PAIR *pair;
+} HP_SORT;
 
 typedef struct HP_ARENA {
     struct HP_ARENA *next;
@@ -94,6 +103,8 @@ struct HASH_PAGES {
     uint32_t nbuckets;
     uint32_t *start;			/* bucket B: by_bucket[start[B]...] */
     const HP_PAIR **by_bucket;		/* in key order within a bucket */
+    HP_SORT *sort;			/* room for the largest bucket, twice */
+    size_t  sort_cap;
 };
 
 static uint32_t get32(const unsigned char *p)
@@ -136,7 +147,14 @@ HASH_PAGES *hashpage_create(int nul)
     return (hp);
 }
 
-int     hashpage_add(HASH_PAGES *hp, const char *key, const char *value)
+/* A length as noted: LEN_BIG when it does not fit. */
+static uint16_t note_len(size_t len)
+{
+    return (len < LEN_BIG ? (uint16_t) len : LEN_BIG);
+}
+
+int     hashpage_add_hashed(HASH_PAGES *hp, const char *key, const char *value,
+			            uint32_t hash)
 {
     HP_PAIR *p;
     size_t  cap;
@@ -151,8 +169,16 @@ int     hashpage_add(HASH_PAGES *hp, const char *key, const char *value)
     p = hp->pairs + hp->count++;
     p->key = key;
     p->value = value;
-    p->hash = hashpage_hash(key, strlen(key) + hp->nul);
+    p->hash = hash;
+    p->klen = note_len(strlen(key) + hp->nul);
+    p->vlen = note_len(strlen(value) + hp->nul);
     return (0);
+}
+
+int     hashpage_add(HASH_PAGES *hp, const char *key, const char *value)
+{
+    return (hashpage_add_hashed(hp, key, value,
+				hashpage_hash(key, strlen(key) + hp->nul)));
 }
 
 /* A copy of the LEN bytes at S in HP's arena, or null. */
@@ -247,17 +273,77 @@ static int meta_usable(const unsigned char *meta, size_t pagesize)
 	    && (get32(meta + META_HIGHMASK) & max_bucket) == max_bucket);
 }
 
-static int by_key(const void *a, const void *b)
+/* The first 8 bytes of P's key, big-endian, 0 past its end. */
+static uint64_t key_prefix(const HP_PAIR *p)
 {
-    return (strcmp((*(const HP_PAIR *const *) a)->key,
-		   (*(const HP_PAIR *const *) b)->key));
+    unsigned char b[8] = {0};
+    uint64_t v;
+    size_t  len = p->klen < 8 ? p->klen : 8;
+
+    memcpy(b, p->key, len);
+    memcpy(&v, b, sizeof(v));
+    return (__builtin_bswap64(v));
+}
+
+/* Does A sort before B? Keys compare as the library's (bytes, shorter first). */
+static int sorts_before(const HP_SORT *a, const HP_SORT *b)
+{
+    return (a->prefix != b->prefix ? a->prefix < b->prefix :
+	    strcmp(a->pair->key, b->pair->key) < 0);
+}
+
+/* Merge the sorted runs FROM[0, MID) and FROM[MID, N) into TO. */
+static void merge_runs(const HP_SORT *from, size_t mid, size_t n, HP_SORT *to)
+{
+    size_t  i = 0, j = mid, k = 0;
+
+    while (i < mid && j < n)
+	to[k++] = sorts_before(from + j, from + i) ? from[j++] : from[i++];
+    while (i < mid)
+	to[k++] = from[i++];
+    while (j < n)
+	to[k++] = from[j++];
+}
+
+/*
+ * Sort the N pairs at P by key: runs of 4 by insertion, then merged
+ * bottom up between HP's two sort buffers. 0 when two keys are equal.
+ */
+static int sort_bucket(HASH_PAGES *hp, const HP_PAIR **p, size_t n)
+{
+    HP_SORT *a = hp->sort, *b = hp->sort + hp->sort_cap, *t, x;
+    size_t  i, j, run, lo;
+
+    for (i = 0; i < n; i++) {
+	x.prefix = key_prefix(p[i]);
+	x.pair = p[i];
+	for (j = i; j > i - i % 4 && sorts_before(&x, a + j - 1); j--)
+	    a[j] = a[j - 1];
+	a[j] = x;
+    }
+    for (run = 4; run < n; run *= 2) {
+	for (lo = 0; lo < n; lo += 2 * run)
+	    merge_runs(a + lo, lo + run < n ? run : n - lo,
+		       lo + 2 * run < n ? 2 * run : n - lo, b + lo);
+	t = a;
+	a = b;
+	b = t;
+    }
+    for (i = 0; i < n; i++)
+	p[i] = a[i].pair;
+    /* Equal keys are neighbours now, with equal prefixes. */
+    for (i = 1; i < n; i++)
+	if (a[i - 1].prefix == a[i].prefix
+	    && strcmp(a[i - 1].pair->key, a[i].pair->key) == 0)
+	    return (0);
+    return (1);
 }
 
 /* The pairs of bucket B, by key: 1 when they fit its one page. */
 static int plan_bucket(HASH_PAGES *hp, uint32_t b)
 {
     const HP_PAIR **p = hp->by_bucket + hp->start[b];
-    size_t  n = hp->start[b + 1] - hp->start[b], i, klen, vlen, bytes = 0;
+    size_t  n = hp->start[b + 1] - hp->start[b], i, bytes = 0;
     size_t  big = hp->pagesize / 4;
     uint32_t ffactor = get32(hp->meta + META_FFACTOR);
 
@@ -265,16 +351,12 @@ static int plan_bucket(HASH_PAGES *hp, uint32_t b)
 	return (1);
     if (ffactor != 0 && n > ffactor)
 	return (0);
-    if (n > 1)
-	qsort(p, n, sizeof(*p), by_key);
+    if (!sort_bucket(hp, p, n))
+	return (0);				/* the library overwrites */
     for (i = 0; i < n; i++) {
-	if (i > 0 && strcmp(p[i - 1]->key, p[i]->key) == 0)
+	if (p[i]->klen > big || p[i]->vlen > big)
 	    return (0);
-	klen = strlen(p[i]->key) + hp->nul;
-	vlen = strlen(p[i]->value) + hp->nul;
-	if (klen > big || vlen > big)
-	    return (0);
-	bytes += klen + vlen + PAIR_OVERHEAD;
+	bytes += p[i]->klen + p[i]->vlen + PAIR_OVERHEAD;
     }
     return (bytes <= hp->pagesize - PAGE_HEADER);
 }
@@ -283,7 +365,7 @@ int     hashpage_plan(HASH_PAGES *hp, const unsigned char *meta,
 		              size_t pagesize)
 {
     uint32_t b, last = 0, pg;
-    size_t  i;
+    size_t  i, most;
 
     if (!meta_usable(meta, pagesize) || hp->count > UINT32_MAX / 2)
 	return (0);
@@ -295,6 +377,8 @@ int     hashpage_plan(HASH_PAGES *hp, const unsigned char *meta,
 	    return (0);				/* not in file order */
     free(hp->start);
     free(hp->by_bucket);
+    free(hp->sort);
+    hp->sort = 0;
     hp->start = calloc((size_t) hp->nbuckets + 1, sizeof(*hp->start));
     hp->by_bucket = malloc((hp->count ? hp->count : 1) * sizeof(*hp->by_bucket));
     if (hp->start == 0 || hp->by_bucket == 0)
@@ -310,38 +394,44 @@ int     hashpage_plan(HASH_PAGES *hp, const unsigned char *meta,
     for (b = hp->nbuckets; b > 0; b--)
 	hp->start[b] = hp->start[b - 1];
     hp->start[0] = 0;
+    for (b = 0, most = 0; b < hp->nbuckets; b++)
+	if (hp->start[b + 1] - hp->start[b] > most)
+	    most = hp->start[b + 1] - hp->start[b];
+    hp->sort_cap = most ? most : 1;
+    if ((hp->sort = malloc(2 * hp->sort_cap * sizeof(*hp->sort))) == 0)
+	return (-1);
     for (b = 0; b < hp->nbuckets; b++)
 	if (!plan_bucket(hp, b))
 	    return (0);
     return (1);
 }
 
-/* Bucket B's page, numbered PGNO, into PAGE (zeroed). */
+/* Bucket B's page, numbered PGNO, into PAGE, every byte of it. */
 static void fill_page(const HASH_PAGES *hp, uint32_t b, uint32_t pgno,
 		              unsigned char *page)
 {
     const HP_PAIR *const *p = hp->by_bucket + hp->start[b];
-    size_t  n = hp->start[b + 1] - hp->start[b], i, len;
+    size_t  n = hp->start[b + 1] - hp->start[b], i;
     size_t  top = hp->pagesize;
     unsigned char *inp = page + PAGE_HEADER;
 
+    memset(page, 0, PAGE_HEADER);
     put32(page + PAGE_LSN_OFFSET, 1);		/* (0, 1): not logged */
     put32(page + PAGE_PGNO, pgno);
     put16(page + PAGE_ENTRIES, 2 * n);
     page[PAGE_TYPE] = P_HASH;
     for (i = 0; i < n; i++) {
-	len = strlen(p[i]->key) + hp->nul;
-	top -= len + 1;
+	top -= p[i]->klen + 1;
 	page[top] = H_KEYDATA;
-	memcpy(page + top + 1, p[i]->key, len);
+	memcpy(page + top + 1, p[i]->key, p[i]->klen);
 	put16(inp + 4 * i, top);
-	len = strlen(p[i]->value) + hp->nul;
-	top -= len + 1;
+	top -= p[i]->vlen + 1;
 	page[top] = H_KEYDATA;
-	memcpy(page + top + 1, p[i]->value, len);
+	memcpy(page + top + 1, p[i]->value, p[i]->vlen);
 	put16(inp + 4 * i + 2, top);
     }
     put16(page + PAGE_HF_OFFSET, top);
+    memset(inp + 4 * n, 0, top - PAGE_HEADER - 4 * n);	/* free space */
 }
 
 /* Write LEN bytes of BUF at OFF whole. */
@@ -373,7 +463,7 @@ int     hashpage_write(HASH_PAGES *hp, int fd)
     uint32_t b, pg, first = 0;
     int     r = 0;
 
-    if ((buf = calloc(WRITE_PAGES, size)) == 0)
+    if ((buf = malloc(WRITE_PAGES * size)) == 0)
 	return (-1);
     /* Runs of consecutive pages of full buckets, written at once. */
     for (b = 0; r == 0 && b < hp->nbuckets; b++) {
@@ -381,7 +471,6 @@ int     hashpage_write(HASH_PAGES *hp, int fd)
 	if (held > 0 && (held == WRITE_PAGES || pg != first + held
 			 || hp->start[b + 1] == hp->start[b])) {
 	    r = write_all(fd, buf, held * size, (off_t) first * size);
-	    memset(buf, 0, held * size);
 	    held = 0;
 	}
 	if (hp->start[b + 1] == hp->start[b])
@@ -412,5 +501,6 @@ void    hashpage_free(HASH_PAGES *hp)
     free(hp->pairs);
     free(hp->start);
     free(hp->by_bucket);
+    free(hp->sort);
     free(hp);
 }

@@ -25,6 +25,10 @@ extern HASH_PAGES *hashpage_create(int nul);
  * -1: out of memory.
  */
 extern int hashpage_add(HASH_PAGES *hp, const char *key, const char *value);
+
+/* The same with HASH, the key's hashpage_hash() (NUL counted if stored). */
+extern int hashpage_add_hashed(HASH_PAGES *hp, const char *key,
+			               const char *value, uint32_t hash);
 extern int hashpage_add_copy(HASH_PAGES *hp, const char *key,
 			             const char *value);
 

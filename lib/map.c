@@ -482,18 +482,23 @@ void    map_close(MAP *map)
  * library's own hash (hashpage_hash()), because it must choose the
  * buckets the library chooses.
  */
-uint32_t map_hash_rank(const char *key, int flags)
+/* The bits of H in reverse order: a hash to its rank and back. */
+static uint32_t reverse_bits(uint32_t h)
 {
-    size_t  len = strlen(key) + ((flags & MAP_FLAG_NUL) ? 1 : 0);
-    uint32_t h = hashpage_hash(key, len);
-
-    /* Reverse the bits: swap halves, bytes, nibbles, pairs, bits. */
+    /* Swap halves, bytes, nibbles, pairs, bits. */
     h = (h >> 16) | (h << 16);
     h = ((h & 0xff00ff00u) >> 8) | ((h & 0x00ff00ffu) << 8);
     h = ((h & 0xf0f0f0f0u) >> 4) | ((h & 0x0f0f0f0fu) << 4);
     h = ((h & 0xccccccccu) >> 2) | ((h & 0x33333333u) << 2);
     h = ((h & 0xaaaaaaaau) >> 1) | ((h & 0x55555555u) << 1);
     return (h);
+}
+
+uint32_t map_hash_rank(const char *key, int flags)
+{
+    size_t  len = strlen(key) + ((flags & MAP_FLAG_NUL) ? 1 : 0);
+
+    return (reverse_bits(hashpage_hash(key, len)));
 }
 
 /* Pairs per bucket: Berkeley DB rounds the buckets up to a power of two. */
@@ -728,11 +733,11 @@ int     map_put(MAP_WRITER *w, const char *key, const char *value,
 }
 
 int     map_put_kept(MAP_WRITER *w, const char *key, const char *value,
-		             char *err, size_t errlen)
+		             uint32_t rank, char *err, size_t errlen)
 {
     if (w->direct == 0)
 	return (batch_put(w, key, value, err, errlen));
-    if (hashpage_add(w->direct, key, value) < 0) {
+    if (hashpage_add_hashed(w->direct, key, value, reverse_bits(rank)) < 0) {
 	snprintf(err, errlen, "%s: out of memory", atomic_temp(w->file));
 	return (-1);
     }

@@ -96,9 +96,12 @@ extern int map_bucket_bits(MAP_WRITER *w);
 extern int map_put(MAP_WRITER *w, const char *key, const char *value,
 		           char *err, size_t errlen);
 
-/* The same, but KEY and VALUE must stay as they are until map_commit(). */
+/*
+ * The same, but KEY and VALUE must stay as they are until map_commit(),
+ * and RANK is map_hash_rank() of KEY with the map's flags.
+ */
 extern int map_put_kept(MAP_WRITER *w, const char *key, const char *value,
-			        char *err, size_t errlen);
+			        uint32_t rank, char *err, size_t errlen);
 
 extern int map_commit(MAP_WRITER *w, char *err, size_t errlen);
 extern void map_abort(MAP_WRITER *w);
