@@ -509,6 +509,21 @@ static u_int32_t fill_factor(size_t pair_size)
     return (per_page < 1 ? 1 : per_page);
 }
 
+/*
+ * The entries to size the buckets for: half as many again as NELEM, so
+ * that a bucket holds two thirds of the fill factor at most on average.
+ * A fuller table has some bucket past the fill factor, which makes the
+ * library split buckets one by one, as far as the next power of two (a
+ * file of that size, written in a jumble), and leaves no pages for
+ * hashpage.c to lay out; sized so, the file is no larger.
+ */
+static u_int32_t bucket_room(size_t nelem)
+{
+    size_t  room = nelem + nelem / 2;
+
+    return (room > UINT32_MAX ? UINT32_MAX : (u_int32_t) room);
+}
+
 /* Start an empty batch in W's buffer. */
 static void batch_start(MAP_WRITER *w)
 {
@@ -652,7 +667,7 @@ MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
     if (type == MAP_TYPE_HASH && nelem > 0 && pair_size > 0
 	&& ((r = db->set_pagesize(db, MAP_PAGE_SIZE)) != 0
 	    || (r = db->set_h_ffactor(db, fill_factor(pair_size))) != 0
-	    || (r = db->set_h_nelem(db, nelem)) != 0))
+	    || (r = db->set_h_nelem(db, bucket_room(nelem))) != 0))
 	goto db_fail;
     if ((r = db->open(db, 0, atomic_temp(w->file), 0,
 			 type == MAP_TYPE_BTREE ? DB_BTREE : DB_HASH,
