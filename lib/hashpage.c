@@ -76,6 +76,7 @@
 typedef struct HP_PAIR {
     const char *key;
     const char *value;
+    uint64_t prefix;			/* key_prefix(), taken while at hand */
     uint32_t hash;
     uint16_t klen, vlen;		/* as stored (NUL counted), or LEN_BIG */
 } HP_PAIR;
@@ -138,13 +139,27 @@ uint32_t hashpage_hash(const void *data, size_t len)
     return (h);
 }
 
-HASH_PAGES *hashpage_create(int nul)
+HASH_PAGES *hashpage_create(int nul, size_t expect)
 {
     HASH_PAGES *hp = calloc(1, sizeof(*hp));
 
-    if (hp)
-	hp->nul = nul ? 1 : 0;
+    if (hp == 0)
+	return (0);
+    hp->nul = nul ? 1 : 0;
+    if (expect > 0 && (hp->pairs = malloc(expect * sizeof(*hp->pairs))) != 0)
+	hp->cap = expect;
     return (hp);
+}
+
+/* The first 8 bytes of KEY (LEN long), big-endian, 0 past its end. */
+static uint64_t key_prefix(const char *key, size_t len)
+{
+    unsigned char b[8] = {0};
+    uint64_t v;
+
+    memcpy(b, key, len < 8 ? len : 8);
+    memcpy(&v, b, sizeof(v));
+    return (__builtin_bswap64(v));
 }
 
 /* A length as noted: LEN_BIG when it does not fit. */
@@ -157,7 +172,7 @@ int     hashpage_add_hashed(HASH_PAGES *hp, const char *key, const char *value,
 			            uint32_t hash)
 {
     HP_PAIR *p;
-    size_t  cap;
+    size_t  cap, klen;
 
     if (hp->count == hp->cap) {
 	cap = hp->cap ? 2 * hp->cap : 1024;
@@ -167,10 +182,12 @@ int     hashpage_add_hashed(HASH_PAGES *hp, const char *key, const char *value,
 	hp->cap = cap;
     }
     p = hp->pairs + hp->count++;
+    klen = strlen(key);
     p->key = key;
     p->value = value;
+    p->prefix = key_prefix(key, klen);
     p->hash = hash;
-    p->klen = note_len(strlen(key) + hp->nul);
+    p->klen = note_len(klen + hp->nul);
     p->vlen = note_len(strlen(value) + hp->nul);
     return (0);
 }
@@ -273,18 +290,6 @@ static int meta_usable(const unsigned char *meta, size_t pagesize)
 	    && (get32(meta + META_HIGHMASK) & max_bucket) == max_bucket);
 }
 
-/* The first 8 bytes of P's key, big-endian, 0 past its end. */
-static uint64_t key_prefix(const HP_PAIR *p)
-{
-    unsigned char b[8] = {0};
-    uint64_t v;
-    size_t  len = p->klen < 8 ? p->klen : 8;
-
-    memcpy(b, p->key, len);
-    memcpy(&v, b, sizeof(v));
-    return (__builtin_bswap64(v));
-}
-
 /* Does A sort before B? Keys compare as the library's (bytes, shorter first). */
 static int sorts_before(const HP_SORT *a, const HP_SORT *b)
 {
@@ -315,7 +320,7 @@ static int sort_bucket(HASH_PAGES *hp, const HP_PAIR **p, size_t n)
     size_t  i, j, run, lo;
 
     for (i = 0; i < n; i++) {
-	x.prefix = key_prefix(p[i]);
+	x.prefix = p[i]->prefix;
 	x.pair = p[i];
 	for (j = i; j > i - i % 4 && sorts_before(&x, a + j - 1); j--)
 	    a[j] = a[j - 1];
@@ -421,6 +426,10 @@ static void fill_page(const HASH_PAGES *hp, uint32_t b, uint32_t pgno,
     put16(page + PAGE_ENTRIES, 2 * n);
     page[PAGE_TYPE] = P_HASH;
     for (i = 0; i < n; i++) {
+	if (i + 4 < n) {
+	    __builtin_prefetch(p[i + 4]->key);
+	    __builtin_prefetch(p[i + 4]->value);
+	}
 	top -= p[i]->klen + 1;
 	page[top] = H_KEYDATA;
 	memcpy(page + top + 1, p[i]->key, p[i]->klen);

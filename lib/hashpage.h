@@ -16,8 +16,11 @@ extern uint32_t hashpage_hash(const void *data, size_t len);
 
 typedef struct HASH_PAGES HASH_PAGES;
 
-/* Pairs to come; with NUL, keys and values are stored with their NUL. */
-extern HASH_PAGES *hashpage_create(int nul);
+/*
+ * About EXPECT pairs to come (0: unknown); with NUL, keys and values are
+ * stored with their NUL.
+ */
+extern HASH_PAGES *hashpage_create(int nul, size_t expect);
 
 /*
  * Add a pair. hashpage_add() keeps KEY and VALUE by reference: they

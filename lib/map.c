@@ -675,7 +675,7 @@ MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
 	goto db_fail;
     watch_pages(w);
     if (type == MAP_TYPE_HASH && nelem > 0 && pair_size > 0 && !library_only
-	&& (w->direct = hashpage_create(flags & MAP_FLAG_NUL)) == 0) {
+	&& (w->direct = hashpage_create(flags & MAP_FLAG_NUL, nelem)) == 0) {
 	snprintf(err, errlen, "%s: out of memory", path);
 	goto fail;
     }
