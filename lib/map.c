@@ -801,8 +801,9 @@ static int put_direct(MAP_WRITER *w, char *err, size_t errlen)
 			  r, errno);
 	    r = -1;
 	} else if (hashpage_write(hp, atomic_fd(w->file)) < 0) {
-	    set_write_err(err, errlen, atomic_temp(w->file), "write failed",
-			  errno, errno);
+	    snprintf(err, errlen, "%s: cannot finish map: %s",
+		     atomic_temp(w->file), strerror(errno));
+	    db_message[0] = 0;
 	    r = -1;
 	} else {
 	    __atomic_fetch_add(&direct_maps, 1, __ATOMIC_RELAXED);
