@@ -5,8 +5,13 @@
  * map_serves(), map_match(), map_pattern_count(), map_entry_count(),
  * map_walk(), map_walk_patterns(), map_identity(), map_path(),
  * map_has_nul(), map_close() for readers, and map_create(), map_put(),
- * map_commit(), map_abort() for writers; a writer hands its pairs to
- * the library a batch at a time (DB_MULTIPLE_KEY).
+ * map_put_kept(), map_commit(), map_abort() for writers (and
+ * map_library_pages() for tests). The library creates every map; a
+ * presized hash map's pairs are kept until the commit, where hashpage.c
+ * lays out the bucket pages itself when each bucket fits its page (the
+ * bytes the library's inserts give, in a fraction of the time), else
+ * they go to the library a batch at a time (DB_MULTIPLE_KEY), as do a
+ * btree map's.
  * Keys and values are stored without a trailing NUL unless
  * MAP_FLAG_NUL (makemap -N, postmap); readers detect which. The one scan
  * at open notes every domain and compiles the /pattern/ entries. A writer
