@@ -11,6 +11,9 @@
 #include <unistd.h>
 #include "map.h"
 #include "rank.h"
+#include "report.h"
+#include "table.h"
+#include "tablemap.h"
 #include "unit.h"
 
 static char *make_map(const char *name, int flags, int n)
@@ -366,6 +369,57 @@ START_TEST(test_direct_pages)
 }
 END_TEST
 
+#define TABLE_PAIRS	20000
+
+/*
+ * A table written the way maptool compile writes it (table_write_map():
+ * buckets in file order, ranks passed in, pattern values copied) gives
+ * the library's bytes too, with and without NUL.
+ */
+START_TEST(test_table_pages)
+{
+    int     flags = _i ? MAP_FLAG_NUL : 0, i;
+    char   *text, *src, *lib, *direct, *vl, *vd, err[512];
+    size_t  len = 0, cap = TABLE_PAIRS * 80, ll, ld;
+    unsigned before;
+    TABLE  *t;
+
+    ck_assert_ptr_nonnull(text = malloc(cap));
+    len += snprintf(text + len, cap - len,
+		    "/^sales-(\\d+)@inkacoca\\.org$/\tsales@branch$1.inkacoca.org\n");
+    for (i = 0; i < TABLE_PAIRS; i++)
+	len += snprintf(text + len, cap - len, "user%d@d%d.inkacoca.org\t"
+			"user%d@branch%d.inkacoca.org\n", i * 7, i % 13, i, i % 5);
+    src = unit_write_file(_i ? "table-pages-nul" : "table-pages", text);
+    lib = unit_write_file(_i ? "table-pages-nul-library.db" :
+			  "table-pages-library.db", "");
+    direct = unit_write_file(_i ? "table-pages-nul.db" : "table-pages.db", "");
+    ck_assert_ptr_nonnull(t = table_load(src, 0, report_ignore, 0));
+    ck_assert_int_eq(t->errors, 0);
+    ck_assert_uint_eq(t->npatterns, 1);
+    map_library_pages(1);
+    ck_assert_msg(table_write_map(t, lib, MAP_TYPE_HASH, flags, err,
+				  sizeof(err)) == 0, "%s", err);
+    table_free(t);
+    before = map_library_pages(0);
+    ck_assert_ptr_nonnull(t = table_load(src, 0, report_ignore, 0));
+    ck_assert_msg(table_write_map(t, direct, MAP_TYPE_HASH, flags, err,
+				  sizeof(err)) == 0, "%s", err);
+    table_free(t);
+    ck_assert_uint_eq(map_library_pages(0) - before, 1);
+    vl = read_whole(lib, &ll);
+    vd = read_whole(direct, &ld);
+    ck_assert_uint_eq(ll, ld);
+    ck_assert_msg(memcmp(vl, vd, ll) == 0, "%s and %s differ", lib, direct);
+    free(vl);
+    free(vd);
+    free(text);
+    free(src);
+    free(lib);
+    free(direct);
+}
+END_TEST
+
 Suite  *suite_map(void)
 {
     Suite  *s = suite_create("map");
@@ -379,6 +433,7 @@ Suite  *suite_map(void)
     tcase_add_test(tc, test_write_order);
     tcase_add_test(tc, test_presized_few);
     tcase_add_loop_test(tc, test_direct_pages, 0, PAGES_CASES);
+    tcase_add_loop_test(tc, test_table_pages, 0, 2);
     suite_add_tcase(s, tc);
     return (s);
 }
