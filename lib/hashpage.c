@@ -300,10 +300,15 @@ static int sorts_before(const HP_SORT *a, const HP_SORT *b)
 /* Merge the sorted runs FROM[0, MID) and FROM[MID, N) into TO. */
 static void merge_runs(const HP_SORT *from, size_t mid, size_t n, HP_SORT *to)
 {
-    size_t  i = 0, j = mid, k = 0;
+    size_t  i = 0, j = mid, k = 0, take;
 
-    while (i < mid && j < n)
-	to[k++] = sorts_before(from + j, from + i) ? from[j++] : from[i++];
+    /* Keys in a bucket are in no order: pick by index, not by branch. */
+    while (i < mid && j < n) {
+	take = sorts_before(from + j, from + i);
+	to[k++] = from[take ? j : i];
+	j += take;
+	i += !take;
+    }
     while (i < mid)
 	to[k++] = from[i++];
     while (j < n)
