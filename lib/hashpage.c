@@ -2,7 +2,8 @@
  * hashpage.c - write the bucket pages of a presized Berkeley DB hash map
  * directly, byte for byte as the library's insert path would fill them.
  *
- * Exports hashpage_hash(), hashpage_create(), hashpage_add(),
+ * Exports hashpage_hash(), hashpage_fits_meta(), hashpage_create(),
+ * hashpage_add(),
  * hashpage_add_hashed(), hashpage_add_copy(), hashpage_count(), hashpage_pair(),
  * hashpage_plan(), hashpage_write() and hashpage_free(). map.c creates
  * the file through the library (meta page, bucket count) and hands the
@@ -77,7 +78,7 @@ typedef struct HP_PAIR {
     const char *key;
     const char *value;
     uint64_t prefix;			/* key_prefix(), taken while at hand */
-    uint32_t hash;
+    uint32_t bucket;
     uint16_t klen, vlen;		/* as stored (NUL counted), or LEN_BIG */
 } HP_PAIR;
 
@@ -95,14 +96,16 @@ typedef struct HP_ARENA {
 
 struct HASH_PAGES {
     int     nul;			/* keys and values stored with NUL */
+    unsigned char meta[META_END];	/* what counts of the meta page */
+    size_t  pagesize;
+    uint32_t nbuckets, max_bucket, high_mask, low_mask;
     HP_PAIR *pairs;
     size_t  count, cap;
     HP_ARENA *arena;			/* copies, newest first */
-    /* The plan. */
-    unsigned char meta[META_END];	/* what counts of the meta page */
-    size_t  pagesize;
-    uint32_t nbuckets;
     uint32_t *start;			/* bucket B: by_bucket[start[B]...] */
+    uint32_t last_bucket;		/* of the pair added last */
+    int     in_order;			/* buckets added in ascending order */
+    /* The plan. */
     const HP_PAIR **by_bucket;		/* in key order within a bucket */
     HP_SORT *sort;			/* room for the largest bucket, twice */
     size_t  sort_cap;
@@ -139,16 +142,80 @@ uint32_t hashpage_hash(const void *data, size_t len)
     return (h);
 }
 
-HASH_PAGES *hashpage_create(int nul, size_t expect)
+HASH_PAGES *hashpage_create(const unsigned char *meta, size_t pagesize,
+			            int nul, size_t expect)
 {
     HASH_PAGES *hp = calloc(1, sizeof(*hp));
 
     if (hp == 0)
 	return (0);
     hp->nul = nul ? 1 : 0;
+    memcpy(hp->meta, meta, sizeof(hp->meta));
+    hp->pagesize = pagesize;
+    hp->max_bucket = get32(meta + META_MAXBUCKET);
+    hp->high_mask = get32(meta + META_HIGHMASK);
+    hp->low_mask = get32(meta + META_LOWMASK);
+    hp->nbuckets = hp->max_bucket + 1;
+    hp->in_order = 1;
+    if ((hp->start = calloc((size_t) hp->nbuckets + 1, sizeof(*hp->start))) == 0) {
+	free(hp);
+	return (0);
+    }
     if (expect > 0 && (hp->pairs = malloc(expect * sizeof(*hp->pairs))) != 0)
 	hp->cap = expect;
     return (hp);
+}
+
+/* The library's __db_log2(): the smallest L with 1 << L >= N. */
+static unsigned ceil_log2(uint32_t n)
+{
+    unsigned l = 0;
+    uint64_t limit = 1;
+
+    while (limit < n) {
+	limit <<= 1;
+	l++;
+    }
+    return (l);
+}
+
+/* The page of bucket B, as the spares of META say. */
+static uint32_t bucket_page(const unsigned char *meta, uint32_t b)
+{
+    unsigned l = ceil_log2(b + 1);
+
+    return (b + get32(meta + META_SPARES + 4 * l));
+}
+
+/* The bucket of hash H (the library's __ham_call_hash()). */
+static uint32_t bucket_of(const HASH_PAGES *hp, uint32_t h)
+{
+    uint32_t b = h & hp->high_mask;
+
+    if (b > hp->max_bucket)
+	b &= hp->low_mask;
+    return (b);
+}
+
+int     hashpage_fits_meta(const unsigned char *meta, size_t pagesize)
+{
+    uint32_t max_bucket = get32(meta + META_MAXBUCKET), b, pg, last = 0;
+
+    if (!(get32(meta + META_MAGIC) == HASH_MAGIC
+	    && get32(meta + META_VERSION) == HASH_VERSION
+	    && get32(meta + META_PAGESIZE) == pagesize
+	    && pagesize >= 512 && pagesize <= 32768
+	    && meta[META_ENCRYPT] == 0 && meta[META_TYPE] == P_HASHMETA
+	    && meta[META_FLAGS] == 0 && get32(meta + META_HFLAGS) == 0
+	    && get32(meta + META_CHARKEY)
+	    == hashpage_hash(CHARKEY, sizeof(CHARKEY))
+	    && max_bucket < UINT32_MAX / 2
+	    && (get32(meta + META_HIGHMASK) & max_bucket) == max_bucket))
+	return (0);
+    for (b = 0; b <= max_bucket; b++, last = pg)
+	if ((pg = bucket_page(meta, b)) <= last)
+	    return (0);				/* not in file order */
+    return (1);
 }
 
 /* The first 8 bytes of KEY (LEN long), big-endian, 0 past its end. */
@@ -186,7 +253,11 @@ int     hashpage_add_hashed(HASH_PAGES *hp, const char *key, const char *value,
     p->key = key;
     p->value = value;
     p->prefix = key_prefix(key, klen);
-    p->hash = hash;
+    p->bucket = bucket_of(hp, hash);
+    if (p->bucket < hp->last_bucket)
+	hp->in_order = 0;
+    hp->last_bucket = p->bucket;
+    hp->start[p->bucket + 1]++;
     p->klen = note_len(klen + hp->nul);
     p->vlen = note_len(strlen(value) + hp->nul);
     return (0);
@@ -240,54 +311,6 @@ void    hashpage_pair(const HASH_PAGES *hp, size_t i, const char **key,
 {
     *key = hp->pairs[i].key;
     *value = hp->pairs[i].value;
-}
-
-/* The library's __db_log2(): the smallest L with 1 << L >= N. */
-static unsigned ceil_log2(uint32_t n)
-{
-    unsigned l = 0;
-    uint64_t limit = 1;
-
-    while (limit < n) {
-	limit <<= 1;
-	l++;
-    }
-    return (l);
-}
-
-/* The page of bucket B, as the meta page's spares say. */
-static uint32_t bucket_page(const HASH_PAGES *hp, uint32_t b)
-{
-    unsigned l = ceil_log2(b + 1);
-
-    return (b + get32(hp->meta + META_SPARES + 4 * l));
-}
-
-/* The bucket of hash H (the library's __ham_call_hash()). */
-static uint32_t bucket_of(const HASH_PAGES *hp, uint32_t h)
-{
-    uint32_t b = h & get32(hp->meta + META_HIGHMASK);
-
-    if (b > get32(hp->meta + META_MAXBUCKET))
-	b &= get32(hp->meta + META_LOWMASK);
-    return (b);
-}
-
-/* Is META a hash meta page that the pages here fit? */
-static int meta_usable(const unsigned char *meta, size_t pagesize)
-{
-    uint32_t max_bucket = get32(meta + META_MAXBUCKET);
-
-    return (get32(meta + META_MAGIC) == HASH_MAGIC
-	    && get32(meta + META_VERSION) == HASH_VERSION
-	    && get32(meta + META_PAGESIZE) == pagesize
-	    && pagesize >= 512 && pagesize <= 32768
-	    && meta[META_ENCRYPT] == 0 && meta[META_TYPE] == P_HASHMETA
-	    && meta[META_FLAGS] == 0 && get32(meta + META_HFLAGS) == 0
-	    && get32(meta + META_CHARKEY)
-	    == hashpage_hash(CHARKEY, sizeof(CHARKEY))
-	    && max_bucket < UINT32_MAX / 2
-	    && (get32(meta + META_HIGHMASK) & max_bucket) == max_bucket);
 }
 
 /* Does A sort before B? Keys compare as the library's (bytes, shorter first). */
@@ -371,42 +394,36 @@ static int plan_bucket(HASH_PAGES *hp, uint32_t b)
     return (bytes <= hp->pagesize - PAGE_HEADER);
 }
 
-int     hashpage_plan(HASH_PAGES *hp, const unsigned char *meta,
-		              size_t pagesize)
+int     hashpage_plan(HASH_PAGES *hp)
 {
-    uint32_t b, last = 0, pg;
-    size_t  i, most;
+    uint32_t b;
+    size_t  i, most = 0;
 
-    if (!meta_usable(meta, pagesize) || hp->count > UINT32_MAX / 2)
+    if (hp->count > UINT32_MAX / 2)
 	return (0);
-    memcpy(hp->meta, meta, sizeof(hp->meta));
-    hp->pagesize = pagesize;
-    hp->nbuckets = get32(meta + META_MAXBUCKET) + 1;
-    for (b = 0; b < hp->nbuckets; b++, last = pg)
-	if ((pg = bucket_page(hp, b)) <= last)
-	    return (0);				/* not in file order */
-    free(hp->start);
     free(hp->by_bucket);
     free(hp->sort);
     hp->sort = 0;
-    hp->start = calloc((size_t) hp->nbuckets + 1, sizeof(*hp->start));
-    hp->by_bucket = malloc((hp->count ? hp->count : 1) * sizeof(*hp->by_bucket));
-    if (hp->start == 0 || hp->by_bucket == 0)
+    if ((hp->by_bucket = malloc((hp->count ? hp->count : 1)
+				* sizeof(*hp->by_bucket))) == 0)
 	return (-1);
-    /* Counting sort by bucket, the order of the inserts kept. */
-    for (i = 0; i < hp->count; i++)
-	hp->start[bucket_of(hp, hp->pairs[i].hash) + 1]++;
-    for (b = 0; b < hp->nbuckets; b++)
+    /* start[B + 1] counts bucket B's pairs: make it where B + 1 starts. */
+    for (b = 0; b < hp->nbuckets; b++) {
+	if (hp->start[b + 1] > most)
+	    most = hp->start[b + 1];
 	hp->start[b + 1] += hp->start[b];
-    for (i = 0; i < hp->count; i++)
-	hp->by_bucket[hp->start[bucket_of(hp, hp->pairs[i].hash)]++] =
-	    hp->pairs + i;
-    for (b = hp->nbuckets; b > 0; b--)
-	hp->start[b] = hp->start[b - 1];
-    hp->start[0] = 0;
-    for (b = 0, most = 0; b < hp->nbuckets; b++)
-	if (hp->start[b + 1] - hp->start[b] > most)
-	    most = hp->start[b + 1] - hp->start[b];
+    }
+    /* By bucket, the order of the inserts kept within one. */
+    if (hp->in_order) {
+	for (i = 0; i < hp->count; i++)
+	    hp->by_bucket[i] = hp->pairs + i;
+    } else {
+	for (i = 0; i < hp->count; i++)
+	    hp->by_bucket[hp->start[hp->pairs[i].bucket]++] = hp->pairs + i;
+	for (b = hp->nbuckets; b > 0; b--)
+	    hp->start[b] = hp->start[b - 1];
+	hp->start[0] = 0;
+    }
     hp->sort_cap = most ? most : 1;
     if ((hp->sort = malloc(2 * hp->sort_cap * sizeof(*hp->sort))) == 0)
 	return (-1);
@@ -481,7 +498,7 @@ int     hashpage_write(HASH_PAGES *hp, int fd)
 	return (-1);
     /* Runs of consecutive pages of full buckets, written at once. */
     for (b = 0; r == 0 && b < hp->nbuckets; b++) {
-	pg = bucket_page(hp, b);
+	pg = bucket_page(hp->meta, b);
 	if (held > 0 && (held == WRITE_PAGES || pg != first + held
 			 || hp->start[b + 1] == hp->start[b])) {
 	    r = write_all(fd, buf, held * size, (off_t) first * size);

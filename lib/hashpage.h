@@ -17,10 +17,20 @@ extern uint32_t hashpage_hash(const void *data, size_t len);
 typedef struct HASH_PAGES HASH_PAGES;
 
 /*
- * About EXPECT pairs to come (0: unknown); with NUL, keys and values are
- * stored with their NUL.
+ * Is META (PAGESIZE bytes), a new map's meta page, one whose bucket
+ * pages are laid out here: a hash map in this host's byte order, with
+ * the default hash, no checksums, encryption or duplicates, and its
+ * bucket pages in bucket order?
  */
-extern HASH_PAGES *hashpage_create(int nul, size_t expect);
+extern int hashpage_fits_meta(const unsigned char *meta, size_t pagesize);
+
+/*
+ * Pairs to come for the map whose meta page is META (it fits), about
+ * EXPECT of them (0: unknown); with NUL, keys and values are stored with
+ * their NUL. Null: out of memory.
+ */
+extern HASH_PAGES *hashpage_create(const unsigned char *meta,
+			                   size_t pagesize, int nul, size_t expect);
 
 /*
  * Add a pair. hashpage_add() keeps KEY and VALUE by reference: they
@@ -41,14 +51,13 @@ extern void hashpage_pair(const HASH_PAGES *hp, size_t i, const char **key,
 			          const char **value);
 
 /*
- * Can the pairs go into the map whose meta page (PAGESIZE bytes) is
- * META without the library? Yes (1) when each bucket's pairs fit its one
- * page within the fill factor, so that the library would neither chain
- * an overflow page nor split a bucket, and no pair is a duplicate or
- * too big for a page; then the pages are planned. 0: no; -1: no memory.
+ * Can the pairs go into the map without the library? Yes (1) when each
+ * bucket's pairs fit its one page within the fill factor, so that the
+ * library would neither chain an overflow page nor split a bucket, and
+ * no pair is a duplicate or too big for a page; then the pages are
+ * planned. 0: no; -1: out of memory.
  */
-extern int hashpage_plan(HASH_PAGES *hp, const unsigned char *meta,
-			         size_t pagesize);
+extern int hashpage_plan(HASH_PAGES *hp);
 
 /*
  * Write the planned bucket pages to FD (the map, its meta page written)

@@ -641,6 +641,30 @@ static int restore_size(MAP_WRITER *w)
     return (st.st_size < w->presized ? ftruncate(fd, w->presized) : 0);
 }
 
+/*
+ * The pairs of W, a new hash map, go to hashpage.c when its meta page
+ * is one whose bucket pages are laid out there: kept until the commit.
+ * -1: out of memory; the library has them otherwise.
+ */
+static int direct_pages(MAP_WRITER *w, int flags, size_t nelem)
+{
+    unsigned char *meta;
+    u_int32_t pagesize;
+    int     r = 0;
+
+    if (w->db->get_pagesize(w->db, &pagesize) != 0 || pagesize == 0)
+	return (0);
+    if ((meta = malloc(pagesize)) == 0)
+	return (-1);
+    if (pread(atomic_fd(w->file), meta, pagesize, 0) == (ssize_t) pagesize
+	&& hashpage_fits_meta(meta, pagesize)
+	&& (w->direct = hashpage_create(meta, pagesize, flags & MAP_FLAG_NUL,
+					nelem)) == 0)
+	r = -1;
+    free(meta);
+    return (r);
+}
+
 MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
 		               size_t pair_size, char *err, size_t errlen)
 {
@@ -680,7 +704,7 @@ MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
 	goto db_fail;
     watch_pages(w);
     if (type == MAP_TYPE_HASH && nelem > 0 && pair_size > 0 && !library_only
-	&& (w->direct = hashpage_create(flags & MAP_FLAG_NUL, nelem)) == 0) {
+	&& direct_pages(w, flags, nelem) < 0) {
 	snprintf(err, errlen, "%s: out of memory", path);
 	goto fail;
     }
@@ -778,25 +802,12 @@ unsigned map_library_pages(int on)
 static int put_direct(MAP_WRITER *w, char *err, size_t errlen)
 {
     HASH_PAGES *hp = w->direct;
-    unsigned char *meta;
-    u_int32_t pagesize;
     const char *key, *value;
     size_t  i;
     int     r;
 
     w->direct = 0;
-    if (w->db->get_pagesize(w->db, &pagesize) != 0
-	|| (meta = malloc(pagesize)) == 0) {
-	snprintf(err, errlen, "%s: out of memory", atomic_temp(w->file));
-	hashpage_free(hp);
-	return (-1);
-    }
-    errno = 0;
-    if (pread(atomic_fd(w->file), meta, pagesize, 0) != (ssize_t) pagesize) {
-	snprintf(err, errlen, "%s: cannot read its meta page: %s",
-		 atomic_temp(w->file), errno ? strerror(errno) : "short read");
-	r = -1;
-    } else if ((r = hashpage_plan(hp, meta, pagesize)) < 0) {
+    if ((r = hashpage_plan(hp)) < 0) {
 	snprintf(err, errlen, "%s: out of memory", atomic_temp(w->file));
     } else if (r > 0) {
 	/* The library's pages are clean: closing writes none of them. */
@@ -820,7 +831,6 @@ static int put_direct(MAP_WRITER *w, char *err, size_t errlen)
 	    r = batch_put(w, key, value, err, errlen);
 	}
     }
-    free(meta);
     hashpage_free(hp);
     return (r);
 }
