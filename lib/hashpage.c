@@ -3,12 +3,12 @@
  * directly, byte for byte as the library's insert path would fill them.
  *
  * Exports hashpage_hash(), hashpage_fits_meta(), hashpage_create(),
- * hashpage_add(),
- * hashpage_add_hashed(), hashpage_add_copy(), hashpage_count(), hashpage_pair(),
- * hashpage_plan(), hashpage_write() and hashpage_free(). map.c creates
- * the file through the library (meta page, bucket count) and hands the
- * pairs here; when they fit (hashpage_plan()) the pages are laid out
- * here, else map.c gives the pairs to the library as before.
+ * hashpage_add(), hashpage_add_hashed(), hashpage_add_copy(),
+ * hashpage_count(), hashpage_pair(), hashpage_plan(), hashpage_write()
+ * and hashpage_free(). map.c creates the file through the library (meta
+ * page, bucket count) and hands the pairs here; when they fit
+ * (hashpage_plan()) the pages are laid out here, else map.c gives the
+ * pairs to the library as before.
  *
  * What the library (5.3) does with a pair put into a hash map, and so
  * what is reproduced here: the bucket is the key's hash (FNV-1 from 0)
@@ -20,7 +20,8 @@
  * from the page end in that same order, key above its data: an insert
  * between two pairs moves the items below it, so the layout does not
  * depend on the order of the inserts. A page the library changes gets
- * the LSN "not logged" (0, 1); the meta page counts the pairs (nelem).
+ * the LSN "not logged" (0, 1); the meta page's nelem, the number the
+ * file was sized for, grows by one a pair.
  * A bucket whose pairs do not fit its page, or that holds more pairs
  * than the fill factor, makes the library chain an overflow page and
  * split a bucket (linear hashing): its layout then depends on the order
