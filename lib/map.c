@@ -5,8 +5,13 @@
  * map_serves(), map_match(), map_pattern_count(), map_entry_count(),
  * map_walk(), map_walk_patterns(), map_identity(), map_path(),
  * map_has_nul(), map_close() for readers, and map_create(), map_put(),
- * map_commit(), map_abort() for writers; a writer hands its pairs to
- * the library a batch at a time (DB_MULTIPLE_KEY).
+ * map_put_kept(), map_commit(), map_abort() for writers (and
+ * map_library_pages() for tests). The library creates every map; a
+ * presized hash map's pairs are kept until the commit, where hashpage.c
+ * lays out the bucket pages itself when each bucket fits its page (the
+ * bytes the library's inserts give, in a fraction of the time), else
+ * they go to the library a batch at a time (DB_MULTIPLE_KEY), as do a
+ * btree map's.
  * Keys and values are stored without a trailing NUL unless
  * MAP_FLAG_NUL (makemap -N, postmap); readers detect which. The one scan
  * at open notes every domain and compiles the /pattern/ entries. A writer
@@ -27,6 +32,7 @@
 #include <unistd.h>
 #include "addr.h"
 #include "atomicfile.h"
+#include "hashpage.h"
 #include "htable.h"
 #include "map.h"
 #include "mapseal.h"
@@ -61,7 +67,12 @@ struct MAP_WRITER {
     DBT     batch;			/* pairs not yet written, in bulk */
     void   *batch_at;			/* DB_MULTIPLE_KEY's write position */
     size_t  batched;			/* how many */
+    HASH_PAGES *direct;			/* pairs for pages written here */
 };
+
+/* Tests: every hash map through the library's own inserts. */
+static int library_only;
+static unsigned direct_maps;		/* maps whose pages were laid out here */
 
 #define MAP_BATCH_SIZE	(1u << 20)	/* pairs handed to the library at once */
 
@@ -473,19 +484,13 @@ void    map_close(MAP *map)
  * bits of the hash; ranking by the bit-reversed hash groups every bucket
  * together for any number of buckets (and rank_by_low_bits() with
  * map_bucket_bits() then puts the buckets in file order). This is the
- * library's own hash, written out here because it must choose the buckets the library
- * chooses: multiply first, start from 0. It is not the FNV-1a of fnv.h,
- * and must not become it.
+ * library's own hash (hashpage_hash()), because it must choose the
+ * buckets the library chooses.
  */
-uint32_t map_hash_rank(const char *key, int flags)
+/* The bits of H in reverse order: a hash to its rank and back. */
+static uint32_t reverse_bits(uint32_t h)
 {
-    const unsigned char *k = (const unsigned char *) key;
-    size_t  len = strlen(key) + ((flags & MAP_FLAG_NUL) ? 1 : 0), i;
-    uint32_t h = 0;
-
-    for (i = 0; i < len; i++)
-	h = (h * 16777619u) ^ k[i];
-    /* Reverse the bits: swap halves, bytes, nibbles, pairs, bits. */
+    /* Swap halves, bytes, nibbles, pairs, bits. */
     h = (h >> 16) | (h << 16);
     h = ((h & 0xff00ff00u) >> 8) | ((h & 0x00ff00ffu) << 8);
     h = ((h & 0xf0f0f0f0u) >> 4) | ((h & 0x0f0f0f0fu) << 4);
@@ -494,12 +499,34 @@ uint32_t map_hash_rank(const char *key, int flags)
     return (h);
 }
 
+uint32_t map_hash_rank(const char *key, int flags)
+{
+    size_t  len = strlen(key) + ((flags & MAP_FLAG_NUL) ? 1 : 0);
+
+    return (reverse_bits(hashpage_hash(key, len)));
+}
+
 /* Pairs per bucket: Berkeley DB rounds the buckets up to a power of two. */
 static u_int32_t fill_factor(size_t pair_size)
 {
     size_t  per_page = MAP_PAGE_SIZE / (pair_size + MAP_PAIR_OVERHEAD);
 
     return (per_page < 1 ? 1 : per_page);
+}
+
+/*
+ * The entries to size the buckets for: half as many again as NELEM, so
+ * that a bucket holds two thirds of the fill factor at most on average.
+ * A fuller table has some bucket past the fill factor, which makes the
+ * library split buckets one by one, as far as the next power of two (a
+ * file of that size, written in a jumble), and leaves no pages for
+ * hashpage.c to lay out; sized so, the file is no larger.
+ */
+static u_int32_t bucket_room(size_t nelem)
+{
+    size_t  room = nelem + nelem / 2;
+
+    return (room > UINT32_MAX ? UINT32_MAX : (u_int32_t) room);
 }
 
 /* Start an empty batch in W's buffer. */
@@ -614,6 +641,30 @@ static int restore_size(MAP_WRITER *w)
     return (st.st_size < w->presized ? ftruncate(fd, w->presized) : 0);
 }
 
+/*
+ * The pairs of W, a new hash map, go to hashpage.c when its meta page
+ * is one whose bucket pages are laid out there: kept until the commit.
+ * -1: out of memory; the library has them otherwise.
+ */
+static int direct_pages(MAP_WRITER *w, int flags, size_t nelem)
+{
+    unsigned char *meta;
+    u_int32_t pagesize;
+    int     r = 0;
+
+    if (w->db->get_pagesize(w->db, &pagesize) != 0 || pagesize == 0)
+	return (0);
+    if ((meta = malloc(pagesize)) == 0)
+	return (-1);
+    if (pread(atomic_fd(w->file), meta, pagesize, 0) == (ssize_t) pagesize
+	&& hashpage_fits_meta(meta, pagesize)
+	&& (w->direct = hashpage_create(meta, pagesize, flags & MAP_FLAG_NUL,
+					nelem)) == 0)
+	r = -1;
+    free(meta);
+    return (r);
+}
+
 MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
 		               size_t pair_size, char *err, size_t errlen)
 {
@@ -645,13 +696,18 @@ MAP_WRITER *map_create(const char *path, int type, int flags, size_t nelem,
     if (type == MAP_TYPE_HASH && nelem > 0 && pair_size > 0
 	&& ((r = db->set_pagesize(db, MAP_PAGE_SIZE)) != 0
 	    || (r = db->set_h_ffactor(db, fill_factor(pair_size))) != 0
-	    || (r = db->set_h_nelem(db, nelem)) != 0))
+	    || (r = db->set_h_nelem(db, bucket_room(nelem))) != 0))
 	goto db_fail;
     if ((r = db->open(db, 0, atomic_temp(w->file), 0,
 			 type == MAP_TYPE_BTREE ? DB_BTREE : DB_HASH,
 			 DB_CREATE, 0)) != 0)
 	goto db_fail;
     watch_pages(w);
+    if (type == MAP_TYPE_HASH && nelem > 0 && pair_size > 0 && !library_only
+	&& direct_pages(w, flags, nelem) < 0) {
+	snprintf(err, errlen, "%s: out of memory", path);
+	goto fail;
+    }
     if (type == MAP_TYPE_HASH && trim_presized(w) < 0) {
 	snprintf(err, errlen, "%s: cannot trim: %s", atomic_temp(w->file),
 		 strerror(errno));
@@ -683,8 +739,9 @@ int     map_bucket_bits(MAP_WRITER *w)
     return (((u_int32_t) 1 << bits) == n ? bits : 0);
 }
 
-int     map_put(MAP_WRITER *w, const char *key, const char *value,
-		        char *err, size_t errlen)
+/* Hand PAIR to the library, in W's batch. */
+static int batch_put(MAP_WRITER *w, const char *key, const char *value,
+		             char *err, size_t errlen)
 {
     size_t  nul = (w->flags & MAP_FLAG_NUL) ? 1 : 0;
     size_t  klen = strlen(key) + nul, vlen = strlen(value) + nul;
@@ -707,6 +764,77 @@ int     map_put(MAP_WRITER *w, const char *key, const char *value,
     return (0);
 }
 
+int     map_put(MAP_WRITER *w, const char *key, const char *value,
+		        char *err, size_t errlen)
+{
+    if (w->direct == 0)
+	return (batch_put(w, key, value, err, errlen));
+    if (hashpage_add_copy(w->direct, key, value) < 0) {
+	snprintf(err, errlen, "%s: out of memory", atomic_temp(w->file));
+	return (-1);
+    }
+    return (0);
+}
+
+int     map_put_kept(MAP_WRITER *w, const char *key, const char *value,
+		             uint32_t rank, char *err, size_t errlen)
+{
+    if (w->direct == 0)
+	return (batch_put(w, key, value, err, errlen));
+    if (hashpage_add_hashed(w->direct, key, value, reverse_bits(rank)) < 0) {
+	snprintf(err, errlen, "%s: out of memory", atomic_temp(w->file));
+	return (-1);
+    }
+    return (0);
+}
+
+unsigned map_library_pages(int on)
+{
+    library_only = on;
+    return (__atomic_load_n(&direct_maps, __ATOMIC_RELAXED));
+}
+
+/*
+ * The pairs of W go to the file in pages laid out here (hashpage.c) when
+ * they fit them: 1. When they do not, to the library, in batches: 0.
+ * -1 with a reason in ERR.
+ */
+static int put_direct(MAP_WRITER *w, char *err, size_t errlen)
+{
+    HASH_PAGES *hp = w->direct;
+    const char *key, *value;
+    size_t  i;
+    int     r;
+
+    w->direct = 0;
+    if ((r = hashpage_plan(hp)) < 0) {
+	snprintf(err, errlen, "%s: out of memory", atomic_temp(w->file));
+    } else if (r > 0) {
+	/* The library's pages are clean: closing writes none of them. */
+	errno = 0;
+	if ((r = close_write_env(w)) != 0) {
+	    set_write_err(err, errlen, atomic_temp(w->file), "cannot finish map",
+			  r, errno);
+	    r = -1;
+	} else if (hashpage_write(hp, atomic_fd(w->file)) < 0) {
+	    snprintf(err, errlen, "%s: cannot finish map: %s",
+		     atomic_temp(w->file), strerror(errno));
+	    db_message[0] = 0;
+	    r = -1;
+	} else {
+	    __atomic_fetch_add(&direct_maps, 1, __ATOMIC_RELAXED);
+	    r = 1;
+	}
+    } else {
+	for (i = 0; r == 0 && i < hashpage_count(hp); i++) {
+	    hashpage_pair(hp, i, &key, &value);
+	    r = batch_put(w, key, value, err, errlen);
+	}
+    }
+    hashpage_free(hp);
+    return (r);
+}
+
 /*
  * Every page goes to the file (memp_trickle, no sync), is sealed there,
  * and only then does closing the library's environment sync it: the
@@ -716,14 +844,18 @@ int     map_put(MAP_WRITER *w, const char *key, const char *value,
 int     map_commit(MAP_WRITER *w, char *err, size_t errlen)
 {
     ATOMIC_FILE *file = w->file;
-    int     r, written;
+    int     r, written, direct = 0;
 
-    if (batch_flush(w, err, errlen) < 0) {
+    if (w->direct && (direct = put_direct(w, err, errlen)) < 0) {
+	map_abort(w);
+	return (-1);
+    }
+    if (direct == 0 && batch_flush(w, err, errlen) < 0) {
 	map_abort(w);
 	return (-1);
     }
     errno = 0;
-    if ((r = w->env->memp_trickle(w->env, 100, &written)) != 0) {
+    if (direct == 0 && (r = w->env->memp_trickle(w->env, 100, &written)) != 0) {
 	set_write_err(err, errlen, atomic_temp(file), "cannot finish map", r,
 		      errno);
 	map_abort(w);
@@ -757,6 +889,7 @@ void    map_abort(MAP_WRITER *w)
 	return;
     (void) close_write_env(w);
     atomic_abort(w->file);
+    hashpage_free(w->direct);
     free(w->batch.data);
     free(w);
 }

@@ -86,13 +86,31 @@ extern MAP_WRITER *map_create(const char *path, int type, int flags,
 extern int map_bucket_bits(MAP_WRITER *w);
 
 /*
- * map_put() copies the pair into a batch that goes to Berkeley DB in one
- * call (DB_MULTIPLE_KEY) when it is full or at map_commit(): a write
+ * map_put() copies the pair. A presized hash map keeps its pairs until
+ * map_commit(), which lays its bucket pages out directly when each
+ * bucket fits its page (hashpage.c), the very bytes the library's own
+ * inserts give, or else hands the pairs to the library; other maps
+ * hand them to Berkeley DB a batch at a time (DB_MULTIPLE_KEY). A write
  * error may so be reported by a later map_put() or by map_commit().
  */
 extern int map_put(MAP_WRITER *w, const char *key, const char *value,
 		           char *err, size_t errlen);
+
+/*
+ * The same, but KEY and VALUE must stay as they are until map_commit(),
+ * and RANK is map_hash_rank() of KEY with the map's flags.
+ */
+extern int map_put_kept(MAP_WRITER *w, const char *key, const char *value,
+			        uint32_t rank, char *err, size_t errlen);
+
 extern int map_commit(MAP_WRITER *w, char *err, size_t errlen);
 extern void map_abort(MAP_WRITER *w);
+
+/*
+ * Tests only: with ON, maps created after are written through the
+ * library's own inserts, the reference that the direct pages must equal.
+ * Returns how many maps had their pages laid out directly so far.
+ */
+extern unsigned map_library_pages(int on);
 
 #endif

@@ -63,14 +63,15 @@ static RANKED *write_order(TABLE *t, int type, int flags, int bucket_bits)
     return (in_file_order(order, t->count, bucket_bits));
 }
 
-/* Write E; a pattern's value goes with its number. */
-static int put_entry(MAP_WRITER *w, const TABLE_ENTRY *e, char *err, size_t errlen)
+/* Write E, of rank RANK; a pattern's value goes with its number. */
+static int put_entry(MAP_WRITER *w, const TABLE_ENTRY *e, uint32_t rank,
+		             char *err, size_t errlen)
 {
     char   *stored;
     int     r;
 
     if (e->seq == 0)
-	return (map_put(w, e->key, e->value, err, errlen));
+	return (map_put_kept(w, e->key, e->value, rank, err, errlen));
     if ((stored = pattern_store_value(e->seq, e->value)) == 0) {
 	snprintf(err, errlen, "out of memory");
 	return (-1);
@@ -110,7 +111,7 @@ int     table_write_map_if(TABLE *t, const char *path, int type, int flags,
 	if (i + 8 < t->count)
 	    __builtin_prefetch(t->entries[order[i + 8].entry].key);
 	e = t->entries + order[i].entry;
-	if (put_entry(w, e, err, errlen) < 0) {
+	if (put_entry(w, e, order[i].rank, err, errlen) < 0) {
 	    map_abort(w);
 	    free(order);
 	    return (TABLE_WRITE_IO);

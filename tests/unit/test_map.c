@@ -11,6 +11,9 @@
 #include <unistd.h>
 #include "map.h"
 #include "rank.h"
+#include "report.h"
+#include "table.h"
+#include "tablemap.h"
 #include "unit.h"
 
 static char *make_map(const char *name, int flags, int n)
@@ -248,6 +251,175 @@ START_TEST(test_presized_few)
 }
 END_TEST
 
+/*
+ * The direct bucket pages (hashpage.c) against the library's own
+ * inserts (map_library_pages()): the same pairs, the same bytes, and
+ * every pair read back. Pairs are put in a jumble, not in bucket order.
+ */
+#define SHAPE_VARIED	0		/* keys and values of many lengths */
+#define SHAPE_BIG	1		/* one value too big for a page */
+#define SHAPE_DUP	2		/* the last key is the first again */
+
+typedef struct PAGES_CASE {
+    const char *name;
+    int     n;				/* pairs */
+    int     flags;			/* MAP_FLAG_NUL or 0 */
+    size_t  nelem, pair_size;		/* as map_create() is told */
+    int     shape;
+    unsigned direct;			/* 1: the pages are laid out directly */
+} PAGES_CASE;
+
+static const PAGES_CASE pages_cases[] = {
+    {"pages-empty", 0, 0, 100, 40, SHAPE_VARIED, 1},
+    {"pages-one", 1, 0, 1, 40, SHAPE_VARIED, 1},
+    {"pages-varied", 6000, 0, 6600, 150, SHAPE_VARIED, 1},
+    {"pages-nul", 6000, MAP_FLAG_NUL, 6600, 150, SHAPE_VARIED, 1},
+    {"pages-chained", 6000, 0, 6000, 20, SHAPE_VARIED, 0},
+    {"pages-nul-chained", 6000, MAP_FLAG_NUL, 600, 40, SHAPE_VARIED, 0},
+    {"pages-big", 600, 0, 600, 400, SHAPE_BIG, 0},
+    {"pages-dup", 600, 0, 600, 400, SHAPE_DUP, 0},
+};
+
+#define PAGES_CASES	(sizeof(pages_cases) / sizeof(pages_cases[0]))
+#define PAGES_TEXT	4096
+
+/* The Ith pair of case C. */
+static void case_pair(const PAGES_CASE *c, int i, char *key, char *value)
+{
+    static const char filler[] = "abcdefghijklmnopqrstuvwxyz0123456789"
+	"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz";
+    int     klen, vlen;
+
+    if (c->shape == SHAPE_DUP && i == c->n - 1)
+	i = 0;
+    klen = (i * 7919) % 60;
+    vlen = (i * 104729) % 90;
+    snprintf(key, PAGES_TEXT, "k%d.%.*s@d%d.example", i, klen, filler, i % 37);
+    snprintf(value, PAGES_TEXT, "v%d@%.*s%.*s.example", i, vlen, filler,
+	     vlen, filler + i % 7);
+    if (c->shape == SHAPE_BIG && i == c->n / 2) {
+	memset(value, 'x', 3000);
+	value[3000] = 0;
+    }
+}
+
+/* Write case C's map, through the library alone if LIBRARY; its path. */
+static char *write_case(const PAGES_CASE *c, int library)
+{
+    char    name[64], err[512], *key, *value, *path;
+    MAP_WRITER *w;
+    int     j;
+
+    snprintf(name, sizeof(name), "%s%s", c->name, library ? "-library" : "");
+    path = unit_write_file(name, "");
+    ck_assert_ptr_nonnull(key = malloc(PAGES_TEXT));
+    ck_assert_ptr_nonnull(value = malloc(PAGES_TEXT));
+    map_library_pages(library);
+    w = map_create(path, MAP_TYPE_HASH, c->flags, c->nelem, c->pair_size,
+		   err, sizeof(err));
+    ck_assert_msg(w != 0, "%s", err);
+    for (j = 0; j < c->n; j++) {
+	case_pair(c, (int) ((j * 7919L) % c->n), key, value);
+	ck_assert_int_eq(map_put(w, key, value, err, sizeof(err)), 0);
+    }
+    ck_assert_msg(map_commit(w, err, sizeof(err)) == 0, "%s", err);
+    map_library_pages(0);
+    free(key);
+    free(value);
+    return (path);
+}
+
+START_TEST(test_direct_pages)
+{
+    const PAGES_CASE *c = pages_cases + _i;
+    unsigned before = map_library_pages(0), between, after;
+    char   *lib = write_case(c, 1), *direct, *vl, *vd, *v, *key, *value;
+    char    err[512];
+    size_t  ll, ld;
+    MAP    *map;
+    int     i, n = 0;
+
+    between = map_library_pages(0);
+    direct = write_case(c, 0);
+    after = map_library_pages(0);
+    ck_assert_uint_eq(between, before);
+    ck_assert_uint_eq(after - between, c->direct);
+    vl = read_whole(lib, &ll);
+    vd = read_whole(direct, &ld);
+    ck_assert_uint_eq(ll, ld);
+    ck_assert_msg(memcmp(vl, vd, ll) == 0, "%s and %s differ", lib, direct);
+    ck_assert_ptr_nonnull(key = malloc(PAGES_TEXT));
+    ck_assert_ptr_nonnull(value = malloc(PAGES_TEXT));
+    ck_assert_ptr_nonnull(map = map_open_readonly(direct, err, sizeof(err)));
+    for (i = 0; i < c->n; i++) {
+	case_pair(c, i, key, value);
+	ck_assert_int_eq(map_lookup(map, key, &v), 1);
+	ck_assert_str_eq(v, value);
+	free(v);
+    }
+    ck_assert_int_eq(map_walk(map, count_entry, &n), 0);
+    ck_assert_int_eq(n, c->n - (c->shape == SHAPE_DUP));
+    map_close(map);
+    free(key);
+    free(value);
+    free(vl);
+    free(vd);
+    free(lib);
+    free(direct);
+}
+END_TEST
+
+#define TABLE_PAIRS	20000
+
+/*
+ * A table written the way maptool compile writes it (table_write_map():
+ * buckets in file order, ranks passed in, pattern values copied) gives
+ * the library's bytes too, with and without NUL.
+ */
+START_TEST(test_table_pages)
+{
+    int     flags = _i ? MAP_FLAG_NUL : 0, i;
+    char   *text, *src, *lib, *direct, *vl, *vd, err[512];
+    size_t  len = 0, cap = TABLE_PAIRS * 80, ll, ld;
+    unsigned before;
+    TABLE  *t;
+
+    ck_assert_ptr_nonnull(text = malloc(cap));
+    len += snprintf(text + len, cap - len,
+		    "/^sales-(\\d+)@inkacoca\\.org$/\tsales@branch$1.inkacoca.org\n");
+    for (i = 0; i < TABLE_PAIRS; i++)
+	len += snprintf(text + len, cap - len, "user%d@d%d.inkacoca.org\t"
+			"user%d@branch%d.inkacoca.org\n", i * 7, i % 13, i, i % 5);
+    src = unit_write_file(_i ? "table-pages-nul" : "table-pages", text);
+    lib = unit_write_file(_i ? "table-pages-nul-library.db" :
+			  "table-pages-library.db", "");
+    direct = unit_write_file(_i ? "table-pages-nul.db" : "table-pages.db", "");
+    ck_assert_ptr_nonnull(t = table_load(src, 0, report_ignore, 0));
+    ck_assert_int_eq(t->errors, 0);
+    ck_assert_uint_eq(t->npatterns, 1);
+    map_library_pages(1);
+    ck_assert_msg(table_write_map(t, lib, MAP_TYPE_HASH, flags, err,
+				  sizeof(err)) == 0, "%s", err);
+    table_free(t);
+    before = map_library_pages(0);
+    ck_assert_ptr_nonnull(t = table_load(src, 0, report_ignore, 0));
+    ck_assert_msg(table_write_map(t, direct, MAP_TYPE_HASH, flags, err,
+				  sizeof(err)) == 0, "%s", err);
+    table_free(t);
+    ck_assert_uint_eq(map_library_pages(0) - before, 1);
+    vl = read_whole(lib, &ll);
+    vd = read_whole(direct, &ld);
+    ck_assert_uint_eq(ll, ld);
+    ck_assert_msg(memcmp(vl, vd, ll) == 0, "%s and %s differ", lib, direct);
+    free(vl);
+    free(vd);
+    free(text);
+    free(src);
+    free(lib);
+    free(direct);
+}
+END_TEST
+
 Suite  *suite_map(void)
 {
     Suite  *s = suite_create("map");
@@ -260,6 +432,8 @@ Suite  *suite_map(void)
     tcase_add_test(tc, test_not_a_map);
     tcase_add_test(tc, test_write_order);
     tcase_add_test(tc, test_presized_few);
+    tcase_add_loop_test(tc, test_direct_pages, 0, PAGES_CASES);
+    tcase_add_loop_test(tc, test_table_pages, 0, 2);
     suite_add_tcase(s, tc);
     return (s);
 }
