@@ -479,14 +479,6 @@ void    map_close(MAP *map)
 
 /* Writers. */
 
-/*
- * Berkeley DB's default hash (FNV-1 from 0) picks the bucket from the low
- * bits of the hash; ranking by the bit-reversed hash groups every bucket
- * together for any number of buckets (and rank_by_low_bits() with
- * map_bucket_bits() then puts the buckets in file order). This is the
- * library's own hash (hashpage_hash()), because it must choose the
- * buckets the library chooses.
- */
 /* The bits of H in reverse order: a hash to its rank and back. */
 static uint32_t reverse_bits(uint32_t h)
 {
@@ -499,6 +491,14 @@ static uint32_t reverse_bits(uint32_t h)
     return (h);
 }
 
+/*
+ * Berkeley DB's default hash (FNV-1 from 0) picks the bucket from the low
+ * bits of the hash; ranking by the bit-reversed hash groups every bucket
+ * together for any number of buckets (and rank_by_low_bits() with
+ * map_bucket_bits() then puts the buckets in file order). This is the
+ * library's own hash (hashpage_hash()), because it must choose the
+ * buckets the library chooses.
+ */
 uint32_t map_hash_rank(const char *key, int flags)
 {
     size_t  len = strlen(key) + ((flags & MAP_FLAG_NUL) ? 1 : 0);
