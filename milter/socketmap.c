@@ -2,12 +2,15 @@
  * socketmap.c - the socketmap front end: netstring requests "NAME KEY"
  * in, "OK value", "NOTFOUND ", "TEMP reason" or "PERM reason" out.
  *
- * Exports socketmap_open(), socketmap_start() and socketmap_stop(). One
- * thread of its own serves every connection with epoll: the sockets
- * are nonblocking, each connection's buffers are bounded, and the
- * thread shares nothing with libmilter's threads but the map store
- * (one snapshot taken and released per request, as filter.c takes one
- * per recipient) and the counters. So however a socketmap client
+ * Exports socketmap_open(), socketmap_start() and socketmap_stop(). A
+ * thread of its own accepts the connections, and each connection has a
+ * thread of its own that reads a request and writes its answer, as
+ * Postfix sends them: one at a time, each waited for. So a request
+ * costs two system calls and no wake-up but the client's, and one
+ * client's turn never waits for another's. The threads share nothing
+ * with libmilter's but the map store (one snapshot taken and released
+ * per request, as filter.c takes one per recipient) and the counters;
+ * each connection's buffers are bounded. So however a socketmap client
  * behaves, the milter side goes on.
  *
  * Per connection: requests may be pipelined and are answered in order;
@@ -15,24 +18,25 @@
  * answered PERM and the connection closed once the answer is written;
  * a good frame that is no "NAME KEY" request, or names no table here,
  * is answered PERM and the connection goes on. A connection without
- * progress for socketmap_timeout seconds is closed. At
- * socketmap_max_connections, new ones wait in the listen queue.
+ * progress for socketmap_timeout seconds is closed (the socket's
+ * receive and send timeouts). At socketmap_max_connections, new ones
+ * wait in the listen queue.
  * The answer itself is mapreply_answer()'s (lib/mapreply.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include "mapreply.h"
 #include "netstring.h"
@@ -47,39 +51,42 @@
 #define SM_READ_CHUNK	4096		/* first input buffer, and reads */
 #define SM_FRAME_MAX	(NETSTRING_MAX + 8)	/* "100000:" ... "," */
 #define SM_OUT_HIGH	65536		/* pending output: stop reading */
-#define SM_EVENTS	64		/* events taken per epoll_wait() */
+#define SM_STACK	(1u << 20)	/* a connection thread's stack */
+
+/* What a connection's thread answers with, allocated once for it. */
+typedef struct SM_BUFS {
+    char    key[NETSTRING_MAX + 1];
+    char    value[NETSTRING_MAX];
+    char    text[NETSTRING_MAX];
+    char    frame[SM_FRAME_MAX];
+} SM_BUFS;
 
 typedef struct SM_CONN {
     int     fd;
-    size_t  slot;			/* its place in sm.conns */
-    uint32_t events;			/* what epoll watches for */
+    struct SM_CONN *prev, *next;	/* in sm.open */
     char   *in;				/* unparsed input */
     size_t  inlen, insize;
     char   *out;			/* answers not yet written */
-    size_t  outoff, outlen, outsize;
-    struct timespec last;		/* last progress */
+    size_t  outlen, outsize;
+    SM_BUFS *bufs;
     int     closing;			/* close once OUT is written */
 } SM_CONN;
 
 static struct {
     int     listen_fd;
-    int     wake[2];			/* written to stop the thread */
-    int     epfd;
-    int     listening;			/* listen_fd watched */
+    int     wake[2];			/* written to stop the service */
     char   *path;			/* unix socket to remove, or null */
-    pthread_t thread;
+    pthread_t thread;			/* the one that accepts */
     int     running;
     int     timeout;			/* idle seconds; fixed at startup */
     int     max_conn;			/* connections at once; the same */
-    SM_CONN **conns;			/* every open connection */
+    pthread_mutex_t lock;		/* guards what follows */
+    pthread_cond_t changed;		/* a connection came or went */
+    SM_CONN *open;			/* every open connection */
     size_t  nconns;
-} sm = {.listen_fd = -1, .wake = {-1, -1}, .epfd = -1};
-
-/* One thread answers: its buffers for a request and an answer. */
-static char key_buf[NETSTRING_MAX + 1];
-static char value_buf[NETSTRING_MAX];
-static char text_buf[NETSTRING_MAX];
-static char frame_buf[SM_FRAME_MAX];
+    int     stopping;
+} sm = {.listen_fd = -1, .wake = {-1, -1},
+    .lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
 
 /* Listening. */
 
@@ -183,36 +190,7 @@ int     socketmap_open(const CONFIG *cfg, const DAEMON_USER *who,
     return (0);
 }
 
-/* Time. */
-
-static struct timespec now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (ts);
-}
-
-/* Milliseconds from A to B, at least 0. */
-static long ms_between(struct timespec a, struct timespec b)
-{
-    long    ms = (b.tv_sec - a.tv_sec) * 1000
-    + (b.tv_nsec - a.tv_nsec) / 1000000;
-
-    return (ms < 0 ? 0 : ms);
-}
-
 /* Connections. */
-
-static void conn_close(SM_CONN *c)
-{
-    close(c->fd);				/* leaves the epoll set too */
-    free(c->in);
-    free(c->out);
-    sm.conns[c->slot] = sm.conns[--sm.nconns];
-    sm.conns[c->slot]->slot = c->slot;
-    free(c);
-}
 
 /* Append FRAME[0..LEN-1] to C's output; -1 out of memory. */
 static int conn_queue(SM_CONN *c, const char *frame, size_t len)
@@ -220,14 +198,7 @@ static int conn_queue(SM_CONN *c, const char *frame, size_t len)
     char   *grown;
     size_t  size;
 
-    if (c->outoff > 0 && c->outoff == c->outlen)
-	c->outoff = c->outlen = 0;
     if (c->outlen + len > c->outsize) {
-	if (c->outoff > 0) {
-	    memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
-	    c->outlen -= c->outoff;
-	    c->outoff = 0;
-	}
 	for (size = c->outsize ? c->outsize : SM_READ_CHUNK;
 	     size < c->outlen + len; size *= 2)
 	     /* void */ ;
@@ -251,20 +222,20 @@ static int answer(SM_CONN *c, STATS_COUNTER what, const char *word,
 
     if (wlen + 1 + tlen > NETSTRING_MAX)
 	tlen = NETSTRING_MAX - wlen - 1;
-    memcpy(text_buf, word, wlen);
-    text_buf[wlen] = ' ';
-    memcpy(text_buf + wlen + 1, text, tlen);
-    n = netstring_format(frame_buf, sizeof(frame_buf), text_buf,
-			 wlen + 1 + tlen);
+    memcpy(c->bufs->text, word, wlen);
+    c->bufs->text[wlen] = ' ';
+    memcpy(c->bufs->text + wlen + 1, text, tlen);
+    n = netstring_format(c->bufs->frame, sizeof(c->bufs->frame),
+			 c->bufs->text, wlen + 1 + tlen);
     stats_inc(&G.stats, STATS_SM_REQUESTS);
     stats_inc(&G.stats, what);
-    return (conn_queue(c, frame_buf, n));
+    return (conn_queue(c, c->bufs->frame, n));
 }
 
 /* The answer of TABLE for KEY, from the current snapshot. */
 static int answer_lookup(SM_CONN *c, MAPREPLY_TABLE table, const char *key)
 {
-    char   *value = value_buf;
+    char   *value = c->bufs->value;
     MAPREPLY_LIMITS limits;
     VUT_RESULT res;
     MAPSET *set;
@@ -281,7 +252,8 @@ static int answer_lookup(SM_CONN *c, MAPREPLY_TABLE table, const char *key)
     limits.rewrite = (LIVE(mode) == CONFIG_MODE_REWRITE);
     limits.accept_on_error = (LIVE(on_map_error) == CONFIG_ON_ERROR_ACCEPT);
     /* room for "OK " in a netstring of NETSTRING_MAX */
-    switch (mapreply_answer(table, &res, &limits, value, sizeof(value_buf) - 3)) {
+    switch (mapreply_answer(table, &res, &limits, value,
+			    sizeof(c->bufs->value) - 3)) {
     case MAPREPLY_OK:
 	vut_result_free(&res);
 	return (answer(c, STATS_SM_OK, "OK", value));
@@ -300,7 +272,7 @@ static int answer_lookup(SM_CONN *c, MAPREPLY_TABLE table, const char *key)
 /* One request "NAME KEY" (LEN bytes, not terminated). */
 static int request(SM_CONN *c, const char *req, size_t len)
 {
-    char   *key = key_buf;
+    char   *key = c->bufs->key;
     const char *sp = memchr(req, ' ', len);
     size_t  klen;
     int     table;
@@ -337,7 +309,7 @@ static int serve_input(SM_CONN *c)
     NETSTRING_STATUS st;
     int     rc = 0;
 
-    while (rc == 0 && !c->closing && c->outlen - c->outoff < SM_OUT_HIGH) {
+    while (rc == 0 && !c->closing && c->outlen < SM_OUT_HIGH) {
 	st = netstring_parse(c->in + done, c->inlen - done, NETSTRING_MAX,
 			     &payload, &plen, &used);
 	if (st == NETSTRING_PARTIAL)
@@ -354,7 +326,7 @@ static int serve_input(SM_CONN *c)
     return (rc);
 }
 
-/* Read what there is; 0, or -1 to close (end, error, no memory). */
+/* Read what there is and answer it; 0, or -1 to close. */
 static int conn_read(SM_CONN *c)
 {
     char   *grown;
@@ -370,172 +342,173 @@ static int conn_read(SM_CONN *c)
 	c->in = grown;
 	c->insize = size;
     }
-    if (c->inlen == c->insize)			/* whole frames wait for room */
-	return (0);
-    if ((n = read(c->fd, c->in + c->inlen, c->insize - c->inlen)) < 0)
-	return (errno == EAGAIN || errno == EINTR ? 0 : -1);
-    if (n == 0)
+    if (c->inlen == c->insize)			/* cannot be: frames fit */
+	return (-1);
+    while ((n = read(c->fd, c->in + c->inlen, c->insize - c->inlen)) < 0
+	   && errno == EINTR)
+	 /* void */ ;
+    if (n <= 0)					/* end, error or idle */
 	return (-1);
     c->inlen += (size_t) n;
-    c->last = now();
     return (serve_input(c));
 }
 
-/* Write what is pending; 0, or -1 to close. */
+/* Write all that is pending; 0, or -1 to close. */
 static int conn_write(SM_CONN *c)
 {
+    size_t  done = 0;
     ssize_t n;
 
-    if (c->outoff == c->outlen)
-	return (0);
-    if ((n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
-		  MSG_NOSIGNAL)) < 0)
-	return (errno == EAGAIN || errno == EINTR ? 0 : -1);
-    c->outoff += (size_t) n;
-    c->last = now();
-    if (c->outoff == c->outlen)
-	c->outoff = c->outlen = 0;
-    /* Room again: requests that waited for it. */
-    return (c->inlen > 0 ? serve_input(c) : 0);
-}
-
-/* Watch FD for EVENTS, with PTR as its tag; -1 with errno. */
-static int watch(int op, int fd, uint32_t events, void *ptr)
-{
-    struct epoll_event ev;
-
-    memset(&ev, 0, sizeof(ev));
-    ev.events = events;
-    ev.data.ptr = ptr;
-    return (epoll_ctl(sm.epfd, op, fd, &ev));
-}
-
-/* Take new connections while there is room; stop listening when full. */
-static void accept_new(void)
-{
-    SM_CONN *c;
-    int     fd;
-
-    while (sm.nconns < (size_t) sm.max_conn) {
-	if ((fd = accept4(sm.listen_fd, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0) {
-	    if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-		msg_warn("socketmap: accept: %s", strerror(errno));
-	    return;
+    while (done < c->outlen) {
+	if ((n = send(c->fd, c->out + done, c->outlen - done,
+		      MSG_NOSIGNAL)) < 0) {
+	    if (errno == EINTR)
+		continue;
+	    return (-1);			/* error, or stuck past timeout */
 	}
-	if ((c = calloc(1, sizeof(*c))) == 0
-	    || watch(EPOLL_CTL_ADD, fd, EPOLLIN, c) < 0) {
-	    msg_warn("socketmap: cannot take a connection: %s",
-		     c ? strerror(errno) : "out of memory");
-	    free(c);
-	    close(fd);
-	    return;
-	}
-	stats_inc(&G.stats, STATS_SM_CONNECTIONS);
-	c->fd = fd;
-	c->events = EPOLLIN;
-	c->last = now();
-	c->slot = sm.nconns;
-	sm.conns[sm.nconns++] = c;
+	done += (size_t) n;
     }
-}
-
-/* Listen exactly while there is room for another connection. */
-static void listen_if_room(void)
-{
-    int     room = (sm.nconns < (size_t) sm.max_conn);
-
-    if (room != sm.listening
-	&& watch(EPOLL_CTL_MOD, sm.listen_fd, room ? EPOLLIN : 0,
-		 &sm.listen_fd) == 0)
-	sm.listening = room;
-}
-
-/* The events wanted for C. */
-static uint32_t conn_events(const SM_CONN *c)
-{
-    uint32_t ev = 0;
-
-    if (!c->closing && c->outlen - c->outoff < SM_OUT_HIGH)
-	ev |= EPOLLIN;
-    if (c->outoff < c->outlen)
-	ev |= EPOLLOUT;
-    return (ev);
-}
-
-/*
- * Handle C's events: read and answer, then write at once what that
- * queued, and watch for what C waits for next. 0, or -1 when it is to
- * be closed: the peer left or failed, or a refused frame's answer is out.
- */
-static int conn_events_done(SM_CONN *c, uint32_t revents)
-{
-    uint32_t want;
-
-    if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !c->closing
-	&& conn_read(c) < 0)
-	return (-1);
-    if (conn_write(c) < 0)
-	return (-1);
-    if (c->closing && c->outoff == c->outlen)
-	return (-1);
-    if ((want = conn_events(c)) != c->events) {
-	if (watch(EPOLL_CTL_MOD, c->fd, want, c) < 0)
-	    return (-1);
-	c->events = want;
-    }
+    c->outlen = 0;
     return (0);
 }
 
-/* Close idle connections; the wait until the next may be due, in ms. */
-static int expire_idle(struct timespec t)
+/*
+ * Serve C until it ends: read, answer what is whole, write the answers;
+ * requests that waited for room in the output are answered before the
+ * next read. A refused frame's answer goes out before the close.
+ */
+static void conn_serve(SM_CONN *c)
 {
-    long    limit = (long) sm.timeout * 1000, left, next = limit;
-    size_t  i;
-
-    for (i = 0; i < sm.nconns; /* void */ ) {
-	left = limit - ms_between(sm.conns[i]->last, t);
-	if (left <= 0) {
-	    conn_close(sm.conns[i]);		/* the last moves into slot i */
-	    continue;
-	}
-	if (left < next)
-	    next = left;
-	i++;
+    for (;;) {
+	if (conn_read(c) < 0)
+	    return;
+	do {
+	    if (conn_write(c) < 0 || c->closing || serve_input(c) < 0)
+		return;
+	} while (c->outlen > 0);
     }
-    return ((int) next);
 }
 
+/* Forget C: out of the open list, its socket closed, its memory freed. */
+static void conn_free(SM_CONN *c)
+{
+    pthread_mutex_lock(&sm.lock);
+    if (c->prev)
+	c->prev->next = c->next;
+    else
+	sm.open = c->next;
+    if (c->next)
+	c->next->prev = c->prev;
+    sm.nconns--;
+    pthread_cond_broadcast(&sm.changed);
+    pthread_mutex_unlock(&sm.lock);
+    close(c->fd);
+    free(c->in);
+    free(c->out);
+    free(c->bufs);
+    free(c);
+}
+
+static void *conn_thread(void *arg)
+{
+    SM_CONN *c = arg;
+
+    conn_serve(c);
+    conn_free(c);
+    return (0);
+}
+
+/* A connection on FD, listed as open; null (FD closed) if none. */
+static SM_CONN *conn_new(int fd)
+{
+    struct timeval tv = {.tv_sec = sm.timeout};
+    SM_CONN *c;
+
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0
+	|| setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
+	msg_warn("socketmap: cannot set timeouts: %s", strerror(errno));
+	close(fd);
+	return (0);
+    }
+    if ((c = calloc(1, sizeof(*c))) == 0
+	|| (c->bufs = malloc(sizeof(*c->bufs))) == 0) {
+	msg_warn("socketmap: out of memory for a connection");
+	free(c);
+	close(fd);
+	return (0);
+    }
+    c->fd = fd;
+    pthread_mutex_lock(&sm.lock);
+    c->next = sm.open;
+    if (sm.open)
+	sm.open->prev = c;
+    sm.open = c;
+    sm.nconns++;
+    pthread_mutex_unlock(&sm.lock);
+    return (c);
+}
+
+/* Serve FD in a thread of its own; closed if there can be none. */
+static void conn_start(int fd, const pthread_attr_t *attr)
+{
+    pthread_t tid;
+    SM_CONN *c;
+    int     rc;
+
+    if ((c = conn_new(fd)) == 0)
+	return;
+    if ((rc = pthread_create(&tid, attr, conn_thread, c)) != 0) {
+	msg_warn("socketmap: cannot start a thread: %s", strerror(rc));
+	conn_free(c);
+	return;
+    }
+    stats_inc(&G.stats, STATS_SM_CONNECTIONS);
+}
+
+/* Wait for room for one more connection; 0 when the service stops. */
+static int wait_for_room(void)
+{
+    int     room;
+
+    pthread_mutex_lock(&sm.lock);
+    while (!sm.stopping && sm.nconns >= (size_t) sm.max_conn)
+	pthread_cond_wait(&sm.changed, &sm.lock);
+    room = !sm.stopping;
+    pthread_mutex_unlock(&sm.lock);
+    return (room);
+}
+
+/* The accepting thread: a connection at a time, while there is room. */
 static void *serve(void *arg)
 {
-    struct epoll_event ev[SM_EVENTS];
-    SM_CONN *c;
-    int     i, n;
-    char    drain[16];
+    struct pollfd pfd[2];
+    pthread_attr_t attr;
+    int     fd;
 
     (void) arg;
-    for (;;) {
-	listen_if_room();
-	if ((n = epoll_wait(sm.epfd, ev, SM_EVENTS, expire_idle(now()))) < 0) {
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, SM_STACK);
+    pfd[0].fd = sm.wake[0];
+    pfd[1].fd = sm.listen_fd;
+    pfd[0].events = pfd[1].events = POLLIN;
+    while (wait_for_room()) {
+	if (poll(pfd, 2, -1) < 0) {
 	    if (errno == EINTR)
 		continue;
-	    msg_error("socketmap: epoll_wait: %s; the service stops",
-		      strerror(errno));
+	    msg_error("socketmap: poll: %s; the service stops", strerror(errno));
 	    break;
 	}
-	for (i = 0; i < n; i++) {
-	    if (ev[i].data.ptr == sm.wake) {
-		(void) read(sm.wake[0], drain, sizeof(drain));
-		return (0);
-	    }
-	    if (ev[i].data.ptr == &sm.listen_fd) {
-		accept_new();
-		continue;
-	    }
-	    c = ev[i].data.ptr;
-	    if (conn_events_done(c, ev[i].events) < 0)
-		conn_close(c);
+	if (pfd[0].revents)
+	    break;
+	if ((fd = accept4(sm.listen_fd, 0, 0, SOCK_CLOEXEC)) < 0) {
+	    if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+		msg_warn("socketmap: accept: %s", strerror(errno));
+	    continue;
 	}
+	conn_start(fd, &attr);
     }
+    pthread_attr_destroy(&attr);
     return (0);
 }
 
@@ -545,18 +518,11 @@ int     socketmap_start(char *err, size_t errlen)
 
     if (sm.listen_fd < 0)
 	return (0);
-    if ((sm.conns = calloc((size_t) sm.max_conn, sizeof(*sm.conns))) == 0) {
-	snprintf(err, errlen, "socketmap: out of memory");
+    if (pipe2(sm.wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+	snprintf(err, errlen, "socketmap: pipe: %s", strerror(errno));
 	return (-1);
     }
-    if (pipe2(sm.wake, O_CLOEXEC | O_NONBLOCK) < 0
-	|| (sm.epfd = epoll_create1(EPOLL_CLOEXEC)) < 0
-	|| watch(EPOLL_CTL_ADD, sm.wake[0], EPOLLIN, sm.wake) < 0
-	|| watch(EPOLL_CTL_ADD, sm.listen_fd, EPOLLIN, &sm.listen_fd) < 0) {
-	snprintf(err, errlen, "socketmap: cannot set up: %s", strerror(errno));
-	return (-1);
-    }
-    sm.listening = 1;
+    sm.stopping = 0;
     if ((rc = signals_thread(&sm.thread, serve)) != 0) {
 	snprintf(err, errlen, "socketmap: cannot start a thread: %s",
 		 strerror(rc));
@@ -566,8 +532,19 @@ int     socketmap_start(char *err, size_t errlen)
     return (0);
 }
 
+/*
+ * Stop accepting, end every connection (a thread reading or writing
+ * sees its socket shut down; one answering finishes the answer first),
+ * and wait until the last connection's thread is gone.
+ */
 void    socketmap_stop(void)
 {
+    SM_CONN *c;
+
+    pthread_mutex_lock(&sm.lock);
+    sm.stopping = 1;
+    pthread_cond_broadcast(&sm.changed);
+    pthread_mutex_unlock(&sm.lock);
     if (sm.running) {
 	if (write(sm.wake[1], "x", 1) < 0)
 	    msg_warn("socketmap: cannot wake the service: %s",
@@ -575,8 +552,12 @@ void    socketmap_stop(void)
 	pthread_join(sm.thread, 0);
 	sm.running = 0;
     }
+    pthread_mutex_lock(&sm.lock);
+    for (c = sm.open; c; c = c->next)
+	(void) shutdown(c->fd, SHUT_RDWR);
     while (sm.nconns > 0)
-	conn_close(sm.conns[sm.nconns - 1]);
+	pthread_cond_wait(&sm.changed, &sm.lock);
+    pthread_mutex_unlock(&sm.lock);
     if (sm.listen_fd >= 0)
 	close(sm.listen_fd);
     sm.listen_fd = -1;
@@ -587,11 +568,6 @@ void    socketmap_stop(void)
 	close(sm.wake[1]);
 	sm.wake[0] = sm.wake[1] = -1;
     }
-    if (sm.epfd >= 0)
-	close(sm.epfd);
-    sm.epfd = -1;
     free(sm.path);
-    free(sm.conns);
     sm.path = 0;
-    sm.conns = 0;
 }

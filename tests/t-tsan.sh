@@ -6,7 +6,9 @@
 #   again and again, announced by SIGUSR1 or left to its file check,
 #   with SIGUSR2 asking for statistics meanwhile; the map has a list, a
 #   catch-all and /pattern/ entries, so lookups, pattern matches and
-#   reloads all meet;
+#   reloads all meet; its socketmap service answers parallel
+#   connections (a thread each) meanwhile, and is stopped with some of
+#   them still open;
 #
 #   maptool verify -j 2 on a build whose domain map carries a /pattern/
 #   entry, so both workers match patterns of the same tables (five
@@ -62,7 +64,8 @@ done
 cp "$T/lima.db" "$T/live.db" || exit 1
 
 MILTER=$TSAN_DIR/milter/mailswitch-milter
-if ! start_milter tsan -m "$T/live.db" -o "stats_file=$T/tsan.stats"; then
+if ! start_milter tsan -m "$T/live.db" -o "stats_file=$T/tsan.stats" \
+        -o "socketmap=unix:$T/tsan.sm"; then
     fail "the ThreadSanitizer milter starts"
     exit 1
 fi
@@ -86,6 +89,29 @@ worker_script() {
 }
 start_workers $WORKERS "unix:$T/tsan.sock" worker_script
 
+# Socketmap clients beside them: each asks for users of the map until
+# told to stop, and counts the answers that name a branch; two more
+# connections stay open and idle until the milter stops.
+PYTHONPATH=$TOP/tests/lib SM=unix:$T/tsan.sm STOP=$T/sm.stop python3 -c '
+import os, threading, time
+from socketmap import Client
+SM, STOP = os.environ["SM"], os.environ["STOP"]
+idle = [Client(SM) for _ in range(2)]
+counts = []
+def ask(n):
+    c, good = Client(SM), 0
+    while not os.path.exists(STOP):
+        a = c.ask("virtual", "user%d@inkacoca.org" % (n % 40))
+        good += a.startswith("OK user") and ".inkacoca.org" in a
+        n += 7
+    counts.append(good)
+ts = [threading.Thread(target=ask, args=(i,)) for i in range(6)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(len(counts), min(counts), flush=True)
+time.sleep(120)' >"$T/sm.out" 2>&1 </dev/null &
+SMLOAD=$!
+
 # Replace the map while the workers run: odd swaps announced by SIGUSR1,
 # even ones left to the file check; statistics asked for meanwhile.
 s=0
@@ -99,12 +125,19 @@ while [ $s -lt $SWAPS ]; do
 done
 
 wait_workers $WORKERS
+: >"$T/sm.stop"
+_i=0
+while [ ! -s "$T/sm.out" ] && [ $_i -lt 300 ]; do sleep 0.1; _i=$((_i + 1)); done
+set -- $(cat "$T/sm.out")
+check "socketmap: 6 parallel clients each answered under load ($*)" \
+    test "${1:-0}" = 6 -a "${2:-0}" -gt 0
 check_eq "milter: every worker finished cleanly" 0 "$WORKERS_FAILED"
 check_eq "milter: every message answered" $((WORKERS * MESSAGES)) \
     "$(cat "$T"/out.* | grep -c '^eom: continue$')"
 reloads=$(grep -c 'reloaded (generation' "$T/tsan.log")
 check "milter: the map was reloaded under load ($reloads times)" test "$reloads" -ge 2
 stop_milter "$PID"
+kill "$SMLOAD" 2>/dev/null
 races "$T/tsan.log" "milter under load with map replacements, SIGUSR1 and SIGUSR2"
 
 # maptool verify -j 2 over a build whose domain map has a pattern.
