@@ -50,7 +50,7 @@
 
 #define SM_READ_CHUNK	4096		/* first input buffer, and reads */
 #define SM_FRAME_MAX	(NETSTRING_MAX + 8)	/* "100000:" ... "," */
-#define SM_OUT_HIGH	65536		/* pending output: stop reading */
+#define SM_OUT_HIGH	65536		/* answers held before a write */
 #define SM_STACK	(1u << 20)	/* a connection thread's stack */
 
 /* What a connection's thread answers with, allocated once for it. */
