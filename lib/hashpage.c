@@ -34,15 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "dbpage.h"
 #include "hashpage.h"
 
 /* The meta page of a hash map (HMETA). */
-#define META_MAGIC	12
-#define META_VERSION	16
-#define META_PAGESIZE	20
-#define META_ENCRYPT	24
-#define META_TYPE	25
-#define META_FLAGS	26
 #define META_HFLAGS	48
 #define META_MAXBUCKET	72
 #define META_HIGHMASK	76
@@ -56,18 +51,8 @@
 
 #define HASH_MAGIC	0x061561
 #define HASH_VERSION	9
-#define P_HASHMETA	8
-#define P_HASH		13
 #define H_KEYDATA	1
 #define CHARKEY		"%$sniglet^&"	/* hashed with its NUL at create */
-
-/* Every page's header. */
-#define PAGE_HEADER	26
-#define PAGE_LSN_OFFSET	4
-#define PAGE_PGNO	8
-#define PAGE_ENTRIES	20
-#define PAGE_HF_OFFSET	22
-#define PAGE_TYPE	25
 
 #define PAIR_OVERHEAD	6		/* two index entries, two type bytes */
 #define WRITE_PAGES	128		/* pages written at once */
@@ -112,26 +97,6 @@ struct HASH_PAGES {
     size_t  sort_cap;
 };
 
-static uint32_t get32(const unsigned char *p)
-{
-    uint32_t v;
-
-    memcpy(&v, p, sizeof(v));
-    return (v);
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-    memcpy(p, &v, sizeof(v));
-}
-
-static void put16(unsigned char *p, unsigned v)
-{
-    uint16_t w = (uint16_t) v;
-
-    memcpy(p, &w, sizeof(w));
-}
-
 uint32_t hashpage_hash(const void *data, size_t len)
 {
     const unsigned char *k = data;
@@ -153,9 +118,9 @@ HASH_PAGES *hashpage_create(const unsigned char *meta, size_t pagesize,
     hp->nul = nul ? 1 : 0;
     memcpy(hp->meta, meta, sizeof(hp->meta));
     hp->pagesize = pagesize;
-    hp->max_bucket = get32(meta + META_MAXBUCKET);
-    hp->high_mask = get32(meta + META_HIGHMASK);
-    hp->low_mask = get32(meta + META_LOWMASK);
+    hp->max_bucket = dbpage_get32(meta + META_MAXBUCKET);
+    hp->high_mask = dbpage_get32(meta + META_HIGHMASK);
+    hp->low_mask = dbpage_get32(meta + META_LOWMASK);
     hp->nbuckets = hp->max_bucket + 1;
     hp->in_order = 1;
     if ((hp->start = calloc((size_t) hp->nbuckets + 1, sizeof(*hp->start))) == 0) {
@@ -185,7 +150,7 @@ static uint32_t bucket_page(const unsigned char *meta, uint32_t b)
 {
     unsigned l = ceil_log2(b + 1);
 
-    return (b + get32(meta + META_SPARES + 4 * l));
+    return (b + dbpage_get32(meta + META_SPARES + 4 * l));
 }
 
 /* The bucket of hash H (the library's __ham_call_hash()). */
@@ -200,18 +165,18 @@ static uint32_t bucket_of(const HASH_PAGES *hp, uint32_t h)
 
 int     hashpage_fits_meta(const unsigned char *meta, size_t pagesize)
 {
-    uint32_t max_bucket = get32(meta + META_MAXBUCKET), b, pg, last = 0;
+    uint32_t max_bucket = dbpage_get32(meta + META_MAXBUCKET), b, pg, last = 0;
 
-    if (!(get32(meta + META_MAGIC) == HASH_MAGIC
-	    && get32(meta + META_VERSION) == HASH_VERSION
-	    && get32(meta + META_PAGESIZE) == pagesize
+    if (!(dbpage_get32(meta + META_MAGIC) == HASH_MAGIC
+	    && dbpage_get32(meta + META_VERSION) == HASH_VERSION
+	    && dbpage_get32(meta + META_PAGESIZE) == pagesize
 	    && pagesize >= 512 && pagesize <= 32768
 	    && meta[META_ENCRYPT] == 0 && meta[META_TYPE] == P_HASHMETA
-	    && meta[META_FLAGS] == 0 && get32(meta + META_HFLAGS) == 0
-	    && get32(meta + META_CHARKEY)
+	    && meta[META_FLAGS] == 0 && dbpage_get32(meta + META_HFLAGS) == 0
+	    && dbpage_get32(meta + META_CHARKEY)
 	    == hashpage_hash(CHARKEY, sizeof(CHARKEY))
 	    && max_bucket < UINT32_MAX / 2
-	    && (get32(meta + META_HIGHMASK) & max_bucket) == max_bucket))
+	    && (dbpage_get32(meta + META_HIGHMASK) & max_bucket) == max_bucket))
 	return (0);
     for (b = 0; b <= max_bucket; b++, last = pg)
 	if ((pg = bucket_page(meta, b)) <= last)
@@ -379,7 +344,7 @@ static int plan_bucket(HASH_PAGES *hp, uint32_t b)
     const HP_PAIR **p = hp->by_bucket + hp->start[b];
     size_t  n = hp->start[b + 1] - hp->start[b], i, bytes = 0;
     size_t  big = hp->pagesize / 4;
-    uint32_t ffactor = get32(hp->meta + META_FFACTOR);
+    uint32_t ffactor = dbpage_get32(hp->meta + META_FFACTOR);
 
     if (n == 0)
 	return (1);
@@ -444,9 +409,9 @@ static void fill_page(const HASH_PAGES *hp, uint32_t b, uint32_t pgno,
     unsigned char *inp = page + PAGE_HEADER;
 
     memset(page, 0, PAGE_HEADER);
-    put32(page + PAGE_LSN_OFFSET, 1);		/* (0, 1): not logged */
-    put32(page + PAGE_PGNO, pgno);
-    put16(page + PAGE_ENTRIES, 2 * n);
+    dbpage_put32(page + PAGE_LSN_OFFSET, 1);		/* (0, 1): not logged */
+    dbpage_put32(page + PAGE_PGNO, pgno);
+    dbpage_put16(page + PAGE_ENTRIES, 2 * n);
     page[PAGE_TYPE] = P_HASH;
     for (i = 0; i < n; i++) {
 	if (i + 4 < n) {
@@ -456,13 +421,13 @@ static void fill_page(const HASH_PAGES *hp, uint32_t b, uint32_t pgno,
 	top -= p[i]->klen + 1;
 	page[top] = H_KEYDATA;
 	memcpy(page + top + 1, p[i]->key, p[i]->klen);
-	put16(inp + 4 * i, top);
+	dbpage_put16(inp + 4 * i, top);
 	top -= p[i]->vlen + 1;
 	page[top] = H_KEYDATA;
 	memcpy(page + top + 1, p[i]->value, p[i]->vlen);
-	put16(inp + 4 * i + 2, top);
+	dbpage_put16(inp + 4 * i + 2, top);
     }
-    put16(page + PAGE_HF_OFFSET, top);
+    dbpage_put16(page + PAGE_HF_OFFSET, top);
     memset(inp + 4 * n, 0, top - PAGE_HEADER - 4 * n);	/* free space */
 }
 
@@ -514,7 +479,7 @@ int     hashpage_write(HASH_PAGES *hp, int fd)
     if (r == 0 && held > 0)
 	r = write_all(fd, buf, held * size, (off_t) first * size);
     free(buf);
-    put32(nelem, get32(hp->meta + META_NELEM) + (uint32_t) hp->count);
+    dbpage_put32(nelem, dbpage_get32(hp->meta + META_NELEM) + (uint32_t) hp->count);
     if (r == 0)
 	r = write_all(fd, nelem, sizeof(nelem), META_NELEM);
     return (r);

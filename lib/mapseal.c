@@ -35,46 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "dbpage.h"
 #include "fnv.h"
 #include "mapseal.h"
-
-#define PAGE_HEADER	26		/* every page's header */
-#define META_SIZE	512		/* what a meta page uses of its page */
-#define META_MAGIC	12
-#define META_PAGESIZE	20
-#define META_FILEID	52
-#define PAGE_ENTRIES	20
-#define PAGE_HF_OFFSET	22
-#define PAGE_TYPE	25
-
-/* Page types of the on-disk format. */
-#define P_INVALID	0		/* unused: only the header counts */
-#define P_HASH_UNSORTED	2
-#define P_IBTREE	3
-#define P_IRECNO	4
-#define P_LBTREE	5
-#define P_LRECNO	6
-#define P_OVERFLOW	7
-#define P_HASHMETA	8
-#define P_BTREEMETA	9
-#define P_LDUP		12
-#define P_HASH		13
-
-static unsigned get16(const unsigned char *p)
-{
-    uint16_t v;
-
-    memcpy(&v, p, sizeof(v));
-    return (v);
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-    uint32_t v;
-
-    memcpy(&v, p, sizeof(v));
-    return (v);
-}
 
 /* Are the LEN bytes at P all zero? */
 static int all_zero(const unsigned char *p, size_t len)
@@ -111,15 +74,15 @@ static int clear_range(unsigned char *page, size_t from, size_t to)
  */
 static int clear_item_padding(unsigned char *page, size_t size, int internal)
 {
-    unsigned entries = get16(page + PAGE_ENTRIES), i;
+    unsigned entries = dbpage_get16(page + PAGE_ENTRIES), i;
     size_t  off, len, head = internal ? 12 : 3;
     int     changed = 0;
 
     for (i = 0; i < entries; i++) {
-	off = get16(page + PAGE_HEADER + 2 * i);
+	off = dbpage_get16(page + PAGE_HEADER + 2 * i);
 	if (off + head > size || off + 4 > size)
 	    continue;
-	len = get16(page + off);
+	len = dbpage_get16(page + off);
 	if (!internal && (page[off + 2] & 0x7f) != B_KEYDATA)
 	    changed |= clear_range(page, off, off + 2);
 	if (internal || (page[off + 2] & 0x7f) != B_KEYDATA)
@@ -133,8 +96,8 @@ static int clear_item_padding(unsigned char *page, size_t size, int internal)
 /* Clear what PAGE (of SIZE bytes) does not use; true when it changed. */
 static int clear_free_space(unsigned char *page, size_t size)
 {
-    unsigned entries = get16(page + PAGE_ENTRIES);
-    unsigned hf = get16(page + PAGE_HF_OFFSET);
+    unsigned entries = dbpage_get16(page + PAGE_ENTRIES);
+    unsigned hf = dbpage_get16(page + PAGE_HF_OFFSET);
     size_t  index_end = PAGE_HEADER + 2 * (size_t) entries;
 
     switch (page[PAGE_TYPE]) {
@@ -330,8 +293,8 @@ int     map_seal(int fd, const char *path, char *err, size_t errlen)
     errno = 0;
     if (pread(fd, meta, sizeof(meta), 0) != (ssize_t) sizeof(meta))
 	goto io_error;
-    magic = get32(meta + META_MAGIC);
-    size = get32(meta + META_PAGESIZE);
+    magic = dbpage_get32(meta + META_MAGIC);
+    size = dbpage_get32(meta + META_PAGESIZE);
     if ((magic != DB_HASHMAGIC && magic != DB_BTREEMAGIC)
 	|| size < META_SIZE || size > 65536 || (size & (size - 1)))
 	return (0);				/* not ours to change */
