@@ -182,6 +182,18 @@ static char *read_whole(const char *path, size_t *len)
     return (buf);
 }
 
+/* The files A and B hold the same bytes. */
+static void assert_same_bytes(const char *a, const char *b)
+{
+    size_t  la, lb;
+    char   *va = read_whole(a, &la), *vb = read_whole(b, &lb);
+
+    ck_assert_uint_eq(la, lb);
+    ck_assert_msg(memcmp(va, vb, la) == 0, "%s and %s differ", a, b);
+    free(va);
+    free(vb);
+}
+
 /*
  * Buckets in file order (each page written once, appended) give the
  * very bytes that the plain rank order gives (pages filled in a jumble
@@ -192,16 +204,12 @@ START_TEST(test_write_order)
     int     bits_a, bits_b, i, n = 0;
     char   *a = write_ranked("map-ranked", 0, &bits_a);
     char   *b = write_ranked("map-filed", 1, &bits_b);
-    char   *va, *vb, err[512], key[64], value[64], *v;
-    size_t  la, lb;
+    char    err[512], key[64], value[64], *v;
     MAP    *map;
 
     ck_assert_int_gt(bits_a, 0);
     ck_assert_int_eq(bits_a, bits_b);
-    va = read_whole(a, &la);
-    vb = read_whole(b, &lb);
-    ck_assert_int_eq(la, lb);
-    ck_assert_msg(memcmp(va, vb, la) == 0, "%s and %s differ", a, b);
+    assert_same_bytes(a, b);
     ck_assert_ptr_nonnull(map = map_open_readonly(b, err, sizeof(err)));
     for (i = 0; i < ORDER_KEYS; i += 997) {
 	order_pair(i, key, value, sizeof(key));
@@ -212,8 +220,6 @@ START_TEST(test_write_order)
     ck_assert_int_eq(map_walk(map, count_entry, &n), 0);
     ck_assert_int_eq(n, ORDER_KEYS);
     map_close(map);
-    free(va);
-    free(vb);
     free(a);
     free(b);
 }
@@ -333,9 +339,8 @@ START_TEST(test_direct_pages)
 {
     const PAGES_CASE *c = pages_cases + _i;
     unsigned before = map_library_pages(0), between, after;
-    char   *lib = write_case(c, 1), *direct, *vl, *vd, *v, *key, *value;
+    char   *lib = write_case(c, 1), *direct, *v, *key, *value;
     char    err[512];
-    size_t  ll, ld;
     MAP    *map;
     int     i, n = 0;
 
@@ -344,10 +349,7 @@ START_TEST(test_direct_pages)
     after = map_library_pages(0);
     ck_assert_uint_eq(between, before);
     ck_assert_uint_eq(after - between, c->direct);
-    vl = read_whole(lib, &ll);
-    vd = read_whole(direct, &ld);
-    ck_assert_uint_eq(ll, ld);
-    ck_assert_msg(memcmp(vl, vd, ll) == 0, "%s and %s differ", lib, direct);
+    assert_same_bytes(lib, direct);
     ck_assert_ptr_nonnull(key = malloc(PAGES_TEXT));
     ck_assert_ptr_nonnull(value = malloc(PAGES_TEXT));
     ck_assert_ptr_nonnull(map = map_open_readonly(direct, err, sizeof(err)));
@@ -362,8 +364,6 @@ START_TEST(test_direct_pages)
     map_close(map);
     free(key);
     free(value);
-    free(vl);
-    free(vd);
     free(lib);
     free(direct);
 }
@@ -379,8 +379,8 @@ END_TEST
 START_TEST(test_table_pages)
 {
     int     flags = _i ? MAP_FLAG_NUL : 0, i;
-    char   *text, *src, *lib, *direct, *vl, *vd, err[512];
-    size_t  len = 0, cap = TABLE_PAIRS * 80, ll, ld;
+    char   *text, *src, *lib, *direct, err[512];
+    size_t  len = 0, cap = TABLE_PAIRS * 80;
     unsigned before;
     TABLE  *t;
 
@@ -407,12 +407,7 @@ START_TEST(test_table_pages)
 				  sizeof(err)) == 0, "%s", err);
     table_free(t);
     ck_assert_uint_eq(map_library_pages(0) - before, 1);
-    vl = read_whole(lib, &ll);
-    vd = read_whole(direct, &ld);
-    ck_assert_uint_eq(ll, ld);
-    ck_assert_msg(memcmp(vl, vd, ll) == 0, "%s and %s differ", lib, direct);
-    free(vl);
-    free(vd);
+    assert_same_bytes(lib, direct);
     free(text);
     free(src);
     free(lib);
